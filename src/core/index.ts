@@ -4,3 +4,4 @@ export * from './status.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './application.js';
+export * from './tracking.js';
