@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import type { ApplicationSource, Logger } from '../core/index.js';
+import { renderSource } from './render.js';
+import { locateTools } from './tools.js';
+import type { RenderOptions, RenderRequest, RenderResult, ToolPaths } from './types.js';
+
+/** JSON with object keys sorted at every level and undefined members left out: equal specs, equal text. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : stableJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What else changes a render besides the source: see RenderRequest. */
+export interface RenderContext {
+  appName?: string;
+  namespace?: string;
+  kubeVersion?: string;
+  apiVersions?: string[];
+}
+
+/** The prefix shared by every cache key of a repository (and commit): pass it to Renderer.drop. */
+export function renderCacheKeyPrefix(repoURL: string, commit?: string): string {
+  return commit === undefined ? `${repoURL}|` : `${repoURL}|${commit}|`;
+}
+
+/**
+ * A cache key `<repoURL>|<commit>|<path>|<hash>` where the hash covers the whole source (options in any
+ * key order hash the same) and the render context (app name, namespace, cluster versions) when given.
+ */
+export function renderCacheKey(
+  repoURL: string,
+  commit: string,
+  source: ApplicationSource,
+  context: RenderContext = {},
+): string {
+  const hash = createHash('sha256').update(stableJson({ source, context })).digest('hex').slice(0, 32);
+  return `${renderCacheKeyPrefix(repoURL, commit)}${source.path || '.'}|${hash}`;
+}
+
+/** Options of createRenderer. */
+export interface RendererOptions {
+  /** Renders running at once; more wait their turn (default 2). */
+  maxConcurrent?: number;
+  /** Results kept, least recently used evicted first (default 256). */
+  cacheSize?: number;
+  tools?: ToolPaths;
+  logger?: Logger;
+  timeoutMs?: number;
+  /** Replaces renderSource, for tests or wrapping. */
+  renderFn?: (req: RenderRequest, opts: RenderOptions) => Promise<RenderResult>;
+}
+
+/** A caching, deduplicating, concurrency-bounded front of renderSource. */
+export interface Renderer {
+  /** The result for key: from the cache, from a render already running for key, or from a new render. */
+  render(key: string, req: RenderRequest, opts?: { signal?: AbortSignal }): Promise<RenderResult>;
+  /** Forgets cached results whose key starts with prefix (all without one); running renders are not cached. */
+  drop(prefix?: string): void;
+  /** Cached entries, and lookups answered without (hits) or with (misses) a new render. */
+  stats(): { size: number; hits: number; misses: number; running: number; queued: number };
+}
+
+interface InFlight {
+  promise: Promise<RenderResult>;
+  controller: AbortController;
+  waiters: number;
+  stale: boolean;
+}
+
+/** Creates a Renderer. Results are deep-copied on the way out, so callers may modify them. Errors are not cached. */
+export function createRenderer(options: RendererOptions = {}): Renderer {
+  const maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
+  const cacheSize = Math.max(0, options.cacheSize ?? 256);
+  const tools = locateTools(options.tools);
+  const renderFn = options.renderFn ?? renderSource;
+  const cache = new Map<string, RenderResult>();
+  const inflight = new Map<string, InFlight>();
+  const queue: Array<() => void> = [];
+  let running = 0;
+  let hits = 0;
+  let misses = 0;
+
+  const acquire = (signal: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (running < maxConcurrent) {
+        running++;
+        return resolve();
+      }
+      const start = () => {
+        signal.removeEventListener('abort', onAbort);
+        running++;
+        resolve();
+      };
+      const onAbort = () => {
+        const i = queue.indexOf(start);
+        if (i >= 0) queue.splice(i, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      queue.push(start);
+    });
+  const release = () => {
+    running--;
+    queue.shift()?.();
+  };
+
+  const store = (key: string, result: RenderResult) => {
+    if (cacheSize === 0) return;
+    cache.delete(key);
+    cache.set(key, result);
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+  };
+
+  const start = (key: string, req: RenderRequest): InFlight => {
+    const controller = new AbortController();
+    const entry: InFlight = { controller, waiters: 0, stale: false, promise: Promise.resolve(null!) };
+    entry.promise = (async () => {
+      await acquire(controller.signal);
+      try {
+        return await renderFn(req, {
+          tools,
+          signal: controller.signal,
+          logger: options.logger,
+          timeoutMs: options.timeoutMs,
+        });
+      } finally {
+        release();
+      }
+    })();
+    entry.promise.then(
+      (result) => {
+        if (!entry.stale) store(key, result);
+      },
+      () => {},
+    );
+    void entry.promise
+      .finally(() => {
+        if (inflight.get(key) === entry) inflight.delete(key);
+      })
+      .catch(() => {});
+    inflight.set(key, entry);
+    return entry;
+  };
+
+  const wait = (entry: InFlight, signal?: AbortSignal): Promise<RenderResult> => {
+    entry.waiters++;
+    if (!signal) return entry.promise.then((r) => structuredClone(r));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        entry.waiters--;
+        if (entry.waiters === 0) entry.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry.promise.then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(structuredClone(r));
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  };
+
+  return {
+    render(key, req, opts = {}) {
+      const cached = cache.get(key);
+      if (cached) {
+        hits++;
+        cache.delete(key);
+        cache.set(key, cached);
+        return Promise.resolve(structuredClone(cached));
+      }
+      let entry = inflight.get(key);
+      if (entry) hits++;
+      else {
+        misses++;
+        entry = start(key, req);
+      }
+      return wait(entry, opts.signal);
+    },
+    drop(prefix) {
+      for (const key of [...cache.keys()])
+        if (prefix === undefined || key.startsWith(prefix)) cache.delete(key);
+      for (const [key, entry] of [...inflight]) {
+        if (prefix === undefined || key.startsWith(prefix)) {
+          entry.stale = true;
+          inflight.delete(key);
+        }
+      }
+    },
+    stats: () => ({ size: cache.size, hits, misses, running, queued: queue.length }),
+  };
+}

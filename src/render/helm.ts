@@ -1,0 +1,135 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError, type ApplicationSource, type KubeObject } from '../core/index.js';
+import { parseManifests } from './manifests.js';
+import { resolveInside } from './safe-path.js';
+import { requireTool, runTool } from './tools.js';
+import type { RenderOptions, RenderRequest } from './types.js';
+import { toolFailure, toolWarnings, withWorkspace } from './workspace.js';
+
+type HelmSpec = NonNullable<ApplicationSource['helm']>;
+
+/** What renderHelm needs. */
+export interface HelmInput {
+  rootReal: string;
+  /** The chart directory relative to the repository root ('.' for the root). */
+  appRel: string;
+  req: RenderRequest;
+  env: Record<string, string>;
+  warnings: string[];
+}
+
+/**
+ * Escapes commas in a --set value as Argo CD does, so `a,b` stays one value: unless the value is a
+ * `{…}` list or the comma is already escaped.
+ */
+export function escapeSetValue(value: string): string {
+  if (value.startsWith('{') && value.endsWith('}')) return value;
+  let out = '';
+  let prev = '';
+  for (const ch of value) {
+    out += ch === ',' && prev !== '\\' ? '\\,' : ch;
+    prev = ch;
+  }
+  return out;
+}
+
+/**
+ * Resolves spec.source.helm.valueFiles as Argo CD does: relative to the chart directory, or to the
+ * repository root when they start with "/". Each must exist inside the repository (symlinks included),
+ * unless ignoreMissingValueFiles drops the missing ones. Returns repo-relative real paths.
+ */
+export async function resolveValueFiles(rootReal: string, appRel: string, helm: HelmSpec): Promise<string[]> {
+  const out: string[] = [];
+  for (const raw of helm.valueFiles ?? []) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+      throw new UserError(
+        `helm value file "${raw}" is a URL; Mooring reads value files only from the repository`,
+      );
+    }
+    if (raw.startsWith('$')) {
+      throw new UserError(
+        `helm value file "${raw}" refers to another source; multiple sources are not supported`,
+      );
+    }
+    const repoRel = raw.startsWith('/')
+      ? path.posix.normalize(raw).replace(/^\/+/, '')
+      : path.posix.join(appRel, raw);
+    try {
+      const real = await resolveInside(rootReal, repoRel || '.', 'helm value file', raw);
+      out.push(path.relative(rootReal, real));
+    } catch (err) {
+      if (
+        helm.ignoreMissingValueFiles &&
+        err instanceof UserError &&
+        err.message.endsWith('does not exist in the repository')
+      ) {
+        continue;
+      }
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** The arguments of `helm template`, in the order Argo CD passes them (file paths given by the caller). */
+export function helmTemplateArgs(
+  req: RenderRequest,
+  valueFiles: string[],
+  specValuesFile: string | undefined,
+): string[] {
+  const helm = req.source.helm ?? {};
+  const args = ['template', '.', '--name-template', helm.releaseName || req.appName];
+  if (req.namespace) args.push('--namespace', req.namespace);
+  if (req.kubeVersion) args.push('--kube-version', req.kubeVersion);
+  for (const p of helm.parameters ?? []) {
+    args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${escapeSetValue(p.value)}`);
+  }
+  for (const f of valueFiles) args.push('--values', f);
+  if (specValuesFile) args.push('--values', specValuesFile);
+  for (const v of req.apiVersions ?? []) args.push('--api-versions', v);
+  if (!helm.skipCrds) args.push('--include-crds');
+  return args;
+}
+
+/** spec.source.helm.valuesObject, else spec.source.helm.values, as the text of a values file. */
+function specValues(helm: HelmSpec): string | undefined {
+  if (helm.valuesObject && Object.keys(helm.valuesObject).length > 0)
+    return JSON.stringify(helm.valuesObject);
+  if (helm.values && helm.values.trim() !== '') return helm.values;
+  return undefined;
+}
+
+/**
+ * Renders a chart with `helm template` in a private copy of the repository, as Argo CD does: release
+ * name from helm.releaseName or the app name, CRDs included unless skipCrds. Chart dependencies must
+ * already be vendored in charts/ (Mooring does not download).
+ */
+export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise<KubeObject[]> {
+  const { rootReal, appRel, req, warnings } = input;
+  const helm = req.source.helm ?? {};
+  const bin = requireTool(opts.tools ?? {}, 'helm');
+  const valueFiles = await resolveValueFiles(rootReal, appRel, helm);
+  return withWorkspace(rootReal, input.env, async (ws) => {
+    const chartDir = path.join(ws.copyRoot, appRel);
+    const values = specValues(helm);
+    const specFile = values === undefined ? undefined : path.join(ws.tmp, 'spec-values.yaml');
+    if (specFile) await writeFile(specFile, values!);
+    const args = helmTemplateArgs(
+      req,
+      valueFiles.map((f) => path.join(ws.copyRoot, f)),
+      specFile,
+    );
+    const r = await runTool(bin, 'helm', args, {
+      cwd: chartDir,
+      env: ws.env,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
+    const fix = (s: string) => s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values');
+    r.stderr = fix(ws.scrub(r.stderr));
+    if (r.code !== 0) throw toolFailure(`helm template ${appRel} failed`, r, ws);
+    warnings.push(...toolWarnings('helm', r, ws));
+    return parseManifests(r.stdout, `helm template ${appRel} output`);
+  });
+}

@@ -1,0 +1,19 @@
+/**
+ * src/render: a checked-out directory and an Application source in, sorted desired objects out.
+ * Knows nothing of Git or the cluster; runs the real kustomize and helm binaries on a private copy.
+ */
+export { renderSource } from './render.js';
+export { detectSourceType, explicitSourceType, findKustomization, KUSTOMIZATION_NAMES } from './detect.js';
+export {
+  createRenderer,
+  renderCacheKey,
+  renderCacheKeyPrefix,
+  stableJson,
+  type Renderer,
+  type RendererOptions,
+  type RenderContext,
+} from './cache.js';
+export { locateTools, requireTool, type ToolName } from './tools.js';
+export { parseManifests } from './manifests.js';
+export { compileGlob } from './glob.js';
+export type { RenderOptions, RenderRequest, RenderResult, SourceType, ToolPaths } from './types.js';

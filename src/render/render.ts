@@ -1,0 +1,75 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError, silentLogger, type KubeObject } from '../core/index.js';
+import { detectSourceType } from './detect.js';
+import { renderDirectory } from './directory.js';
+import { renderHelm } from './helm.js';
+import { renderKustomize } from './kustomize.js';
+import { sortAndDedupe } from './manifests.js';
+import { realRoot, relForm, resolveInside, scanSymlinks } from './safe-path.js';
+import type { RenderOptions, RenderRequest, RenderResult } from './types.js';
+import { withWorkspace } from './workspace.js';
+
+/** The ARGOCD_APP_* variables Argo CD gives tools. */
+function appEnv(req: RenderRequest): Record<string, string> {
+  return {
+    ARGOCD_APP_NAME: req.appName,
+    ARGOCD_APP_NAMESPACE: req.namespace ?? '',
+    ARGOCD_APP_SOURCE_PATH: req.source.path ?? '',
+    ARGOCD_APP_SOURCE_REPO_URL: req.source.repoURL,
+    ARGOCD_APP_SOURCE_TARGET_REVISION: req.source.targetRevision ?? '',
+  };
+}
+
+/**
+ * Renders one Application source from a checked-out tree into its desired objects, sorted by group,
+ * kind, namespace and name. Never writes to repoRoot and never reads outside it: the app path and every
+ * symlink are checked first, and Kustomize and Helm run on a private temporary copy. Namespaces are left
+ * as the manifests or tools produced them; the caller applies the destination namespace default.
+ * Problems in the repository or spec are UserErrors (conditionType ComparisonError).
+ */
+export async function renderSource(req: RenderRequest, opts: RenderOptions = {}): Promise<RenderResult> {
+  const log = (opts.logger ?? silentLogger).child({ component: 'render', app: req.appName });
+  const started = Date.now();
+  opts.signal?.throwIfAborted();
+  const rootReal = await realRoot(req.repoRoot);
+  const given = req.source.path || '.';
+  const appDir = await resolveInside(rootReal, given, 'app path');
+  if (!(await stat(appDir)).isDirectory()) throw new UserError(`app path "${given}" is not a directory`);
+  const appRel = relForm(rootReal, appDir);
+  const sourceType = await detectSourceType(appDir, req.source);
+  const warnings: string[] = [];
+  let objects: KubeObject[];
+  switch (sourceType) {
+    case 'Directory':
+      await scanSymlinks(rootReal);
+      objects = await renderDirectory({
+        rootReal,
+        appDir,
+        directory: req.source.directory,
+        warnings,
+        signal: opts.signal,
+      });
+      break;
+    case 'Kustomize':
+      objects = await withWorkspace(rootReal, appEnv(req), (ws) =>
+        renderKustomize(
+          { ws, appDir: path.join(ws.copyRoot, appRel), appRel, kustomize: req.source.kustomize, warnings },
+          opts,
+        ),
+      );
+      break;
+    case 'Helm':
+      objects = await renderHelm({ rootReal, appRel, req, env: appEnv(req), warnings }, opts);
+      break;
+  }
+  const sorted = sortAndDedupe(objects, warnings);
+  log.debug('rendered source', {
+    path: appRel,
+    sourceType,
+    objects: sorted.length,
+    warnings: warnings.length,
+    ms: Date.now() - started,
+  });
+  return { objects: sorted, sourceType, warnings };
+}

@@ -1,0 +1,46 @@
+import type { ApplicationSource, KubeObject, Logger } from '../core/index.js';
+
+/** How a source directory is turned into manifests, named as Argo CD names it. */
+export type SourceType = 'Directory' | 'Kustomize' | 'Helm';
+
+/** What to render: a checked-out tree, the Application's source and the few facts tools need. */
+export interface RenderRequest {
+  /** A checked-out tree at one commit. Read-only: rendering never writes to it. */
+  repoRoot: string;
+  source: ApplicationSource;
+  /** The Application's name: Helm's release name unless source.helm.releaseName is set. */
+  appName: string;
+  /** The destination namespace, passed to `helm template --namespace`. Nothing else uses it here. */
+  namespace?: string;
+  /** The target cluster's version, for `helm template --kube-version`. */
+  kubeVersion?: string;
+  /** The target cluster's API versions, for `helm template --api-versions`. */
+  apiVersions?: string[];
+}
+
+/** The desired objects of one source. */
+export interface RenderResult {
+  /**
+   * Sorted by group, kind, namespace, name. Namespaces are exactly what the manifests or tools
+   * produced: the destination namespace is NOT filled in here (the controller defaults it later).
+   */
+  objects: KubeObject[];
+  sourceType: SourceType;
+  /** Problems that did not stop rendering, each a full sentence naming the file concerned. */
+  warnings: string[];
+}
+
+/** Paths of the external tools; absent ones are located with locateTools(). */
+export interface ToolPaths {
+  kustomize?: string;
+  helm?: string;
+}
+
+/** Options of one render. */
+export interface RenderOptions {
+  tools?: ToolPaths;
+  signal?: AbortSignal;
+  logger?: Logger;
+  /** Kills a tool that runs longer than this (default 120 s). */
+  timeoutMs?: number;
+}
