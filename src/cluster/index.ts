@@ -1,4 +1,5 @@
 export { KubeClient, KubeApiError, loadKubeConfig, type KubeRequest } from './kube-client.js';
 export { Discovery, resourcePath, type ApiResource } from './discovery.js';
+export { Informer, type InformerEvent, type InformerOptions } from './informer.js';
 export { ClusterCache, type CacheEvent, type ClusterCacheOptions } from './cluster-cache.js';
 export { ResourceWriter, FIELD_MANAGER, type ApplyOptions } from './resource-writer.js';

@@ -20,7 +20,8 @@ export async function kubectl(args: string[], opts: { input?: string } = {}): Pr
       inject('kubectl'),
       ['--kubeconfig', inject('kubeconfig'), ...args],
       { maxBuffer: 1 << 24 },
-      (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolvePromise(stdout)),
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolvePromise(stdout),
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
@@ -32,7 +33,9 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Creates a namespace of the test's own; the returned function deletes it (without waiting). */
-export async function createTestNamespace(prefix: string): Promise<{ name: string; cleanup: () => Promise<void> }> {
+export async function createTestNamespace(
+  prefix: string,
+): Promise<{ name: string; cleanup: () => Promise<void> }> {
   const name = uniqueName(prefix);
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name, labels: { 'mooring.test/owner': 'e2e' } } } });

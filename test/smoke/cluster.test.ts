@@ -87,7 +87,7 @@ describe('local cluster', () => {
               name: 'v1',
               served: true,
               storage: true,
-              schema: { openAPIV3Schema: { type: 'object', xKubernetesPreserveUnknownFields: true } },
+              schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
             },
           ],
         },

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import {
+  describeKey,
+  errorMessage,
+  keyOf,
+  keyString,
+  splitApiVersion,
+  type ApplicationCondition,
+  type HealthStatus,
+  type KubeObject,
+  type ResourceIgnoreDifferences,
+  type ResourceKey,
+  type ResourceStatus,
+  type SyncStatusCode,
+} from '../core/index.js';
+import { diffObject, type ObjectDiff } from '../diff/index.js';
+import { aggregateHealth, assessHealth } from '../health/index.js';
+import type { ClusterCache, ResourceWriter } from '../cluster/index.js';
+
+/** The comparison of one app's desired objects with the live cluster. */
+export interface Comparison {
+  syncStatus: SyncStatusCode;
+  health: HealthStatus;
+  resources: ResourceStatus[];
+  /** Diffs of the resources that differ, by keyString. */
+  diffs: Map<string, ObjectDiff>;
+  /** Live objects found, by keyString (desired and extra). */
+  live: Map<string, KubeObject>;
+  conditions: ApplicationCondition[];
+}
+
+/** Predicted live states from server-side dry-runs, reused while neither side changed. */
+export class DryRunCache {
+  private readonly entries = new Map<string, { fingerprint: string; predicted: KubeObject }>();
+  hits = 0;
+  misses = 0;
+
+  /** The cached prediction for this desired/live pair, if still valid. */
+  get(key: string, fingerprint: string): KubeObject | undefined {
+    const e = this.entries.get(key);
+    if (e && e.fingerprint === fingerprint) {
+      this.hits++;
+      return e.predicted;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  /** Stores a prediction (one per resource, so memory follows the number of managed objects). */
+  set(key: string, fingerprint: string, predicted: KubeObject): void {
+    this.entries.set(key, { fingerprint, predicted });
+  }
+
+  /** Forgets the predictions of these keys. */
+  forget(keys: Iterable<string>): void {
+    for (const k of keys) this.entries.delete(k);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** What a comparison needs from a destination cluster. */
+export interface CompareTarget {
+  cache: ClusterCache;
+  writer: ResourceWriter;
+}
+
+/**
+ * Compares desired objects with the watch cache. Live state comes only from the cache; the one API call
+ * is a server-side dry-run apply of a desired object whose live counterpart changed since the last pass,
+ * so a no-op pass makes no request at all.
+ */
+export async function compareApp(input: {
+  appInstance: string;
+  desired: KubeObject[];
+  target: CompareTarget;
+  dryRuns: DryRunCache;
+  ignoreDifferences?: ResourceIgnoreDifferences[];
+  signal?: AbortSignal;
+}): Promise<Comparison> {
+  const { target, dryRuns } = input;
+  const resources: ResourceStatus[] = [];
+  const diffs = new Map<string, ObjectDiff>();
+  const live = new Map<string, KubeObject>();
+  const conditions: ApplicationCondition[] = [];
+  const healths: (HealthStatus | undefined)[] = [];
+  const desiredKeys = new Set<string>();
+
+  for (const desired of input.desired) {
+    const key = keyOf(desired);
+    const k = keyString(key);
+    desiredKeys.add(k);
+    const current = target.cache.get(key);
+    let predicted: KubeObject | undefined;
+    if (current) {
+      live.set(k, current);
+      const fingerprint = fingerprintOf(desired, current);
+      predicted = dryRuns.get(k, fingerprint);
+      if (!predicted) {
+        try {
+          predicted = await target.writer.apply(desired, { dryRun: true, force: true, signal: input.signal });
+          dryRuns.set(k, fingerprint, predicted);
+        } catch (err) {
+          conditions.push({ type: 'ComparisonWarning', message: `dry-run of ${describeKey(key)} failed: ${errorMessage(err)}` });
+        }
+      }
+    }
+    const d = diffObject({ desired, predicted, live: current, ignoreDifferences: input.ignoreDifferences });
+    if (d.modified) diffs.set(k, d);
+    const health = current ? assessHealth(current) : { status: 'Missing' as const, message: 'Resource does not exist' };
+    healths.push(health);
+    resources.push(resourceStatus(desired, key, d.modified ? 'OutOfSync' : 'Synced', health));
+  }
+
+  // Tracked objects that Git no longer has: they require pruning (objects created by controllers from
+  // tracked ones, such as Pods of a tracked Deployment with label tracking, are not extra).
+  for (const obj of target.cache.trackedBy(input.appInstance)) {
+    const key = keyOf(obj);
+    const k = keyString(key);
+    if (desiredKeys.has(k) || obj.metadata.ownerReferences?.some((o) => o.controller)) continue;
+    live.set(k, obj);
+    diffs.set(k, diffObject({ live: obj }));
+    const status = resourceStatus(obj, key, 'OutOfSync', assessHealth(obj));
+    status.requiresPruning = true;
+    resources.push(status);
+  }
+
+  resources.sort(
+    (a, b) =>
+      a.group.localeCompare(b.group) ||
+      a.kind.localeCompare(b.kind) ||
+      a.namespace.localeCompare(b.namespace) ||
+      a.name.localeCompare(b.name),
+  );
+  const syncStatus: SyncStatusCode = resources.some((r) => r.status !== 'Synced') ? 'OutOfSync' : 'Synced';
+  return { syncStatus, health: aggregateHealth(healths), resources, diffs, live, conditions };
+}
+
+function resourceStatus(
+  obj: KubeObject,
+  key: ResourceKey,
+  status: SyncStatusCode,
+  health: HealthStatus | undefined,
+): ResourceStatus {
+  const r: ResourceStatus = {
+    group: key.group,
+    version: splitApiVersion(obj.apiVersion).version,
+    kind: key.kind,
+    namespace: key.namespace,
+    name: key.name,
+    status,
+  };
+  if (health) r.health = health.message ? { status: health.status, message: health.message } : { status: health.status };
+  return r;
+}
+
+/**
+ * Identifies a desired/live pair for the dry-run cache: the desired manifest, and the live object's
+ * generation plus metadata (status-only updates don't bump them) or, for kinds without a generation,
+ * its resourceVersion.
+ */
+function fingerprintOf(desired: KubeObject, live: KubeObject): string {
+  const h = createHash('sha1').update(JSON.stringify(desired));
+  const m = live.metadata;
+  if (m.generation !== undefined) {
+    h.update(`g${m.generation}`).update(JSON.stringify([m.labels, m.annotations, m.managedFields?.map((f) => f.manager)]));
+  } else {
+    h.update(`rv${m.resourceVersion}`);
+  }
+  return h.digest('hex');
+}

@@ -1,0 +1,84 @@
+/**
+ * A keyed work queue: a key queued many times while waiting runs once; a key is never processed by two
+ * workers at once (a change that arrives while it runs queues it again, once). At most `concurrency`
+ * keys run at the same time.
+ */
+export class WorkQueue {
+  private readonly waiting = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly running = new Set<string>();
+  private readonly again = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly worker: (key: string) => Promise<void>,
+    private readonly concurrency = 4,
+    private readonly onError: (key: string, err: unknown) => void = () => {},
+  ) {}
+
+  /** Queues a key now, or after delayMs (an earlier pending delay wins). */
+  add(key: string, delayMs = 0): void {
+    if (this.stopped) return;
+    if (delayMs > 0) {
+      if (this.timers.has(key)) return;
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key);
+          this.add(key);
+        }, delayMs),
+      );
+      return;
+    }
+    if (this.running.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    if (this.waiting.has(key)) return;
+    this.waiting.add(key);
+    this.order.push(key);
+    this.pump();
+  }
+
+  /** Number of keys waiting or running. */
+  get size(): number {
+    return this.waiting.size + this.running.size;
+  }
+
+  /** Resolves when nothing is waiting or running. */
+  idle(): Promise<void> {
+    if (this.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Stops taking work; running work finishes. */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.waiting.clear();
+    this.order.length = 0;
+  }
+
+  private pump(): void {
+    while (this.running.size < this.concurrency && this.order.length > 0) {
+      const key = this.order.shift()!;
+      if (!this.waiting.delete(key)) continue;
+      this.running.add(key);
+      void this.worker(key)
+        .catch((err) => this.onError(key, err))
+        .finally(() => {
+          this.running.delete(key);
+          if (this.again.delete(key)) this.add(key);
+          this.pump();
+          if (this.size === 0) {
+            const w = this.idleWaiters;
+            this.idleWaiters = [];
+            for (const r of w) r();
+          }
+        });
+    }
+  }
+}
