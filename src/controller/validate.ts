@@ -1,0 +1,270 @@
+import { minimatch } from 'minimatch';
+import {
+  IN_CLUSTER_SERVER,
+  SECRET_TYPE_LABEL,
+  type AppProject,
+  type Application,
+  type ApplicationCondition,
+  type ApplicationDestination,
+  type ApplicationSpec,
+} from '../core/index.js';
+import { DEFAULT_PROJECT, IN_CLUSTER_NAME } from './defaults.js';
+
+/** The condition type of every finding of validateApplication, as Argo CD names it. */
+export const INVALID_SPEC_ERROR = 'InvalidSpecError';
+
+/** A cluster Applications may deploy to: its API server URL and its name. */
+export interface ClusterRef {
+  server: string;
+  name: string;
+}
+
+/** What validateApplication needs besides the Application itself. */
+export interface ValidationContext {
+  /** The AppProject named by spec.project, or undefined when it does not exist. */
+  project?: AppProject;
+  /** spec.project, or "default" when it is empty. */
+  projectName: string;
+  /** Every known cluster, the in-cluster one (IN_CLUSTER) included unless it is disabled. */
+  clusters: ClusterRef[];
+  /** The namespace Mooring's own Applications and AppProjects live in (Argo CD's "argocd"). */
+  controlNamespace: string;
+}
+
+/**
+ * Checks an Application's spec against the known clusters and its project, as Argo CD does before
+ * it compares anything. Returns one InvalidSpecError condition per problem, [] when the spec is valid.
+ */
+export function validateApplication(app: Application, ctx: ValidationContext): ApplicationCondition[] {
+  const problems: string[] = [];
+  // The CRD stores whatever it is given, so any field may be missing whatever the types say.
+  const spec: Partial<ApplicationSpec> = app.spec ?? {};
+  const repoURL = checkSource(spec, problems);
+  const cluster = checkDestination(spec.destination, ctx.clusters, problems);
+  const project = ctx.project;
+  const projectName = ctx.projectName || DEFAULT_PROJECT;
+  if (!project) {
+    problems.push(
+      `application references project "${projectName}" which does not exist: create the AppProject or use "default"`,
+    );
+  } else {
+    const appNamespace = app.metadata?.namespace;
+    if (!projectPermitsSourceNamespace(project, appNamespace, ctx.controlNamespace)) {
+      problems.push(
+        `application namespace "${appNamespace}" is not permitted in project "${projectName}": add it to the AppProject's spec.sourceNamespaces, or create the Application in namespace "${ctx.controlNamespace}"`,
+      );
+    }
+    if (repoURL && !projectPermitsRepo(project, repoURL)) {
+      problems.push(
+        `repository "${repoURL}" is not permitted in project "${projectName}": add it to the AppProject's spec.sourceRepos`,
+      );
+    }
+    const namespace = spec.destination?.namespace ?? '';
+    if (cluster && !projectPermitsDestination(project, { ...cluster, namespace })) {
+      problems.push(
+        `destination server "${cluster.server}" (cluster "${cluster.name}") and namespace "${namespace}" are not permitted in project "${projectName}": add a matching entry to the AppProject's spec.destinations`,
+      );
+    }
+  }
+  return problems.map((message) => ({ type: INVALID_SPEC_ERROR, message }));
+}
+
+/** Records what is wrong with the source; returns the repoURL when there is one to check against the project. */
+function checkSource(spec: Partial<ApplicationSpec>, problems: string[]): string | undefined {
+  if (spec.sources && spec.sources.length > 0) {
+    problems.push(
+      'spec.sources (multiple sources) is not supported by Mooring yet: use a single spec.source, or split the sources into one Application each',
+    );
+    return undefined;
+  }
+  const source = spec.source;
+  const repoURL = typeof source?.repoURL === 'string' ? source.repoURL.trim() : '';
+  if (!source || !repoURL) {
+    problems.push('spec.source.repoURL is required: set it to the Git repository that holds the manifests');
+    return undefined;
+  }
+  if (!source.path && !source.chart) {
+    problems.push(
+      'spec.source.path is required: set it to the directory in the repository that holds the manifests ("." for the repository root), or set spec.source.chart for a Helm chart',
+    );
+  } else if (source.chart && !source.targetRevision) {
+    problems.push(
+      'spec.source.targetRevision is required for a Helm chart: set it to the chart version to deploy',
+    );
+  }
+  return repoURL;
+}
+
+/** Records what is wrong with the destination; returns the cluster it resolves to, if any. */
+function checkDestination(
+  dest: ApplicationDestination | undefined,
+  clusters: ClusterRef[],
+  problems: string[],
+): ClusterRef | undefined {
+  const server = dest?.server ?? '';
+  const name = dest?.name ?? '';
+  if (!server && !name) {
+    problems.push(
+      `spec.destination.server or spec.destination.name is required: use server ${IN_CLUSTER_SERVER} (or name "${IN_CLUSTER_NAME}") for the cluster Mooring runs in`,
+    );
+    return undefined;
+  }
+  if (server && name) {
+    problems.push(
+      `application destination can't have both name and server defined: name "${name}", server "${server}"; keep only one of them`,
+    );
+    return undefined;
+  }
+  const register = `register it with a cluster Secret (${SECRET_TYPE_LABEL}: cluster)`;
+  if (server) {
+    // A trailing slash names the same API server.
+    const found = clusters.find((c) => trimSlash(c.server) === trimSlash(server));
+    if (!found) {
+      problems.push(
+        `destination server "${server}" is not a known cluster: ${register} or use ${IN_CLUSTER_SERVER}`,
+      );
+    }
+    return found;
+  }
+  const found = clusters.filter((c) => c.name === name);
+  if (found.length === 0) {
+    problems.push(
+      `destination name "${name}" is not a known cluster: ${register} or use "${IN_CLUSTER_NAME}"`,
+    );
+    return undefined;
+  }
+  if (found.length > 1) {
+    problems.push(
+      `destination name "${name}" matches ${found.length} clusters (${found.map((c) => c.server).join(', ')}): give each cluster a unique name or use spec.destination.server`,
+    );
+    return undefined;
+  }
+  return found[0];
+}
+
+const trimSlash = (s: string): string => s.replace(/\/+$/, '');
+
+/** Argo CD's repository URL normalisation: case, scp-style ssh, ssh:// and a trailing ".git" do not matter. */
+export function normalizeRepoURL(url: string): string {
+  let u = url.trim().toLowerCase();
+  // git@host:org/repo is the same repository as ssh://git@host/org/repo.
+  if (!u.includes('://') && /^[^/:@]+@[^/:]+:/.test(u)) u = u.replace(':', '/');
+  u = trimSlash(u.replace(/^ssh:\/\//, ''));
+  return u.endsWith('.git') ? u.slice(0, -4) : u;
+}
+
+/**
+ * True when the project's spec.sourceRepos admit the repository. Entries are globs where "*" stays
+ * within one path segment ("**" crosses them); "!pattern" denies and wins over any allow.
+ */
+export function projectPermitsRepo(project: AppProject, repoURL: string): boolean {
+  const value = normalizeRepoURL(repoURL);
+  let allowed = false;
+  for (const entry of project.spec?.sourceRepos ?? []) {
+    const deny = isDeny(entry);
+    const matches = glob(normalizeRepoURL(deny ? entry.slice(1) : entry), value, true);
+    if (deny && matches) return false;
+    // As in Argo CD, a deny entry that does not match counts as an allow: ["!evil/*"] admits the rest.
+    if (deny || matches) allowed = true;
+  }
+  return allowed;
+}
+
+/**
+ * True when the project's spec.destinations admit the destination. Pass both the server and the
+ * name of the resolved cluster: an entry matches when its server or its name glob matches and its
+ * namespace glob matches. Any field may be "!pattern"; an entry whose deny pattern hits rejects.
+ */
+export function projectPermitsDestination(project: AppProject, dest: ApplicationDestination): boolean {
+  const server = dest.server ?? '';
+  const name = dest.name ?? '';
+  const namespace = dest.namespace ?? '';
+  let allowed = false;
+  for (const entry of project.spec?.destinations ?? []) {
+    const serverOk = server !== '' && globOrDeny(entry.server, server);
+    const nameOk = name !== '' && globOrDeny(entry.name, name);
+    const namespaceOk = globOrDeny(entry.namespace, namespace);
+    if ((serverOk || nameOk) && namespaceOk) {
+      allowed = true;
+    } else if (
+      (!serverOk && isDeny(entry.server)) ||
+      (!nameOk && isDeny(entry.name)) ||
+      (!namespaceOk && isDeny(entry.namespace))
+    ) {
+      return false;
+    }
+  }
+  return allowed;
+}
+
+/**
+ * True when the project lets an Application deploy this kind. Cluster-scoped kinds must be in
+ * clusterResourceWhitelist and not in clusterResourceBlacklist. Namespaced kinds are allowed unless
+ * in namespaceResourceBlacklist, or a namespaceResourceWhitelist is set (even empty) without them.
+ */
+export function projectPermitsResource(
+  project: AppProject,
+  group: string,
+  kind: string,
+  namespaced: boolean,
+): boolean {
+  const spec = project.spec ?? {};
+  const listed = (list: { group: string; kind: string }[] | undefined): boolean =>
+    (list ?? []).some((e) => glob(e.group ?? '', group) && glob(e.kind ?? '', kind));
+  if (namespaced) {
+    const whitelist = spec.namespaceResourceWhitelist;
+    return (!whitelist || listed(whitelist)) && !listed(spec.namespaceResourceBlacklist);
+  }
+  return listed(spec.clusterResourceWhitelist) && !listed(spec.clusterResourceBlacklist);
+}
+
+/**
+ * True when an Application in `appNamespace` may use the project: always in the control namespace,
+ * elsewhere only if spec.sourceNamespaces matches (apps in any namespace).
+ */
+export function projectPermitsSourceNamespace(
+  project: AppProject,
+  appNamespace: string | undefined,
+  controlNamespace: string,
+): boolean {
+  if (!appNamespace || appNamespace === controlNamespace) return true;
+  return namespaceMatches(project.spec?.sourceNamespaces ?? [], appNamespace);
+}
+
+/** True when any entry matches the namespace: a glob, or a regular expression written as "/re/". */
+export function namespaceMatches(globs: readonly string[], ns: string): boolean {
+  return globs.some((p) =>
+    p.length > 1 && p.startsWith('/') && p.endsWith('/') ? regexMatch(p.slice(1, -1), ns) : glob(p, ns),
+  );
+}
+
+function regexMatch(source: string, value: string): boolean {
+  try {
+    return new RegExp(source).test(value);
+  } catch {
+    return false; // An invalid expression matches nothing, as in Argo CD.
+  }
+}
+
+const isDeny = (pattern: string | undefined): boolean => pattern?.startsWith('!') ?? false;
+
+const globOrDeny = (pattern: string | undefined, value: string): boolean => {
+  const p = pattern ?? '';
+  return isDeny(p) ? !glob(p.slice(1), value) : glob(p, value);
+};
+
+// minimatch treats "/" as a path separator; outside repository URLs Argo CD's globs have none, so
+// "/" is swapped for a private-use character that "*" does match.
+const SLASH_STAND_IN = '\uE000';
+const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true } as const;
+
+/** One glob match; "*" alone matches anything, the empty string included. */
+function glob(pattern: string, value: string, slashSeparates = false): boolean {
+  if (pattern === '*') return true;
+  if (slashSeparates) return minimatch(value, pattern, GLOB_OPTIONS);
+  return minimatch(
+    value.replaceAll('/', SLASH_STAND_IN),
+    pattern.replaceAll('/', SLASH_STAND_IN),
+    GLOB_OPTIONS,
+  );
+}
