@@ -1,0 +1,11 @@
+// src/source: repository URL + revision → an immutable checked-out tree at a commit.
+export {
+  createRepoCache,
+  type RepoCache,
+  type RepoCacheOptions,
+  type ResolvedRevision,
+} from './repo-cache.js';
+export { credentialsFromSecrets, secretStrings, type RepoCredentials } from './credentials.js';
+export { normalizeRepoURL, redactURL, checkRepoURL } from './url.js';
+export { createPoller, type Poller, type PollerOptions } from './poller.js';
+export { runGit, type GitRunner, type GitInvocation, type GitResult } from './git-exec.js';
