@@ -81,12 +81,23 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
   if (isRecord(input.kustomize)) {
     for (const args of kustomizeEdits(input.kustomize)) {
       const r = await run(args, appDir);
-      if (r.code !== 0)
+      if (r.code !== 0) {
+        // kustomize suggests its --force flag; the Application's equivalent is forceCommon{Labels,Annotations}.
+        const field = args[2] === 'label' ? 'forceCommonLabels' : 'forceCommonAnnotations';
+        r.stderr = r.stderr.replace(
+          'Use --force to override.',
+          `Set spec.source.kustomize.${field}: true to override.`,
+        );
         throw toolFailure(`kustomize ${args.slice(0, 3).join(' ')} failed in ${appRel}`, r, ws);
+      }
     }
   }
   const r = await run(['build', appDir, '--load-restrictor', 'LoadRestrictionsRootOnly'], ws.copyRoot);
   if (r.code !== 0) throw toolFailure(`kustomize build ${appRel} failed`, r, ws);
-  warnings.push(...toolWarnings('kustomize', r, ws));
+  // `kustomize edit add label` writes the deprecated commonLabels field itself: not the user's doing.
+  const ours = Object.keys(input.kustomize?.commonLabels ?? {}).length > 0;
+  warnings.push(
+    ...toolWarnings('kustomize', r, ws).filter((w) => !(ours && w.includes("'commonLabels' is deprecated"))),
+  );
   return parseManifests(r.stdout, `kustomize build ${appRel} output`);
 }

@@ -57,7 +57,7 @@ function errorLines(stderr: string): string[] {
   let lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '');
+    .filter((l) => l !== '' && !l.startsWith('Use --debug'));
   const usage = lines.findIndex((l) => l.startsWith('Usage:'));
   if (usage >= 0) lines = lines.slice(0, usage);
   const first = lines.findIndex((l) => l.startsWith('Error:'));

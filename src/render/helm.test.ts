@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError, type ApplicationSource } from '../core/index.js';
+import { escapeSetValue, helmTemplateArgs } from './helm.js';
+import { renderSource, type RenderRequest } from './index.js';
+import { HELM_REPO, copyFixture, names, only, tempDir, writeFiles } from './test-util.js';
+
+let repo: string;
+let cleanup: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ dir: repo, cleanup } = await tempDir());
+  await copyFixture(HELM_REPO, repo);
+});
+afterEach(() => cleanup());
+
+const req = (helm?: ApplicationSource['helm'], extra: Partial<RenderRequest> = {}): RenderRequest => ({
+  repoRoot: repo,
+  appName: 'shop',
+  namespace: 'web',
+  source: { repoURL: 'https://example.com/charts.git', path: 'charts/demo', ...(helm ? { helm } : {}) },
+  ...extra,
+});
+
+describe('Helm sources', () => {
+  it('detects a chart and renders it with the app name as release name, CRDs included', async () => {
+    const r = await renderSource(req());
+    expect(r.sourceType).toBe('Helm');
+    expect(r.warnings).toEqual([]);
+    expect(names(r.objects)).toEqual([
+      'ConfigMap shop-settings',
+      'CustomResourceDefinition widgets.example.com',
+      'Deployment web/shop-demo',
+    ]);
+    const cm = only(r.objects, 'ConfigMap');
+    expect(cm.data).toMatchObject({ message: 'hello', greeting: 'hi', hasWidgets: 'false' });
+    expect(only(r.objects, 'Deployment').spec.replicas).toBe(1);
+  });
+
+  it('applies valueFiles, values, parameters, releaseName and skipCrds', async () => {
+    const r = await renderSource(
+      req({
+        releaseName: 'rel',
+        valueFiles: ['values-prod.yaml', '/envs/shared.yaml'],
+        values: 'image:\n  tag: "2.0"\n',
+        parameters: [
+          { name: 'extra', value: 'a,b' },
+          { name: 'image.repository', value: 'registry.local/nginx' },
+        ],
+        skipCrds: true,
+      }),
+    );
+    expect(names(r.objects)).toEqual(['ConfigMap rel-settings', 'Deployment web/rel-demo']);
+    const dep = only(r.objects, 'Deployment');
+    expect(dep.spec.replicas).toBe(3);
+    expect(dep.spec.template.spec.containers[0].image).toBe('registry.local/nginx:2.0');
+    expect(only(r.objects, 'ConfigMap').data).toMatchObject({
+      message: 'from values-prod.yaml',
+      greeting: 'from envs/shared.yaml',
+      extra: 'a,b',
+    });
+  });
+
+  it('prefers valuesObject over values, and distinguishes --set from --set-string', async () => {
+    const r = await renderSource(
+      req({
+        values: 'message: from values\n',
+        valuesObject: { message: 'from valuesObject', replicaCount: 2 },
+        parameters: [{ name: 'extra', value: '123' }],
+      }),
+    );
+    expect(only(r.objects, 'Deployment').spec.replicas).toBe(2);
+    expect(only(r.objects, 'ConfigMap').data).toMatchObject({
+      message: 'from valuesObject',
+      extraType: 'int64',
+    });
+    const s = await renderSource(req({ parameters: [{ name: 'extra', value: '123', forceString: true }] }));
+    expect(only(s.objects, 'ConfigMap').data).toMatchObject({ extra: '123', extraType: 'string' });
+  });
+
+  it('passes the cluster version and API versions', async () => {
+    const r = await renderSource(req(undefined, { kubeVersion: 'v1.31.4', apiVersions: ['example.com/v1'] }));
+    expect(only(r.objects, 'ConfigMap').data).toMatchObject({ kubeVersion: 'v1.31.4', hasWidgets: 'true' });
+  });
+
+  it('skips missing value files only with ignoreMissingValueFiles', async () => {
+    await expect(renderSource(req({ valueFiles: ['values-missing.yaml'] }))).rejects.toThrow(
+      new UserError('helm value file "values-missing.yaml" does not exist in the repository'),
+    );
+    const r = await renderSource(req({ valueFiles: ['values-missing.yaml'], ignoreMissingValueFiles: true }));
+    expect(only(r.objects, 'Deployment').spec.replicas).toBe(1);
+  });
+
+  it('refuses value files outside the repository and remote ones', async () => {
+    await expect(renderSource(req({ valueFiles: ['../../../etc/passwd'] }))).rejects.toThrow(
+      new UserError('helm value file "../../../etc/passwd" leads outside the repository'),
+    );
+    await expect(renderSource(req({ valueFiles: ['https://example.com/values.yaml'] }))).rejects.toThrow(
+      new UserError(
+        'helm value file "https://example.com/values.yaml" is a URL; Mooring reads value files only from the repository',
+      ),
+    );
+  });
+
+  it('reports template errors without temporary paths', async () => {
+    await writeFiles(repo, { 'charts/demo/templates/broken.yaml': 'value: {{ .Values.nope.deeper }}\n' });
+    const err = (await renderSource(req()).catch((e: unknown) => e)) as UserError;
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(
+      'helm template charts/demo failed: template: demo/templates/broken.yaml:1:17: executing "demo/templates/broken.yaml" at <.Values.nope.deeper>: nil pointer evaluating interface {}.deeper',
+    );
+  });
+
+  it('escapes commas in --set values as Argo CD does', () => {
+    expect(escapeSetValue('a,b')).toBe('a\\,b');
+    expect(escapeSetValue('a\\,b')).toBe('a\\,b');
+    expect(escapeSetValue('{a,b}')).toBe('{a,b}');
+    expect(escapeSetValue(',,')).toBe('\\,\\,');
+  });
+
+  it('builds helm template arguments in Argo CD order', () => {
+    const args = helmTemplateArgs(
+      {
+        repoRoot: '/r',
+        appName: 'app',
+        namespace: 'ns',
+        kubeVersion: '1.30.0',
+        apiVersions: ['a/v1'],
+        source: { repoURL: 'u', helm: { parameters: [{ name: 's', value: 'v', forceString: true }] } },
+      },
+      ['/c/values.yaml'],
+      '/t/spec-values.yaml',
+    );
+    expect(args).toEqual([
+      'template',
+      '.',
+      '--name-template',
+      'app',
+      '--namespace',
+      'ns',
+      '--kube-version',
+      '1.30.0',
+      '--set-string',
+      's=v',
+      '--values',
+      '/c/values.yaml',
+      '--values',
+      '/t/spec-values.yaml',
+      '--api-versions',
+      'a/v1',
+      '--include-crds',
+    ]);
+  });
+});
