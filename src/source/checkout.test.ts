@@ -1,4 +1,4 @@
-import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { chmod, lstat, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../core/index.js';
@@ -70,14 +70,18 @@ describe('checkout', () => {
   it('keeps symlinks as symlinks, even ones pointing outside the tree', async () => {
     await repo.write('base/values.yaml', 'a: 1\n');
     await repo.symlink('../base/values.yaml', 'overlay/values.yaml');
-    await repo.symlink('/etc/passwd', 'escape');
+    const outside = path.join(root, 'outside.txt');
+    await writeFile(outside, 'not in the repo');
+    await chmod(outside, 0o644);
+    await repo.symlink(outside, 'escape');
     const sha = await repo.commit('links');
     const c = cache();
     await c.resolve(repo.url);
     const dir = await c.checkout(repo.url, sha);
     expect((await lstat(path.join(dir, 'overlay/values.yaml'))).isSymbolicLink()).toBe(true);
     expect(await readlink(path.join(dir, 'overlay/values.yaml'))).toBe('../base/values.yaml');
-    expect(await readlink(path.join(dir, 'escape'))).toBe('/etc/passwd');
+    expect(await readlink(path.join(dir, 'escape'))).toBe(outside);
+    expect((await stat(outside)).mode & 0o777).toBe(0o644); // making the tree read-only never follows links
   });
 
   it('refuses a commit it does not have, and an abbreviated id', async () => {

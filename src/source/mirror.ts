@@ -79,7 +79,10 @@ export async function fetchMirror(
   return undefined;
 }
 
-/** Fetches one extra ref or commit (a full SHA, or a ref outside heads/tags such as refs/pull/1/head). */
+/**
+ * Fetches one ref outside heads and tags (e.g. refs/pull/1/head) or one commit by full id. A ref the
+ * remote no longer has is deleted locally. `what` must be a safe ref name or a full id (never an option).
+ */
 export async function fetchOne(
   git: Git,
   dir: string,
@@ -87,18 +90,26 @@ export async function fetchOne(
   what: string,
   auth: { env: Record<string, string>; config: [string, string][] },
 ): Promise<boolean> {
-  const dest = what.startsWith('refs/')
-    ? `refs/mooring/extra/${what.slice(5)}`
-    : `refs/mooring/commits/${what}`;
-  const r = await git(
-    ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', '--end-of-options', url, `+${what}:${dest}`],
-    {
-      cwd: dir,
-      ...auth,
-      network: true,
-    },
-  );
+  const isRef = what.startsWith('refs/');
+  if (isRef ? !isSafeRefName(what) : !isFullSha(what)) return false;
+  const dest = isRef ? `refs/mooring/extra/${what.slice(5)}` : `refs/mooring/commits/${what}`;
+  const args = [
+    'fetch',
+    '--no-tags',
+    '--no-write-fetch-head',
+    '--quiet',
+    '--end-of-options',
+    url,
+    `+${what}:${dest}`,
+  ];
+  const r = await git(args, { cwd: dir, ...auth, network: true });
+  if (r.code !== 0 && isRef) await git(['update-ref', '-d', dest], { cwd: dir });
   return r.code === 0;
+}
+
+/** True for a ref name the mirror does not fetch with branches and tags. */
+export function isExtraRef(revision: string): boolean {
+  return /^refs\/(?!heads\/|tags\/)/.test(revision) && isSafeRefName(revision);
 }
 
 /** When this mirror was last fetched successfully (from its stamp file), if ever. */

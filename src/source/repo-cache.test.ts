@@ -139,6 +139,28 @@ describe('resolve', () => {
     expect(fetches()).toBe(1);
   });
 
+  it('fetches refs outside branches and tags by name, fresh each time', async () => {
+    const first = await repo.commit('first');
+    await repo.git('update-ref', 'refs/pull/7/head', first);
+    const c = cache();
+    expect((await c.resolve(repo.url, 'refs/pull/7/head')).commit).toBe(first);
+    const second = await repo.commit('second');
+    await repo.git('update-ref', 'refs/pull/7/head', second);
+    expect((await c.resolve(repo.url, 'refs/pull/7/head')).commit).toBe(second);
+    await repo.git('update-ref', '-d', 'refs/pull/7/head');
+    await userError(c.resolve(repo.url, 'refs/pull/7/head'));
+  });
+
+  it('fetches a commit that is on no branch by its full id', async () => {
+    await repo.commit('first');
+    await repo.git('checkout', '--quiet', '-b', 'gone');
+    const orphan = await repo.commit('on a deleted branch');
+    await repo.git('checkout', '--quiet', 'main');
+    await repo.git('branch', '-D', 'gone');
+    await repo.git('config', 'uploadpack.allowAnySHA1InWant', 'true');
+    expect((await cache().resolve(repo.url, orphan)).commit).toBe(orphan);
+  });
+
   it('refuses file:// and transport:: URLs unless allowed', async () => {
     await repo.commit('first');
     const strict = createRepoCache({ root });

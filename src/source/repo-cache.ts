@@ -46,7 +46,7 @@ export interface RepoCache {
   checkout(repoURL: string, commit: string): Promise<string>;
   /** Fetches the repository now (joining a fetch already under way); resolves to when it completed. */
   fetch(repoURL: string, o?: { signal?: AbortSignal }): Promise<Date>;
-  /** When this process last fetched the repository successfully, if it did. */
+  /** When the repository was last fetched successfully (this process, or the mirror's stamp once read). */
   lastFetch(repoURL: string): Date | undefined;
   /** Deletes the mirror and trees of a repository. */
   forget(repoURL: string): Promise<void>;
@@ -179,13 +179,14 @@ export function createRepoCache(opts: RepoCacheOptions): RepoCache {
     const fetching = o.fetch !== false || !fetchedAt;
     if (fetching) fetchedAt = await fetch(repoURL, { signal: o.signal });
 
+    // Refs outside heads and tags (refs/pull/1/head…) are not mirrored: fetched by name every time.
+    const fetchOne = (what: string) =>
+      withAuth(repoURL, (url, auth) => mirror.fetchOne(git, dir, url, what, auth));
+    if (fetching && mirror.isExtraRef(revision)) await fetchOne(revision);
     let found = await mirror.lookupRevision(git, dir, revision);
-    if ('missing' in found && found.missing === 'revision' && fetching) {
-      // Not under a branch or tag: ask for it by name (hosts serve any reachable commit, refs/pull/…).
-      const extra = mirror.isFullSha(lower) ? lower : revision.startsWith('refs/') ? revision : undefined;
-      if (extra && (await withAuth(repoURL, (url, auth) => mirror.fetchOne(git, dir, url, extra, auth)))) {
-        found = await mirror.lookupRevision(git, dir, revision);
-      }
+    // A commit on no branch or tag: hosts serve any reachable commit when asked by its full id.
+    if ('missing' in found && found.missing === 'revision' && fetching && mirror.isFullSha(lower)) {
+      if (await fetchOne(lower)) found = await mirror.lookupRevision(git, dir, revision);
     }
     if ('missing' in found) throw mirror.revisionError(found, revision, shown);
     return { commit: found.commit, fetchedAt: fetchedAt! };
