@@ -87,6 +87,7 @@ export async function compareApp(input: {
   const conditions: ApplicationCondition[] = [];
   const healths: (HealthStatus | undefined)[] = [];
   const desiredKeys = new Set<string>();
+  let missing = 0;
 
   for (const desired of input.desired) {
     const key = keyOf(desired);
@@ -110,7 +111,10 @@ export async function compareApp(input: {
     const d = diffObject({ desired, predicted, live: current, ignoreDifferences: input.ignoreDifferences });
     if (d.modified) diffs.set(k, d);
     const health = current ? assessHealth(current) : { status: 'Missing' as const, message: 'Resource does not exist' };
-    healths.push(health);
+    // As in Argo CD, a resource not created yet doesn't drag the app's health down (OutOfSync says it
+    // is missing); the app is Missing only when none of its resources exist.
+    if (current) healths.push(health);
+    else missing++;
     resources.push(resourceStatus(desired, key, d.modified ? 'OutOfSync' : 'Synced', health));
   }
 
@@ -135,7 +139,9 @@ export async function compareApp(input: {
       a.name.localeCompare(b.name),
   );
   const syncStatus: SyncStatusCode = resources.some((r) => r.status !== 'Synced') ? 'OutOfSync' : 'Synced';
-  return { syncStatus, health: aggregateHealth(healths), resources, diffs, live, conditions };
+  const health: HealthStatus =
+    missing > 0 && missing === input.desired.length ? { status: 'Missing' } : aggregateHealth(healths);
+  return { syncStatus, health, resources, diffs, live, conditions };
 }
 
 function resourceStatus(

@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './application.js';
 export * from './tracking.js';
+export * from './duration.js';

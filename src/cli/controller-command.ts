@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { jsonLogger, parseDuration, UserError } from '../core/index.js';
+import { loadKubeConfig } from '../cluster/index.js';
+import { Controller, startHealthServer } from '../controller/index.js';
+
+/** Help text of `mooring controller`. */
+export const CONTROLLER_HELP = `Run the Mooring controller: watch Applications, pull from Git, compare with the cluster.
+
+Usage: mooring controller [flags]
+
+Flags:
+  --kubeconfig PATH              kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster config)
+  --context NAME                 kubeconfig context
+  --namespace NS                 control-plane namespace with Applications, AppProjects and repo/cluster Secrets (default argocd)
+  --application-namespaces GLOBS comma-separated globs of more namespaces whose Applications are managed
+  --poll-interval DURATION       how often each repository is fetched (default 180s)
+  --concurrency N                applications reconciled at once (default 8)
+  --port N                       port of /healthz, /readyz (default 8080; 0 picks a free one)
+  --cache-dir DIR                git mirrors and checked-out trees (default ~/.cache/mooring/controller)
+  --log-level LEVEL              debug, info, warn or error (default info)
+
+Examples:
+  mooring controller --kubeconfig .run/cluster-mooring/kubeconfig
+  mooring controller --namespace argocd --application-namespaces 'team-*' --poll-interval 60s
+`;
+
+/** `mooring controller`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
+export async function runController(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      namespace: { type: 'string', default: 'argocd' },
+      'application-namespaces': { type: 'string' },
+      'poll-interval': { type: 'string', default: '180s' },
+      concurrency: { type: 'string', default: '8' },
+      port: { type: 'string', default: '8080' },
+      'cache-dir': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'allow-file-repos': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(CONTROLLER_HELP);
+    return 0;
+  }
+  const level = values['log-level'] as 'debug' | 'info' | 'warn' | 'error';
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+    throw new UserError(`invalid --log-level "${level}": use debug, info, warn or error`);
+  }
+  const logger = jsonLogger({ level, fields: { component: 'controller' } });
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError('--concurrency must be a whole number of at least 1');
+  const controller = new Controller({
+    kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
+    namespace: values.namespace,
+    applicationNamespaces: values['application-namespaces']?.split(',').filter(Boolean),
+    pollIntervalMs: parseDuration(values['poll-interval']!),
+    concurrency,
+    cacheDir: values['cache-dir'],
+    logger,
+    allowFileRepos: values['allow-file-repos'],
+  });
+  const health = await startHealthServer({ port: Number(values.port), ready: () => controller.ready });
+  logger.info('serving probes', { port: health.port });
+  let stopping = false;
+  const done = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down', { signal });
+      void controller
+        .stop()
+        .then(() => health.close())
+        .then(resolve);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  await controller.start();
+  await done;
+  return 0;
+}

@@ -1,0 +1,282 @@
+import {
+  ANNOTATIONS,
+  appInstanceName,
+  errorMessage,
+  isUserError,
+  keyOf,
+  keyString,
+  silentLogger,
+  splitApiVersion,
+  type Application,
+  type ApplicationCondition,
+  type ApplicationStatus,
+  type AppProject,
+  type KubeObject,
+  type Logger,
+} from '../core/index.js';
+import type { ObjectDiff } from '../diff/index.js';
+import { renderCacheKey, renderCacheKeyPrefix, type Renderer, type RenderResult } from '../render/index.js';
+import type { RepoCache } from '../source/index.js';
+import type { ClusterRegistry, ClusterTarget } from './clusters.js';
+import { compareApp, DryRunCache, type Comparison } from './compare.js';
+import { prepareDesired } from './desired.js';
+import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
+import { validateApplication } from './validate.js';
+
+/** What one reconcile pass found; kept in memory for the CLI, API and sync. */
+export interface AppState {
+  app: Application;
+  commit?: string;
+  desired: KubeObject[];
+  hooks: KubeObject[];
+  comparison?: Comparison;
+  target?: ClusterTarget;
+  /** Keys of desired objects, so cache events on not-yet-tracked objects find their app. */
+  desiredKeys: Set<string>;
+}
+
+/** Services a reconcile pass uses. */
+export interface ReconcilerDeps {
+  controlNamespace: string;
+  repos: RepoCache;
+  renderer: Renderer;
+  clusters: ClusterRegistry;
+  project: (name: string) => AppProject | undefined;
+  /** Writes the status subresource and removes the refresh annotation. */
+  writeStatus: (app: Application, patch: unknown) => Promise<void>;
+  clearRefresh: (app: Application) => Promise<void>;
+  recordEvent: (app: Application, type: 'Normal' | 'Warning', reason: string, message: string) => Promise<void>;
+  logger?: Logger;
+  pollIntervalMs: number;
+  now?: () => Date;
+}
+
+/** Outcome of a pass, for logs, metrics and tests. */
+export interface ReconcileResult {
+  wroteStatus: boolean;
+  rendered: boolean;
+  fetched: boolean;
+  error?: string;
+}
+
+/**
+ * One pass of the read path for one Application: validate → resolve the revision (fetching when the
+ * poll interval passed or a refresh was asked) → render (cached by commit) → compare with the watch
+ * cache → write status only when it changed, with Events for sync and health transitions.
+ */
+export class Reconciler {
+  readonly states = new Map<string, AppState>();
+  private readonly dryRuns = new Map<string, DryRunCache>();
+  /** Resolved commits by `repo|revision`, so a no-op pass runs no git command. */
+  private readonly resolved = new Map<string, { commit: string; fetchedAt: number }>();
+  private readonly logger: Logger;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  /** Reconciles one app; never throws for user mistakes (they become conditions). */
+  async reconcile(app: Application, signal?: AbortSignal): Promise<ReconcileResult> {
+    const deps = this.deps;
+    const now = (deps.now ?? (() => new Date()))();
+    const appKey = `${app.metadata.namespace}/${app.metadata.name}`;
+    const instance = appInstanceName(app, deps.controlNamespace);
+    const log = this.logger.child({ app: appKey });
+    const refresh = app.metadata.annotations?.[ANNOTATIONS.refresh];
+    const result: ReconcileResult = { wroteStatus: false, rendered: false, fetched: false };
+    const conditions: ApplicationCondition[] = [];
+    let status: ApplicationStatus = { ...app.status };
+
+    const projectName = app.spec?.project || 'default';
+    const invalid = validateApplication(app, {
+      project: deps.project(projectName),
+      projectName,
+      clusters: deps.clusters.list(),
+      controlNamespace: deps.controlNamespace,
+    });
+    if (invalid.length > 0) {
+      status = { ...status, conditions: invalid };
+      if (!status.sync) status.sync = { status: 'Unknown' };
+      if (!status.health) status.health = { status: 'Unknown' };
+      result.error = invalid.map((c) => c.message).join('; ');
+    } else {
+      const source = app.spec.source!;
+      const target = deps.clusters.target(app.spec.destination)!;
+      try {
+        const commit = await this.resolve(source.repoURL, source.targetRevision, Boolean(refresh), now, result, signal);
+        const cacheKey = renderCacheKey(source.repoURL, commit, source, {
+          appName: app.metadata.name,
+          namespace: app.spec.destination.namespace,
+        });
+        if (refresh === 'hard') deps.renderer.drop(renderCacheKeyPrefix(source.repoURL, commit));
+        const before = deps.renderer.stats().misses;
+        const dir = await deps.repos.checkout(source.repoURL, commit);
+        const rendered: RenderResult = await deps.renderer.render(
+          cacheKey,
+          { repoRoot: dir, source, appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace },
+          { signal },
+        );
+        result.rendered = deps.renderer.stats().misses > before;
+        await target.discovery.load();
+        const prepared = prepareDesired(rendered.objects, {
+          appInstance: instance,
+          defaultNamespace: app.spec.destination.namespace,
+          isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
+        });
+        conditions.push(...prepared.conditions);
+        conditions.push(...rendered.warnings.map((message) => ({ type: 'RenderWarning', message })));
+        await this.watchKinds(target, prepared.objects, app);
+        const unknown = prepared.objects.filter((o) => !target.cache.isWatched(splitApiVersion(o.apiVersion).group, o.kind));
+        const crdKinds = new Set(
+          prepared.objects
+            .filter((o) => o.kind === 'CustomResourceDefinition')
+            .map((o) => {
+              const spec = o.spec as { group?: string; names?: { kind?: string } };
+              return `${spec.group}/${spec.names?.kind}`;
+            }),
+        );
+        for (const o of unknown) {
+          if (crdKinds.has(`${splitApiVersion(o.apiVersion).group}/${o.kind}`)) continue;
+          conditions.push({
+            type: 'ComparisonError',
+            message: `${o.kind} ${o.metadata.name}: the cluster has no kind ${o.kind} in ${o.apiVersion}; install its CustomResourceDefinition or fix apiVersion/kind`,
+          });
+        }
+        const comparison = await compareApp({
+          appInstance: instance,
+          desired: prepared.objects,
+          target: { cache: target.cache, writer: target.writer },
+          dryRuns: this.dryRunsFor(target.server),
+          ignoreDifferences: app.spec.ignoreDifferences,
+          signal,
+        });
+        conditions.push(...comparison.conditions);
+        this.states.set(appKey, {
+          app,
+          commit,
+          desired: prepared.objects,
+          hooks: prepared.hooks,
+          comparison,
+          target,
+          desiredKeys: new Set(prepared.objects.map((o) => keyString(keyOf(o)))),
+        });
+        status = {
+          ...status,
+          sync: {
+            status: comparison.syncStatus,
+            revision: commit,
+            comparedTo: { source, destination: app.spec.destination },
+          },
+          health: comparison.health,
+          resources: comparison.resources,
+          sourceType: rendered.sourceType,
+          summary: { images: imagesOf(prepared.objects) },
+        };
+      } catch (err) {
+        if (!isUserError(err) && !(err instanceof Error && 'code' in err)) log.error('reconcile failed', { error: errorMessage(err) });
+        // The last known state stays; only the condition says what went wrong.
+        conditions.push({ type: 'ComparisonError', message: errorMessage(err) });
+        if (!status.sync) status.sync = { status: 'Unknown' };
+        if (!status.health) status.health = { status: 'Unknown' };
+        result.error = errorMessage(err);
+      }
+      status.conditions = conditions;
+    }
+    status.conditions = mergeConditions(app.status?.conditions, status.conditions ?? [], now.toISOString());
+    if (refresh || comparisonChanged(app.status, status)) {
+      status.reconciledAt = now.toISOString();
+      await deps.writeStatus(app, statusPatch(status));
+      result.wroteStatus = true;
+      await this.recordTransitions(app, app.status, status);
+    }
+    if (refresh) await deps.clearRefresh(app);
+    return result;
+  }
+
+  /** Forgets an app that was deleted. */
+  forget(appKey: string): void {
+    this.states.delete(appKey);
+  }
+
+  /** The diffs of an app's last comparison. */
+  diffsOf(appKey: string): Map<string, ObjectDiff> | undefined {
+    return this.states.get(appKey)?.comparison?.diffs;
+  }
+
+  private dryRunsFor(server: string): DryRunCache {
+    let c = this.dryRuns.get(server);
+    if (!c) this.dryRuns.set(server, (c = new DryRunCache()));
+    return c;
+  }
+
+  /** Resolves the revision from memory unless the poll interval passed or a refresh asks for a fetch. */
+  private async resolve(
+    repoURL: string,
+    revision: string | undefined,
+    force: boolean,
+    now: Date,
+    result: ReconcileResult,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const key = `${repoURL}|${revision ?? 'HEAD'}`;
+    const known = this.resolved.get(key);
+    const lastFetch = this.deps.repos.lastFetch(repoURL)?.getTime() ?? 0;
+    const due = force || now.getTime() - lastFetch >= this.deps.pollIntervalMs;
+    if (known && !due && known.fetchedAt >= lastFetch) return known.commit;
+    const r = await this.deps.repos.resolve(repoURL, revision || 'HEAD', { fetch: due || !known, signal });
+    result.fetched = due || !known;
+    this.resolved.set(key, { commit: r.commit, fetchedAt: r.fetchedAt.getTime() });
+    return r.commit;
+  }
+
+  /** Watches the kinds of the desired objects and of the resources the app had before (to find what to prune). */
+  private async watchKinds(target: ClusterTarget, desired: KubeObject[], app: Application): Promise<void> {
+    const kinds = new Set<string>();
+    for (const o of desired) kinds.add(`${splitApiVersion(o.apiVersion).group}/${o.kind}`);
+    for (const r of app.status?.resources ?? []) kinds.add(`${r.group}/${r.kind}`);
+    await Promise.all(
+      [...kinds].map(async (gk) => {
+        const slash = gk.indexOf('/');
+        await target.cache.watchKind(gk.slice(0, slash), gk.slice(slash + 1));
+      }),
+    );
+  }
+
+  private async recordTransitions(app: Application, before: ApplicationStatus | undefined, after: ApplicationStatus) {
+    const sBefore = before?.sync?.status ?? 'Unknown';
+    const sAfter = after.sync?.status ?? 'Unknown';
+    if (sBefore !== sAfter) {
+      await this.deps.recordEvent(app, 'Normal', 'ResourceUpdated', `Updated sync status: ${sBefore} -> ${sAfter}`);
+    }
+    const hBefore = before?.health?.status ?? 'Unknown';
+    const hAfter = after.health?.status ?? 'Unknown';
+    if (hBefore !== hAfter) {
+      await this.deps.recordEvent(
+        app,
+        hAfter === 'Degraded' ? 'Warning' : 'Normal',
+        'ResourceUpdated',
+        `Updated health status: ${hBefore} -> ${hAfter}`,
+      );
+    }
+    const errors = (after.conditions ?? []).filter((c) => c.type.endsWith('Error'));
+    const newErrors = errors.filter((c) => !before?.conditions?.some((p) => p.type === c.type && p.message === c.message));
+    for (const c of newErrors) await this.deps.recordEvent(app, 'Warning', c.type, c.message);
+  }
+}
+
+/** The container images the desired objects run, as Argo CD lists them in status.summary.images. */
+function imagesOf(objects: KubeObject[]): string[] {
+  const images = new Set<string>();
+  const visit = (v: unknown, parentKey: string): void => {
+    if (Array.isArray(v)) for (const x of v) visit(x, parentKey);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'image' && typeof x === 'string' && (parentKey === 'containers' || parentKey === 'initContainers')) {
+          images.add(x);
+        } else visit(x, k);
+      }
+    }
+  };
+  for (const o of objects) visit(o, '');
+  return [...images].sort();
+}
