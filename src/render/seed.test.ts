@@ -69,4 +69,13 @@ describe('the seed config repository', () => {
       'registry.example.com/myapp:latest',
     );
   });
+
+  it('stops when aborted', async () => {
+    const req = { repoRoot: SEED_REPO, appName: 'a', source: source('overlays/production') };
+    await expect(renderSource(req, { signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow('stop');
+    const ac = new AbortController();
+    const running = renderSource(req, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('stopped midway')), 5);
+    await expect(running).rejects.toThrow('stopped midway');
+  });
 });

@@ -63,6 +63,20 @@ describe('locateTools', () => {
   });
 });
 
+describe('runTool', () => {
+  it('kills a tool that runs too long', async () => {
+    const slow = path.join(dir, 'slow-kustomize');
+    await writeFile(slow, '#!/bin/sh\nsleep 10\n');
+    await chmod(slow, 0o755);
+    await expect(
+      renderSource(
+        { repoRoot: SEED_REPO, appName: 'a', source: { repoURL: 'u', path: 'base' } },
+        { tools: { kustomize: slow }, timeoutMs: 300 },
+      ),
+    ).rejects.toThrow(new UserError('kustomize did not finish within 0.3s'));
+  });
+});
+
 describe('detectSourceType', () => {
   it('follows Argo CD: explicit type, then kustomization, then Chart.yaml, else Directory', async () => {
     await writeFiles(dir, {

@@ -107,6 +107,8 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stopping it also stops what it started (git, helm, plugins).
+      detached: true,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -115,7 +117,11 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
     const stop = (e: Error) => {
       if (stopped) return;
       stopped = e;
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     };
     const collect = (into: Buffer[]) => (b: Buffer) => {
       size += b.length;
@@ -124,9 +130,10 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
     };
     child.stdout.on('data', collect(out));
     child.stderr.on('data', collect(err));
+    const timeoutMs = opts.timeoutMs ?? 120_000;
     const timer = setTimeout(
-      () => stop(new UserError(`${tool} did not finish within ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`)),
-      opts.timeoutMs ?? 120_000,
+      () => stop(new UserError(`${tool} did not finish within ${timeoutMs / 1000}s`)),
+      timeoutMs,
     );
     const onAbort = () => stop(opts.signal?.reason instanceof Error ? opts.signal.reason : abortError());
     opts.signal?.addEventListener('abort', onAbort, { once: true });
