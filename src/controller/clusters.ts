@@ -30,7 +30,13 @@ interface ClusterSecretConfig {
   bearerToken?: string;
   username?: string;
   password?: string;
-  tlsClientConfig?: { insecure?: boolean; caData?: string; certData?: string; keyData?: string; serverName?: string };
+  tlsClientConfig?: {
+    insecure?: boolean;
+    caData?: string;
+    certData?: string;
+    keyData?: string;
+    serverName?: string;
+  };
 }
 
 /**
@@ -63,8 +69,17 @@ export class ClusterRegistry {
     if (!entry.target) {
       const client = new KubeClient(entry.config);
       const discovery = new Discovery(client);
-      const cache = new ClusterCache(client, discovery, { logger: this.logger.child({ cluster: entry.name }) });
-      entry.target = { server: entry.server, name: entry.name, client, discovery, cache, writer: new ResourceWriter(client, discovery) };
+      const cache = new ClusterCache(client, discovery, {
+        logger: this.logger.child({ cluster: entry.name }),
+      });
+      entry.target = {
+        server: entry.server,
+        name: entry.name,
+        client,
+        discovery,
+        cache,
+        writer: new ResourceWriter(client, discovery),
+      };
       this.opts.onTarget?.(entry.target);
     }
     return entry.target;
@@ -86,10 +101,15 @@ export class ClusterRegistry {
       const name = data.name || server;
       const existing = this.entries.get(server);
       const fingerprint = JSON.stringify(data);
-      if (existing && (existing as ClusterEntry & { fingerprint?: string }).fingerprint === fingerprint) continue;
+      if (existing && (existing as ClusterEntry & { fingerprint?: string }).fingerprint === fingerprint)
+        continue;
       let config: KubeConfig;
       try {
-        config = kubeConfigFor(server, name, data.config ? (JSON.parse(data.config) as ClusterSecretConfig) : {});
+        config = kubeConfigFor(
+          server,
+          name,
+          data.config ? (JSON.parse(data.config) as ClusterSecretConfig) : {},
+        );
       } catch {
         this.logger.warn('cluster Secret has an invalid config', { secret: s.metadata.name, cluster: name });
         continue;
@@ -125,8 +145,25 @@ function kubeConfigFor(server: string, name: string, c: ClusterSecretConfig): Ku
   const kc = new KubeConfig();
   const tls = c.tlsClientConfig ?? {};
   kc.loadFromOptions({
-    clusters: [{ name, server, caData: tls.caData, skipTLSVerify: tls.insecure ?? false, tlsServerName: tls.serverName }],
-    users: [{ name, token: c.bearerToken, username: c.username, password: c.password, certData: tls.certData, keyData: tls.keyData }],
+    clusters: [
+      {
+        name,
+        server,
+        caData: tls.caData,
+        skipTLSVerify: tls.insecure ?? false,
+        tlsServerName: tls.serverName,
+      },
+    ],
+    users: [
+      {
+        name,
+        token: c.bearerToken,
+        username: c.username,
+        password: c.password,
+        certData: tls.certData,
+        keyData: tls.keyData,
+      },
+    ],
     contexts: [{ name, cluster: name, user: name }],
     currentContext: name,
   });

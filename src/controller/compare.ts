@@ -104,13 +104,18 @@ export async function compareApp(input: {
           predicted = await target.writer.apply(desired, { dryRun: true, force: true, signal: input.signal });
           dryRuns.set(k, fingerprint, predicted);
         } catch (err) {
-          conditions.push({ type: 'ComparisonWarning', message: `dry-run of ${describeKey(key)} failed: ${errorMessage(err)}` });
+          conditions.push({
+            type: 'ComparisonWarning',
+            message: `dry-run of ${describeKey(key)} failed: ${errorMessage(err)}`,
+          });
         }
       }
     }
     const d = diffObject({ desired, predicted, live: current, ignoreDifferences: input.ignoreDifferences });
     if (d.modified) diffs.set(k, d);
-    const health = current ? assessHealth(current) : { status: 'Missing' as const, message: 'Resource does not exist' };
+    const health = current
+      ? assessHealth(current)
+      : { status: 'Missing' as const, message: 'Resource does not exist' };
     // As in Argo CD, a resource not created yet doesn't drag the app's health down (OutOfSync says it
     // is missing); the app is Missing only when none of its resources exist.
     if (current) healths.push(health);
@@ -158,7 +163,10 @@ function resourceStatus(
     name: key.name,
     status,
   };
-  if (health) r.health = health.message ? { status: health.status, message: health.message } : { status: health.status };
+  if (health)
+    r.health = health.message
+      ? { status: health.status, message: health.message }
+      : { status: health.status };
   return r;
 }
 
@@ -171,7 +179,9 @@ function fingerprintOf(desired: KubeObject, live: KubeObject): string {
   const h = createHash('sha1').update(JSON.stringify(desired));
   const m = live.metadata;
   if (m.generation !== undefined) {
-    h.update(`g${m.generation}`).update(JSON.stringify([m.labels, m.annotations, m.managedFields?.map((f) => f.manager)]));
+    h.update(`g${m.generation}`).update(
+      JSON.stringify([m.labels, m.annotations, m.managedFields?.map((f) => f.manager)]),
+    );
   } else {
     h.update(`rv${m.resourceVersion}`);
   }

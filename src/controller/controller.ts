@@ -16,7 +16,14 @@ import {
   type KubeObject,
   type Logger,
 } from '../core/index.js';
-import { Discovery, Informer, KubeApiError, KubeClient, ResourceWriter, type ApiResource } from '../cluster/index.js';
+import {
+  Discovery,
+  Informer,
+  KubeApiError,
+  KubeClient,
+  ResourceWriter,
+  type ApiResource,
+} from '../cluster/index.js';
 import { createRenderer, type Renderer, type ToolPaths } from '../render/index.js';
 import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
@@ -66,7 +73,14 @@ const PROJECT_RESOURCE: ApiResource = {
   namespaced: true,
   verbs: ['list', 'watch'],
 };
-const SECRET_RESOURCE: ApiResource = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true, verbs: [] };
+const SECRET_RESOURCE: ApiResource = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+  verbs: [],
+};
 
 /**
  * The composition root: watches Applications, AppProjects and repository/cluster Secrets, and runs one
@@ -123,8 +137,10 @@ export class Controller {
       logger: this.logger,
       pollIntervalMs: opts.pollIntervalMs ?? 180_000,
     });
-    this.queue = new WorkQueue((key) => this.process(key), opts.concurrency ?? 8, (key, err) =>
-      this.logger.error('reconcile failed', { app: key, error: errorMessage(err) }),
+    this.queue = new WorkQueue(
+      (key) => this.process(key),
+      opts.concurrency ?? 8,
+      (key, err) => this.logger.error('reconcile failed', { app: key, error: errorMessage(err) }),
     );
   }
 
@@ -162,7 +178,9 @@ export class Controller {
     });
     this.informers.push(this.appInformer, this.projectInformer, this.repoSecrets, clusterSecrets);
 
-    this.appInformer.onEvent((e) => this.onAppEvent(e.type, e.object as Application, e.previous as Application | undefined));
+    this.appInformer.onEvent((e) =>
+      this.onAppEvent(e.type, e.object as Application, e.previous as Application | undefined),
+    );
     this.projectInformer.onEvent(() => this.enqueueAll());
     this.repoSecrets.onEvent(() => this.enqueueAll());
     clusterSecrets.onEvent(() => {
@@ -207,9 +225,9 @@ export class Controller {
   }
 
   private project(name: string): AppProject | undefined {
-    return this.projectInformer?.store.get(keyString({ group: 'argoproj.io', kind: 'AppProject', namespace: this.namespace, name })) as
-      | AppProject
-      | undefined;
+    return this.projectInformer?.store.get(
+      keyString({ group: 'argoproj.io', kind: 'AppProject', namespace: this.namespace, name }),
+    ) as AppProject | undefined;
   }
 
   private manages(app: KubeObject): boolean {
@@ -262,9 +280,9 @@ export class Controller {
   private async process(key: string): Promise<void> {
     if (this.stopped) return;
     const [namespace = '', name = ''] = key.split('/');
-    const app = this.appInformer?.store.get(keyString({ group: 'argoproj.io', kind: 'Application', namespace, name })) as
-      | Application
-      | undefined;
+    const app = this.appInformer?.store.get(
+      keyString({ group: 'argoproj.io', kind: 'Application', namespace, name }),
+    ) as Application | undefined;
     if (!app) return;
     const started = Date.now();
     const result = await this.reconciler.reconcile(app);
@@ -287,7 +305,9 @@ export class Controller {
 
   private async clearRefresh(app: Application): Promise<void> {
     try {
-      await this.writer.mergePatch(keyOf(app), { metadata: { annotations: { [ANNOTATIONS.refresh]: null } } });
+      await this.writer.mergePatch(keyOf(app), {
+        metadata: { annotations: { [ANNOTATIONS.refresh]: null } },
+      });
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return;
       throw err;
@@ -308,7 +328,8 @@ export class Controller {
       await new Promise((r) => setTimeout(r, 100));
     }
     const ns = await this.writer.get({ group: '', kind: 'Namespace', namespace: '', name: this.namespace });
-    if (!ns) await this.writer.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
+    if (!ns)
+      await this.writer.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
     const project = defaultProject(this.namespace);
     const w = new ResourceWriter(this.client, discovery);
     if (!(await w.get(keyOf(project)))) {

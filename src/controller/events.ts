@@ -43,7 +43,10 @@ export class EventRecorder {
         },
       });
     } catch (err) {
-      this.logger.warn('could not record event', { reason, error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn('could not record event', {
+        reason,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 }

@@ -45,7 +45,12 @@ export interface ReconcilerDeps {
   /** Writes the status subresource and removes the refresh annotation. */
   writeStatus: (app: Application, patch: unknown) => Promise<void>;
   clearRefresh: (app: Application) => Promise<void>;
-  recordEvent: (app: Application, type: 'Normal' | 'Warning', reason: string, message: string) => Promise<void>;
+  recordEvent: (
+    app: Application,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ) => Promise<void>;
   logger?: Logger;
   pollIntervalMs: number;
   now?: () => Date;
@@ -103,7 +108,14 @@ export class Reconciler {
       const source = app.spec.source!;
       const target = deps.clusters.target(app.spec.destination)!;
       try {
-        const commit = await this.resolve(source.repoURL, source.targetRevision, Boolean(refresh), now, result, signal);
+        const commit = await this.resolve(
+          source.repoURL,
+          source.targetRevision,
+          Boolean(refresh),
+          now,
+          result,
+          signal,
+        );
         const cacheKey = renderCacheKey(source.repoURL, commit, source, {
           appName: app.metadata.name,
           namespace: app.spec.destination.namespace,
@@ -113,7 +125,12 @@ export class Reconciler {
         const dir = await deps.repos.checkout(source.repoURL, commit);
         const rendered: RenderResult = await deps.renderer.render(
           cacheKey,
-          { repoRoot: dir, source, appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace },
+          {
+            repoRoot: dir,
+            source,
+            appName: app.metadata.name ?? '',
+            namespace: app.spec.destination.namespace,
+          },
           { signal },
         );
         result.rendered = deps.renderer.stats().misses > before;
@@ -126,7 +143,9 @@ export class Reconciler {
         conditions.push(...prepared.conditions);
         conditions.push(...rendered.warnings.map((message) => ({ type: 'RenderWarning', message })));
         await this.watchKinds(target, prepared.objects, app);
-        const unknown = prepared.objects.filter((o) => !target.cache.isWatched(splitApiVersion(o.apiVersion).group, o.kind));
+        const unknown = prepared.objects.filter(
+          (o) => !target.cache.isWatched(splitApiVersion(o.apiVersion).group, o.kind),
+        );
         const crdKinds = new Set(
           prepared.objects
             .filter((o) => o.kind === 'CustomResourceDefinition')
@@ -173,7 +192,8 @@ export class Reconciler {
           summary: { images: imagesOf(prepared.objects) },
         };
       } catch (err) {
-        if (!isUserError(err) && !(err instanceof Error && 'code' in err)) log.error('reconcile failed', { error: errorMessage(err) });
+        if (!isUserError(err) && !(err instanceof Error && 'code' in err))
+          log.error('reconcile failed', { error: errorMessage(err) });
         // The last known state stays; only the condition says what went wrong.
         conditions.push({ type: 'ComparisonError', message: errorMessage(err) });
         if (!status.sync) status.sync = { status: 'Unknown' };
@@ -242,11 +262,20 @@ export class Reconciler {
     );
   }
 
-  private async recordTransitions(app: Application, before: ApplicationStatus | undefined, after: ApplicationStatus) {
+  private async recordTransitions(
+    app: Application,
+    before: ApplicationStatus | undefined,
+    after: ApplicationStatus,
+  ) {
     const sBefore = before?.sync?.status ?? 'Unknown';
     const sAfter = after.sync?.status ?? 'Unknown';
     if (sBefore !== sAfter) {
-      await this.deps.recordEvent(app, 'Normal', 'ResourceUpdated', `Updated sync status: ${sBefore} -> ${sAfter}`);
+      await this.deps.recordEvent(
+        app,
+        'Normal',
+        'ResourceUpdated',
+        `Updated sync status: ${sBefore} -> ${sAfter}`,
+      );
     }
     const hBefore = before?.health?.status ?? 'Unknown';
     const hAfter = after.health?.status ?? 'Unknown';
@@ -259,7 +288,9 @@ export class Reconciler {
       );
     }
     const errors = (after.conditions ?? []).filter((c) => c.type.endsWith('Error'));
-    const newErrors = errors.filter((c) => !before?.conditions?.some((p) => p.type === c.type && p.message === c.message));
+    const newErrors = errors.filter(
+      (c) => !before?.conditions?.some((p) => p.type === c.type && p.message === c.message),
+    );
     for (const c of newErrors) await this.deps.recordEvent(app, 'Warning', c.type, c.message);
   }
 }
@@ -271,7 +302,11 @@ function imagesOf(objects: KubeObject[]): string[] {
     if (Array.isArray(v)) for (const x of v) visit(x, parentKey);
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (k === 'image' && typeof x === 'string' && (parentKey === 'containers' || parentKey === 'initContainers')) {
+        if (
+          k === 'image' &&
+          typeof x === 'string' &&
+          (parentKey === 'containers' || parentKey === 'initContainers')
+        ) {
           images.add(x);
         } else visit(x, k);
       }

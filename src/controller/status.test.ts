@@ -12,8 +12,12 @@ describe('status helpers', () => {
 
   it('ignores reconciledAt and empty lists when deciding whether to write', () => {
     const a = { sync: { status: 'Synced' as const, revision: 'abc' }, reconciledAt: '1', conditions: [] };
-    expect(comparisonChanged(a, { sync: { status: 'Synced', revision: 'abc' }, reconciledAt: '2' })).toBe(false);
-    expect(comparisonChanged(a, { sync: { status: 'OutOfSync', revision: 'abc' }, reconciledAt: '1' })).toBe(true);
+    expect(comparisonChanged(a, { sync: { status: 'Synced', revision: 'abc' }, reconciledAt: '2' })).toBe(
+      false,
+    );
+    expect(comparisonChanged(a, { sync: { status: 'OutOfSync', revision: 'abc' }, reconciledAt: '1' })).toBe(
+      true,
+    );
     expect(comparisonChanged(undefined, { sync: { status: 'Unknown' } })).toBe(true);
   });
 

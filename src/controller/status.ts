@@ -2,7 +2,15 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ApplicationCondition, ApplicationStatus } from '../core/index.js';
 
 /** Fields of status the comparison owns (operationState and history belong to sync). */
-export const COMPARISON_FIELDS = ['sync', 'health', 'resources', 'conditions', 'sourceType', 'summary', 'reconciledAt'] as const;
+export const COMPARISON_FIELDS = [
+  'sync',
+  'health',
+  'resources',
+  'conditions',
+  'sourceType',
+  'summary',
+  'reconciledAt',
+] as const;
 
 /**
  * Carries each condition's lastTransitionTime over from the previous status when the same condition
@@ -28,7 +36,8 @@ export function comparisonChanged(before: ApplicationStatus | undefined, after: 
     const emptyA = a === undefined || (Array.isArray(a) && a.length === 0);
     const emptyB = b === undefined || (Array.isArray(b) && b.length === 0);
     if (emptyA && emptyB) continue;
-    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)))) return true;
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null))))
+      return true;
   }
   return false;
 }

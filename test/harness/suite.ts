@@ -39,7 +39,11 @@ export function repoSecret(namespace: string, url: string, password = inject('gi
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: `repo-${Math.random().toString(36).slice(2, 8)}`, namespace, labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+    metadata: {
+      name: `repo-${Math.random().toString(36).slice(2, 8)}`,
+      namespace,
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
     stringData: { type: 'git', url, username: inject('gitUsername'), password },
   };
 }
@@ -97,7 +101,9 @@ export async function waitForApp(
       { timeoutMs, intervalMs: 300 },
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status ?? null, null, 1).slice(0, 3000)}`);
+    throw new Error(
+      `${(err as Error).message}; last status: ${JSON.stringify(last?.status ?? null, null, 1).slice(0, 3000)}`,
+    );
   }
 }
 
@@ -106,6 +112,8 @@ export async function eventsFor(namespace: string, name: string): Promise<string
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
   return list.items
-    .sort((a, b) => String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)))
+    .sort((a, b) =>
+      String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)),
+    )
     .map((e) => `${e.reason}: ${e.message}`);
 }

@@ -1,0 +1,180 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyString, type Application } from '../core/index.js';
+import { formatChanges } from '../diff/index.js';
+import { kubectl, testKubeConfig, uniqueName, waitFor } from '../../test/harness/cluster.js';
+import { cloneRepo, createRepo, type WorkingCopy } from '../../test/harness/git-repo.js';
+import {
+  eventsFor,
+  getApp,
+  repoSecret,
+  startTestController,
+  suiteGitServer,
+  waitForApp,
+} from '../../test/harness/suite.js';
+import type { Controller } from './controller.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The seed's argocd-application.yaml, exactly as the brief writes it. */
+const SEED_APPLICATION = `
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: myapp-production
+  namespace: argocd
+spec:
+  project: default
+  source:
+    # Your config repository URL
+    repoURL: https://github.com/myorg/myapp-config.git
+    targetRevision: main
+    path: overlays/production
+  destination:
+    # Deploy to the local cluster
+    server: https://kubernetes.default.svc
+    namespace: production
+  syncPolicy:
+    automated:
+      # Remove resources deleted from Git
+      prune: true
+      # Revert manual cluster changes
+      selfHeal: true
+    syncOptions:
+      # Create namespace if missing
+      - CreateNamespace=true
+`;
+
+// The seed's flow, read side: the seed's config repo and Application (only repoURL changed), on the real
+// cluster and git server. Sync is the next issue, so the test applies what Mooring rendered itself.
+describe('read path: the seed application', () => {
+  const git = suiteGitServer();
+  const repoName = uniqueName('seed-config');
+  const appName = 'myapp-production';
+  const ns = 'argocd';
+  let controller: Controller;
+  let stop: () => Promise<void>;
+  let work: WorkingCopy;
+  let firstCommit: string;
+
+  beforeAll(async () => {
+    firstCommit = (await createRepo(git, repoName, join(root, 'testdata/seed-config-repo')))!;
+    work = await cloneRepo(git, repoName);
+    ({ controller, stop } = await startTestController({ namespace: ns, pollIntervalMs: 2_000, jitter: 0 }));
+    const repoURL = git.repoUrl(repoName);
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, repoURL)) });
+    const manifest = SEED_APPLICATION.replace('https://github.com/myorg/myapp-config.git', repoURL);
+    await kubectl(['apply', '-f', '-'], { input: manifest });
+  });
+
+  afterAll(async () => {
+    await kubectl(['delete', 'application', appName, '-n', ns, '--ignore-not-found']).catch(() => {});
+    await kubectl(['delete', 'namespace', 'production', '--ignore-not-found', '--wait=false']).catch(
+      () => {},
+    );
+    await stop?.();
+    await work?.dispose();
+  });
+
+  it('reports OutOfSync and Missing while the cluster lacks the resources', async () => {
+    const app = await waitForApp(
+      ns,
+      appName,
+      'OutOfSync/Missing',
+      (a) => a.status?.sync?.status === 'OutOfSync',
+    );
+    expect(app.status?.health?.status).toBe('Missing');
+    expect(app.status?.sync?.revision).toBe(firstCommit);
+    expect(app.status?.sourceType).toBe('Kustomize');
+    expect(
+      app.status?.resources?.map((r) => `${r.kind}/${r.namespace}/${r.name}:${r.status}:${r.health?.status}`),
+    ).toEqual([
+      'ConfigMap/production/myapp-config:OutOfSync:Missing',
+      'Service/production/myapp:OutOfSync:Missing',
+      'Deployment/production/myapp:OutOfSync:Missing',
+    ]);
+    // The seed writes `patches: - replica-patch.yaml`; Mooring renders it and says how to modernize it.
+    const warning = app.status?.conditions?.find((c) => c.type === 'RenderWarning');
+    expect(warning?.message).toContain('- path: replica-patch.yaml');
+    expect(app.status?.summary?.images).toEqual(['registry.example.com/myapp:v1.4.2']);
+  });
+
+  it('turns Synced, then Healthy, once the rendered manifests are applied', async () => {
+    const state = controller.reconciler.states.get(`${ns}/${appName}`)!;
+    await kubectl(['create', 'namespace', 'production']).catch(() => {});
+    for (const obj of state.desired) await state.target!.writer.apply(obj);
+    const synced = await waitForApp(ns, appName, 'Synced', (a) => a.status?.sync?.status === 'Synced');
+    expect(synced.status?.resources?.every((r) => r.status === 'Synced')).toBe(true);
+    const healthy = await waitForApp(ns, appName, 'Healthy', (a) => a.status?.health?.status === 'Healthy');
+    expect(healthy.status?.resources?.find((r) => r.kind === 'Deployment')?.health?.status).toBe('Healthy');
+    const apps = testKubeConfig().makeApiClient(k8s.AppsV1Api);
+    const dep = await apps.readNamespacedDeployment({ name: 'myapp', namespace: 'production' });
+    expect(dep.spec?.replicas).toBe(5);
+    expect(dep.spec?.template.spec?.containers[0]?.image).toBe('registry.example.com/myapp:v1.4.2');
+    expect(dep.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe(
+      'myapp-production:apps/Deployment:production/myapp',
+    );
+  });
+
+  it('shows kubectl scale as OutOfSync with a diff of spec.replicas, and Synced again when scaled back', async () => {
+    await kubectl(['scale', 'deployment', 'myapp', '--replicas=1', '-n', 'production']);
+    const drifted = await waitForApp(
+      ns,
+      appName,
+      'OutOfSync after scale',
+      (a) => a.status?.sync?.status === 'OutOfSync',
+    );
+    expect(drifted.status?.resources?.filter((r) => r.status === 'OutOfSync').map((r) => r.kind)).toEqual([
+      'Deployment',
+    ]);
+    const diffs = controller.reconciler.diffsOf(`${ns}/${appName}`)!;
+    const depDiff = diffs.get(
+      keyString({ group: 'apps', kind: 'Deployment', namespace: 'production', name: 'myapp' }),
+    )!;
+    expect(formatChanges(depDiff.changes)).toEqual(['spec.replicas: 1 → 5']);
+    await waitFor('an Event for the sync status change', async () =>
+      (await eventsFor(ns, appName)).includes('ResourceUpdated: Updated sync status: Synced -> OutOfSync'),
+    );
+
+    await kubectl(['scale', 'deployment', 'myapp', '--replicas=5', '-n', 'production']);
+    await waitForApp(ns, appName, 'Synced after scaling back', (a) => a.status?.sync?.status === 'Synced');
+  });
+
+  it('shows kubectl label as drift too', async () => {
+    await kubectl(['label', 'deployment', 'myapp', 'team=night-shift', '-n', 'production']);
+    await waitForApp(ns, appName, 'OutOfSync after label', (a) => a.status?.sync?.status === 'OutOfSync');
+    const depDiff = controller.reconciler
+      .diffsOf(`${ns}/${appName}`)!
+      .get(keyString({ group: 'apps', kind: 'Deployment', namespace: 'production', name: 'myapp' }))!;
+    expect(formatChanges(depDiff.changes)).toEqual(['metadata.labels.team: "night-shift" → absent']);
+    await kubectl(['label', 'deployment', 'myapp', 'team-', '-n', 'production']);
+    await waitForApp(ns, appName, 'Synced after unlabel', (a) => a.status?.sync?.status === 'Synced');
+  });
+
+  it('notices a new commit on the next poll', async () => {
+    const kustomization = join(work.dir, 'overlays/production/kustomization.yaml');
+    const text = await readFile(kustomization, 'utf8');
+    await work.writeFile('overlays/production/kustomization.yaml', text.replace('v1.4.2', 'v1.4.3'));
+    const sha = await work.commit('Deploy myapp v1.4.3');
+    await work.push();
+    const app = await waitForApp(
+      ns,
+      appName,
+      'the new revision',
+      (a) => a.status?.sync?.revision === sha,
+      30_000,
+    );
+    expect(app.status?.sync?.status).toBe('OutOfSync');
+    expect(app.status?.summary?.images).toEqual(['registry.example.com/myapp:v1.4.3']);
+  });
+
+  it('keeps the seed Application as written (status only is Mooring’s)', async () => {
+    const app: Application = await getApp(ns, appName);
+    const seed = parse(SEED_APPLICATION) as Application;
+    expect(app.spec.syncPolicy).toEqual(seed.spec.syncPolicy);
+    expect(app.spec.destination).toEqual(seed.spec.destination);
+  });
+});
