@@ -44,9 +44,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     startedCluster = true;
   }
-  const env = parseEnv((await run(script, ['env'], { env: clusterEnv })).stdout);
-  const binPath = (env.PATH ?? '').replace(/:\$PATH$/, '');
-  const kubeconfig = external ?? env.KUBECONFIG!;
+  const binPath = (await run(script, ['path'], { env: clusterEnv })).stdout.trim();
+  const kubeconfig = external ?? parseEnv((await run(script, ['env'], { env: clusterEnv })).stdout).KUBECONFIG!;
   const kubectl = join(binPath.split(':')[0]!, 'kubectl');
 
   const gitRoot = await mkdtemp(join(tmpdir(), 'mooring-git-'));
