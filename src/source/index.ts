@@ -9,3 +9,14 @@ export { credentialsFromSecrets, secretStrings, type RepoCredentials } from './c
 export { normalizeRepoURL, redactURL, checkRepoURL } from './url.js';
 export { createPoller, type Poller, type PollerOptions } from './poller.js';
 export { runGit, type GitRunner, type GitInvocation, type GitResult } from './git-exec.js';
+export {
+  parseWebhook,
+  webhookMatches,
+  repoIdentity,
+  MAX_WEBHOOK_BYTES,
+  type WebhookResult,
+  type WebhookEvent,
+  type WebhookRejection,
+  type WebhookProvider,
+  type WebhookSecrets,
+} from './webhook.js';
