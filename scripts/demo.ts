@@ -23,13 +23,21 @@ function say(msg: string) {
 }
 
 async function main() {
-  say('starting the local cluster (the first run builds Kubernetes from the Go module proxy; later runs take seconds)');
+  say(
+    'starting the local cluster (the first run builds Kubernetes from the Go module proxy; later runs take seconds)',
+  );
   const up = await run(join(root, 'scripts/local-cluster'), ['up'], { env, maxBuffer: 1 << 24 });
   const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)![1]!;
   const gitRoot = join(root, '.run/demo-git');
   await mkdir(gitRoot, { recursive: true });
-  const git = await startGitServer({ root: gitRoot, username: 'demo', password: 'demo-password', daemon: false });
-  if (!existsSync(join(gitRoot, 'myapp-config.git'))) await createRepo(git, 'myapp-config', join(root, 'testdata/seed-config-repo'));
+  const git = await startGitServer({
+    root: gitRoot,
+    username: 'demo',
+    password: 'demo-password',
+    daemon: false,
+  });
+  if (!existsSync(join(gitRoot, 'myapp-config.git')))
+    await createRepo(git, 'myapp-config', join(root, 'testdata/seed-config-repo'));
   const repoURL = git.repoUrl('myapp-config');
   say(`config repo: ${repoURL} (user demo, password demo-password); clone it, change an overlay, push`);
 
@@ -47,7 +55,11 @@ async function main() {
   await writer.apply({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'myapp-config-repo', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+    metadata: {
+      name: 'myapp-config-repo',
+      namespace: 'argocd',
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
     stringData: { type: 'git', url: repoURL, username: 'demo', password: 'demo-password' },
   });
   for (const envName of ['development', 'staging', 'production']) {
@@ -83,8 +95,13 @@ async function main() {
     await new Promise((r) => setTimeout(r, 3000));
     const rows = controller
       .applications()
-      .map((a) => `  ${a.metadata.name?.padEnd(22)} ${String(a.status?.sync?.status ?? '-').padEnd(10)} ${String(a.status?.health?.status ?? '-').padEnd(12)} ${(a.status?.sync?.revision ?? '').slice(0, 7)}  ${(a.status?.conditions ?? []).map((c) => c.type).join(',')}`);
-    process.stdout.write(`\n  ${'NAME'.padEnd(22)} ${'SYNC'.padEnd(10)} ${'HEALTH'.padEnd(12)} REV      CONDITIONS\n${rows.join('\n')}\n`);
+      .map(
+        (a) =>
+          `  ${a.metadata.name?.padEnd(22)} ${String(a.status?.sync?.status ?? '-').padEnd(10)} ${String(a.status?.health?.status ?? '-').padEnd(12)} ${(a.status?.sync?.revision ?? '').slice(0, 7)}  ${(a.status?.conditions ?? []).map((c) => c.type).join(',')}`,
+      );
+    process.stdout.write(
+      `\n  ${'NAME'.padEnd(22)} ${'SYNC'.padEnd(10)} ${'HEALTH'.padEnd(12)} REV      CONDITIONS\n${rows.join('\n')}\n`,
+    );
     if (once && i >= 2) return stop();
   }
 }

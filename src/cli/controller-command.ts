@@ -53,7 +53,8 @@ export async function runController(argv: string[]): Promise<number> {
   }
   const logger = jsonLogger({ level, fields: { component: 'controller' } });
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError('--concurrency must be a whole number of at least 1');
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UserError('--concurrency must be a whole number of at least 1');
   const controller = new Controller({
     kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
     namespace: values.namespace,

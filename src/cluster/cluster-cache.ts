@@ -1,4 +1,12 @@
-import { keyOf, keyString, silentLogger, trackedBy, type KubeObject, type Logger, type ResourceKey } from '../core/index.js';
+import {
+  keyOf,
+  keyString,
+  silentLogger,
+  trackedBy,
+  type KubeObject,
+  type Logger,
+  type ResourceKey,
+} from '../core/index.js';
 import type { Discovery } from './discovery.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
@@ -145,7 +153,9 @@ export class ClusterCache {
       try {
         l(event);
       } catch (err) {
-        this.logger.error('cache listener failed', { error: err instanceof Error ? err.message : String(err) });
+        this.logger.error('cache listener failed', {
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
   }

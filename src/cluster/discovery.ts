@@ -57,7 +57,12 @@ export class Discovery {
     this.byGroupKind = next;
   }
 
-  private addList(into: Map<string, ApiResource>, group: string, version: string, list: APIResourceList): void {
+  private addList(
+    into: Map<string, ApiResource>,
+    group: string,
+    version: string,
+    list: APIResourceList,
+  ): void {
     for (const r of list.resources) {
       if (r.name.includes('/')) continue; // subresources such as deployments/scale
       into.set(`${group}/${r.kind}`, {

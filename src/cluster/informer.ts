@@ -163,7 +163,11 @@ export class Informer {
       const page = await this.client.request<{
         metadata: { resourceVersion?: string; continue?: string };
         items: KubeObject[];
-      }>({ path, query: { limit: 500, continue: cont, labelSelector: this.opts.labelSelector }, signal: this.abort.signal });
+      }>({
+        path,
+        query: { limit: 500, continue: cont, labelSelector: this.opts.labelSelector },
+        signal: this.abort.signal,
+      });
       for (const item of page.items) {
         // List items carry no apiVersion/kind of their own.
         const obj = { ...item, apiVersion, kind: resource.kind };
@@ -192,7 +196,9 @@ export class Informer {
       try {
         l(event);
       } catch (err) {
-        this.logger.error('informer listener failed', { error: err instanceof Error ? err.message : String(err) });
+        this.logger.error('informer listener failed', {
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
   }

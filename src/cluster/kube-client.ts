@@ -31,7 +31,8 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string } =
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) kc.setCurrentContext(opts.context);
-  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: set KUBECONFIG or --kubeconfig');
+  if (!kc.getCurrentCluster())
+    throw new Error('no Kubernetes cluster configured: set KUBECONFIG or --kubeconfig');
   return kc;
 }
 
@@ -57,7 +58,8 @@ export class KubeClient {
 
   private async options(req: KubeRequest): Promise<https.RequestOptions> {
     const url = new URL(this.server.toString().replace(/\/$/, '') + req.path);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const opts: https.RequestOptions = {
       method: req.method ?? 'GET',
       protocol: url.protocol,
@@ -77,7 +79,8 @@ export class KubeClient {
   async request<T = unknown>(req: KubeRequest): Promise<T> {
     const opts = await this.options(req);
     this.requestCount++;
-    const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    const body =
+      req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     return new Promise<T>((resolve, reject) => {
       const lib = opts.protocol === 'http:' ? http : https;
       const r = lib.request({ ...opts, signal: req.signal, timeout: req.timeoutMs ?? 60_000 }, (res) => {
@@ -91,7 +94,13 @@ export class KubeClient {
           try {
             resolve((text ? JSON.parse(text) : undefined) as T);
           } catch {
-            reject(new KubeApiError(status, 'InvalidResponse', `apiserver answered with invalid JSON for ${req.path}`));
+            reject(
+              new KubeApiError(
+                status,
+                'InvalidResponse',
+                `apiserver answered with invalid JSON for ${req.path}`,
+              ),
+            );
           }
         });
       });

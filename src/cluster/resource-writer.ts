@@ -1,4 +1,11 @@
-import { describeKey, keyOf, splitApiVersion, UserError, type KubeObject, type ResourceKey } from '../core/index.js';
+import {
+  describeKey,
+  keyOf,
+  splitApiVersion,
+  UserError,
+  type KubeObject,
+  type ResourceKey,
+} from '../core/index.js';
 import { resourcePath, type ApiResource, type Discovery } from './discovery.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 
@@ -81,7 +88,11 @@ export class ResourceWriter {
       await this.client.request({
         method: 'DELETE',
         path: resourcePath(r, key.namespace, key.name),
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Foreground' },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: opts.propagationPolicy ?? 'Foreground',
+        },
         query: { dryRun: opts.dryRun ? 'All' : undefined },
       });
       return true;
@@ -92,7 +103,11 @@ export class ResourceWriter {
   }
 
   /** A JSON merge patch on one object (used for annotations and status). */
-  async mergePatch(key: ResourceKey, patch: unknown, opts: { subresource?: string } = {}): Promise<KubeObject> {
+  async mergePatch(
+    key: ResourceKey,
+    patch: unknown,
+    opts: { subresource?: string } = {},
+  ): Promise<KubeObject> {
     const r = await this.discovery.resourceFor(key.group, key.kind);
     if (!r) throw new UserError(`the cluster has no kind ${key.kind}`);
     const path = resourcePath(r, key.namespace, key.name) + (opts.subresource ? `/${opts.subresource}` : '');

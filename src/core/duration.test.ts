@@ -10,7 +10,9 @@ describe('parseDuration', () => {
     expect(parseDuration('5')).toBe(5000);
   });
   it('refuses anything else with a clear message', () => {
-    expect(() => parseDuration('soon')).toThrow('invalid duration "soon": use a number with a unit, such as 30s, 3m or 1h');
+    expect(() => parseDuration('soon')).toThrow(
+      'invalid duration "soon": use a number with a unit, such as 30s, 3m or 1h',
+    );
     expect(() => parseDuration('3 minutes')).toThrow(/invalid duration/);
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { appInstanceName, formatTrackingId, parseTrackingId, trackedBy } from './tracking.js';
 import type { KubeObject } from './kube-object.js';
 
-const deploy: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'myapp', namespace: 'production' } };
+const deploy: KubeObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'myapp', namespace: 'production' },
+};
 
 describe('tracking ids', () => {
   it('formats and parses Argo CD tracking ids', () => {
@@ -29,7 +33,10 @@ describe('tracking ids', () => {
   it('finds the owning app by annotation, refusing ids copied onto another object', () => {
     const tracked = {
       ...deploy,
-      metadata: { ...deploy.metadata, annotations: { 'argocd.argoproj.io/tracking-id': formatTrackingId('app1', deploy) } },
+      metadata: {
+        ...deploy.metadata,
+        annotations: { 'argocd.argoproj.io/tracking-id': formatTrackingId('app1', deploy) },
+      },
     };
     expect(trackedBy(tracked)).toBe('app1');
     const copied = { ...tracked, metadata: { ...tracked.metadata, name: 'other' } };
@@ -37,9 +44,12 @@ describe('tracking ids', () => {
   });
 
   it('accepts the app.kubernetes.io/instance label when there is no annotation', () => {
-    expect(trackedBy({ ...deploy, metadata: { ...deploy.metadata, labels: { 'app.kubernetes.io/instance': 'lbl' } } })).toBe(
-      'lbl',
-    );
+    expect(
+      trackedBy({
+        ...deploy,
+        metadata: { ...deploy.metadata, labels: { 'app.kubernetes.io/instance': 'lbl' } },
+      }),
+    ).toBe('lbl');
     expect(trackedBy(deploy)).toBeUndefined();
   });
 });

@@ -29,7 +29,10 @@ export function parseTrackingId(id: string): TrackingInfo | undefined {
 }
 
 /** The instance name Mooring uses for an Application in tracking ids. */
-export function appInstanceName(app: { metadata: { name?: string; namespace?: string } }, controlNamespace: string): string {
+export function appInstanceName(
+  app: { metadata: { name?: string; namespace?: string } },
+  controlNamespace: string,
+): string {
   const ns = app.metadata.namespace ?? controlNamespace;
   return ns === controlNamespace ? (app.metadata.name ?? '') : `${ns}_${app.metadata.name ?? ''}`;
 }

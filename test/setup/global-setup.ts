@@ -45,7 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startedCluster = true;
   }
   const binPath = (await run(script, ['path'], { env: clusterEnv })).stdout.trim();
-  const kubeconfig = external ?? parseEnv((await run(script, ['env'], { env: clusterEnv })).stdout).KUBECONFIG!;
+  const kubeconfig =
+    external ?? parseEnv((await run(script, ['env'], { env: clusterEnv })).stdout).KUBECONFIG!;
   const kubectl = join(binPath.split(':')[0]!, 'kubectl');
 
   const gitRoot = await mkdtemp(join(tmpdir(), 'mooring-git-'));

@@ -59,7 +59,10 @@ describe('local cluster', () => {
         metadata: { name: 'once' },
         spec: {
           template: {
-            spec: { restartPolicy: 'Never', containers: [{ name: 'once', image: 'registry.example.com/once:1' }] },
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'once', image: 'registry.example.com/once:1' }],
+            },
           },
         },
       },
@@ -159,6 +162,8 @@ describe('local cluster', () => {
     const pods = await asReader.listNamespacedPod({ namespace: ns.name });
     expect(Array.isArray(pods.items)).toBe(true);
     await expect(asReader.listNamespacedSecret({ namespace: ns.name })).rejects.toMatchObject({ code: 403 });
-    await expect(asReader.listNamespacedPod({ namespace: 'kube-system' })).rejects.toMatchObject({ code: 403 });
+    await expect(asReader.listNamespacedPod({ namespace: 'kube-system' })).rejects.toMatchObject({
+      code: 403,
+    });
   });
 });
