@@ -6,3 +6,4 @@ export * from './logger.js';
 export * from './application.js';
 export * from './tracking.js';
 export * from './duration.js';
+export * from './metrics.js';
