@@ -58,7 +58,9 @@ describe('cluster cache on a restarting apiserver', () => {
     await writer.apply(cm('cm-a', { v: '2' }));
     await waitFor('the update', async () => events.includes('MODIFIED cm-a {"v":"2"} apps=app1'));
     const requestsBefore = client.requestCount;
-    expect(cache.get({ group: '', kind: 'ConfigMap', namespace: 'default', name: 'cm-a' })?.data).toEqual({ v: '2' });
+    expect(cache.get({ group: '', kind: 'ConfigMap', namespace: 'default', name: 'cm-a' })?.data).toEqual({
+      v: '2',
+    });
     expect(client.requestCount).toBe(requestsBefore);
     await expect(cache.watchKind('example.com', 'NoSuchKind')).resolves.toBe(false);
   });
@@ -81,8 +83,11 @@ describe('cluster cache on a restarting apiserver', () => {
 
     await writer.apply(cm('cm-b', { v: '1' }));
     await writer.delete({ group: '', kind: 'ConfigMap', namespace: 'default', name: 'cm-a' });
-    await waitFor('the changes after the restart', async () =>
-      events.includes('ADDED cm-b {"v":"1"} apps=app1') && events.includes('DELETED cm-a {"v":"2"} apps=app1'),
+    await waitFor(
+      'the changes after the restart',
+      async () =>
+        events.includes('ADDED cm-b {"v":"1"} apps=app1') &&
+        events.includes('DELETED cm-a {"v":"2"} apps=app1'),
     );
     expect(cache.trackedBy('app1').map((o) => o.metadata.name)).toEqual(['cm-b']);
     expect(cache.stats().relists).toBeGreaterThan(relistsBefore);
