@@ -266,6 +266,53 @@ describe('parseWebhook: Bitbucket Cloud', () => {
   });
 });
 
+describe('parseWebhook: events that move no branch or tag', () => {
+  const edit = (name: string, change: (p: Record<string, unknown>) => void) => {
+    const payload = JSON.parse(sample(name).toString()) as Record<string, unknown>;
+    change(payload);
+    return Buffer.from(JSON.stringify(payload));
+  };
+
+  it('names the repository but no ref for other events and for refs outside heads and tags', () => {
+    const mr = parseWebhook(
+      { 'X-Gitlab-Event': 'Merge Request Hook' },
+      edit('gitlab-push', (p) => (p.object_kind = 'merge_request')),
+      {},
+    );
+    expect(mr).toMatchObject({ ok: true, event: 'Merge Request Hook' });
+    expect(mr).not.toHaveProperty('branch');
+    const create = parseWebhook({ 'x-gitea-event': 'create' }, sample('gitea-push'), {});
+    expect(create).toMatchObject({ ok: true, provider: 'gitea', event: 'create' });
+    expect(create).not.toHaveProperty('branch');
+    const fork = parseWebhook({ 'X-Event-Key': 'repo:fork' }, sample('bitbucket-push'), {});
+    expect(fork).toMatchObject({ ok: true, event: 'repo:fork', defaultBranch: 'main' });
+    expect(fork).not.toHaveProperty('branch');
+    const notes = parseWebhook(
+      { 'x-github-event': 'push' },
+      edit('github-push', (p) => (p.ref = 'refs/notes/commits')),
+      {},
+    );
+    expect(notes).toMatchObject({ ok: true, event: 'push' });
+    expect(Object.keys(notes)).not.toContain('branch');
+    expect(Object.keys(notes)).not.toContain('tag');
+  });
+
+  it('reads Bitbucket tags, and leaves changedFiles unknown when a branch is created', () => {
+    const tag = edit('bitbucket-push', (p) => {
+      const change = (p.push as { changes: Record<string, unknown>[] }).changes[0]!;
+      change.new = { type: 'tag', name: 'prod-2024-05-06' };
+    });
+    expect(parseWebhook({ 'X-Event-Key': 'repo:push' }, tag, {})).toMatchObject({
+      ok: true,
+      tag: 'prod-2024-05-06',
+    });
+    const created = edit('gitea-push', (p) => (p.before = '0000000000000000000000000000000000000000'));
+    const result = parseWebhook({ 'x-gitea-event': 'push' }, created, {});
+    expect(result).toMatchObject({ ok: true, branch: 'main' });
+    expect(result).not.toHaveProperty('changedFiles');
+  });
+});
+
 describe('parseWebhook: bad requests', () => {
   it('refuses unknown senders, wrong content types and bodies that are not a JSON object', () => {
     expect(parseWebhook({ 'user-agent': 'curl/8.5.0' }, Buffer.from('{}'), {})).toStrictEqual({
@@ -334,6 +381,7 @@ describe('webhookMatches', () => {
       expect(webhookMatches(push, { repoURL, targetRevision: 'main' }), repoURL).toBe(false);
     }
     expect(repoIdentity('ssh://git@gitea.example.com:2222/ops/apps.git')).toBe('gitea.example.com/ops/apps');
+    expect(repoIdentity('/srv/git/Apps.git/')).toBe('/srv/git/apps');
     expect(repoIdentity('git@GitLab.example.com:platform/infra/deploy-config.git')).toBe(
       'gitlab.example.com/platform/infra/deploy-config',
     );
