@@ -55,11 +55,12 @@ export async function runController(argv: string[]): Promise<number> {
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UserError('--concurrency must be a whole number of at least 1');
+  const pollIntervalMs = parseDuration(values['poll-interval']!);
   const controller = new Controller({
     kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
     namespace: values.namespace,
     applicationNamespaces: values['application-namespaces']?.split(',').filter(Boolean),
-    pollIntervalMs: parseDuration(values['poll-interval']!),
+    pollIntervalMs,
     concurrency,
     cacheDir: values['cache-dir'],
     logger,
@@ -81,7 +82,13 @@ export async function runController(argv: string[]): Promise<number> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  await controller.start();
+  try {
+    await controller.start();
+  } catch (err) {
+    await controller.stop();
+    await health.close();
+    throw err;
+  }
   await done;
   return 0;
 }

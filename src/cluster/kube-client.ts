@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
 import https from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '../core/index.js';
 
 /** An HTTP error answered by the apiserver, with its Status reason and message. */
 export class KubeApiError extends Error {
@@ -28,8 +32,18 @@ export interface KubeRequest {
 /** Loads a KubeConfig the way kubectl does: an explicit file, then KUBECONFIG, ~/.kube/config or in-cluster. */
 export function loadKubeConfig(opts: { kubeconfig?: string; context?: string } = {}): KubeConfig {
   const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  if (opts.kubeconfig) {
+    if (!existsSync(opts.kubeconfig)) throw new UserError(`kubeconfig ${opts.kubeconfig} does not exist`);
+    kc.loadFromFile(opts.kubeconfig);
+  } else {
+    // Without this check the client library silently falls back to http://localhost:8080.
+    const candidates = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean);
+    const found = candidates.some((f) => existsSync(f)) || existsSync(join(homedir(), '.kube/config'));
+    if (!found && !process.env.KUBERNETES_SERVICE_HOST) {
+      throw new UserError('no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or run inside a cluster');
+    }
+    kc.loadFromDefault();
+  }
   if (opts.context) kc.setCurrentContext(opts.context);
   if (!kc.getCurrentCluster())
     throw new Error('no Kubernetes cluster configured: set KUBECONFIG or --kubeconfig');
