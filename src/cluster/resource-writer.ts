@@ -17,6 +17,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   force?: boolean;
   fieldManager?: string;
+  /** false skips the apiserver's schema validation of unknown fields (sync option Validate=false). */
+  validate?: boolean;
   signal?: AbortSignal;
 }
 
@@ -55,6 +57,7 @@ export class ResourceWriter {
           fieldManager: opts.fieldManager ?? FIELD_MANAGER,
           force: opts.force ?? true,
           dryRun: opts.dryRun ? 'All' : undefined,
+          fieldValidation: opts.validate === false ? 'Ignore' : undefined,
         },
         body: JSON.stringify(obj),
         contentType: 'application/apply-patch+yaml',
@@ -98,6 +101,22 @@ export class ResourceWriter {
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return false;
+      throw named(err, key);
+    }
+  }
+
+  /** A JSON patch (RFC 6902) on one object: used to remove fields people added outside Git. */
+  async jsonPatch(key: ResourceKey, ops: unknown[], opts: { subresource?: string } = {}): Promise<KubeObject> {
+    const r = await this.discovery.resourceFor(key.group, key.kind);
+    if (!r) throw new UserError(`the cluster has no kind ${key.kind}`);
+    try {
+      return await this.client.request<KubeObject>({
+        method: 'PATCH',
+        path: resourcePath(r, key.namespace, key.name) + (opts.subresource ? `/${opts.subresource}` : ''),
+        body: ops,
+        contentType: 'application/json-patch+json',
+      });
+    } catch (err) {
       throw named(err, key);
     }
   }

@@ -30,6 +30,7 @@ import { ClusterRegistry, type ClusterTarget } from './clusters.js';
 import { appProjectCrd, applicationCrd } from './crds.js';
 import { defaultProject } from './defaults.js';
 import { EventRecorder } from './events.js';
+import { Operations } from './operations.js';
 import { Reconciler, type ReconcileResult } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -103,6 +104,9 @@ export class Controller {
   private projectInformer?: Informer;
   private repoSecrets?: Informer;
   private readonly byInstance = new Map<string, string>();
+  /** The newest Application each app was written as by this controller (the informer may lag behind). */
+  private readonly written = new Map<string, Application>();
+  readonly operations: Operations;
   private readonly unsubscribers: (() => void)[] = [];
   private readyFlag = false;
   private stopped = false;
@@ -136,6 +140,18 @@ export class Controller {
       recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
       logger: this.logger,
       pollIntervalMs: opts.pollIntervalMs ?? 180_000,
+    });
+    this.operations = new Operations({
+      reconciler: this.reconciler,
+      controlNamespace: this.namespace,
+      jsonPatchStatus: async (app, ops) => {
+        this.remember(await this.writer.jsonPatch(keyOf(app), ops, { subresource: 'status' }));
+      },
+      mergePatchApp: async (app, patch) => {
+        this.remember(await this.writer.mergePatch(keyOf(app), patch));
+      },
+      recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
+      logger: this.logger,
     });
     this.queue = new WorkQueue(
       (key) => this.process(key),
@@ -241,6 +257,8 @@ export class Controller {
     const key = `${app.metadata.namespace}/${app.metadata.name}`;
     if (type === 'DELETED') {
       this.reconciler.forget(key);
+      this.operations.forget(key);
+      this.written.delete(key);
       this.byInstance.delete(appInstanceName(app, this.namespace));
       return;
     }
@@ -294,9 +312,32 @@ export class Controller {
     this.queue.add(key, Math.max(1000, interval * (1 + (Math.random() * 2 - 1) * jitter)));
   }
 
+  /** Keeps what the apiserver answered to our own write, newer than the informer's copy for a moment. */
+  private remember(obj: KubeObject): void {
+    this.written.set(`${obj.metadata.namespace}/${obj.metadata.name}`, obj as Application);
+  }
+
+  /** The newer of the informer's copy and the copy this controller last wrote. */
+  private newest(key: string, informed: Application): Application {
+    const mine = this.written.get(key);
+    if (!mine) return informed;
+    let informerIsNewer = true;
+    try {
+      informerIsNewer =
+        BigInt(informed.metadata.resourceVersion ?? '0') >= BigInt(mine.metadata.resourceVersion ?? '0');
+    } catch {
+      // resourceVersions are opaque outside etcd-backed apiservers: trust the informer there.
+    }
+    if (informerIsNewer) {
+      this.written.delete(key);
+      return informed;
+    }
+    return mine;
+  }
+
   private async writeStatus(app: Application, patch: unknown): Promise<void> {
     try {
-      await this.writer.mergePatch(keyOf(app), patch, { subresource: 'status' });
+      this.remember(await this.writer.mergePatch(keyOf(app), patch, { subresource: 'status' }));
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return; // deleted meanwhile
       throw err;

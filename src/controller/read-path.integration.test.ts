@@ -48,13 +48,16 @@ spec:
       - CreateNamespace=true
 `;
 
-// The seed's flow, read side: the seed's config repo and Application (only repoURL changed), on the real
-// cluster and git server. Sync is the next issue, so the test applies what Mooring rendered itself.
+// The seed's flow, read side: the seed's config repo and Application on the real cluster and git
+// server. To watch the read path alone, automated sync is taken out and the test applies what Mooring
+// rendered itself; a namespace of its own (control plane and destination, through Argo CD's
+// spec.source.kustomize.namespace) keeps it apart from the end-to-end tests of the same seed.
 describe('read path: the seed application', () => {
   const git = suiteGitServer();
   const repoName = uniqueName('seed-config');
   const appName = 'myapp-production';
-  const ns = 'argocd';
+  const ns = uniqueName('readpath');
+  const production = `${ns}-production`;
   let controller: Controller;
   let stop: () => Promise<void>;
   let work: WorkingCopy;
@@ -63,18 +66,23 @@ describe('read path: the seed application', () => {
   beforeAll(async () => {
     firstCommit = (await createRepo(git, repoName, join(root, 'testdata/seed-config-repo')))!;
     work = await cloneRepo(git, repoName);
+    await kubectl(['create', 'namespace', ns]);
     ({ controller, stop } = await startTestController({ namespace: ns, pollIntervalMs: 2_000, jitter: 0 }));
     const repoURL = git.repoUrl(repoName);
     await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, repoURL)) });
-    const manifest = SEED_APPLICATION.replace('https://github.com/myorg/myapp-config.git', repoURL);
-    await kubectl(['apply', '-f', '-'], { input: manifest });
+    const manifest = parse(
+      SEED_APPLICATION.replace('https://github.com/myorg/myapp-config.git', repoURL),
+    ) as Application;
+    manifest.metadata.namespace = ns;
+    manifest.spec.destination.namespace = production;
+    manifest.spec.source!.kustomize = { namespace: production };
+    delete manifest.spec.syncPolicy!.automated;
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(manifest) });
   });
 
   afterAll(async () => {
     await kubectl(['delete', 'application', appName, '-n', ns, '--ignore-not-found']).catch(() => {});
-    await kubectl(['delete', 'namespace', 'production', '--ignore-not-found', '--wait=false']).catch(
-      () => {},
-    );
+    await kubectl(['delete', 'namespace', production, '--ignore-not-found', '--wait=false']).catch(() => {});
     await stop?.();
     await work?.dispose();
   });
@@ -92,9 +100,9 @@ describe('read path: the seed application', () => {
     expect(
       app.status?.resources?.map((r) => `${r.kind}/${r.namespace}/${r.name}:${r.status}:${r.health?.status}`),
     ).toEqual([
-      'ConfigMap/production/myapp-config:OutOfSync:Missing',
-      'Service/production/myapp:OutOfSync:Missing',
-      'Deployment/production/myapp:OutOfSync:Missing',
+      `ConfigMap/${production}/myapp-config:OutOfSync:Missing`,
+      `Service/${production}/myapp:OutOfSync:Missing`,
+      `Deployment/${production}/myapp:OutOfSync:Missing`,
     ]);
     // The seed writes `patches: - replica-patch.yaml`; Mooring renders it and says how to modernize it.
     const warning = app.status?.conditions?.find((c) => c.type === 'RenderWarning');
@@ -104,23 +112,23 @@ describe('read path: the seed application', () => {
 
   it('turns Synced, then Healthy, once the rendered manifests are applied', async () => {
     const state = controller.reconciler.states.get(`${ns}/${appName}`)!;
-    await kubectl(['create', 'namespace', 'production']).catch(() => {});
+    await kubectl(['create', 'namespace', production]).catch(() => {});
     for (const obj of state.desired) await state.target!.writer.apply(obj);
     const synced = await waitForApp(ns, appName, 'Synced', (a) => a.status?.sync?.status === 'Synced');
     expect(synced.status?.resources?.every((r) => r.status === 'Synced')).toBe(true);
     const healthy = await waitForApp(ns, appName, 'Healthy', (a) => a.status?.health?.status === 'Healthy');
     expect(healthy.status?.resources?.find((r) => r.kind === 'Deployment')?.health?.status).toBe('Healthy');
     const apps = testKubeConfig().makeApiClient(k8s.AppsV1Api);
-    const dep = await apps.readNamespacedDeployment({ name: 'myapp', namespace: 'production' });
+    const dep = await apps.readNamespacedDeployment({ name: 'myapp', namespace: production });
     expect(dep.spec?.replicas).toBe(5);
     expect(dep.spec?.template.spec?.containers[0]?.image).toBe('registry.example.com/myapp:v1.4.2');
     expect(dep.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe(
-      'myapp-production:apps/Deployment:production/myapp',
+      `myapp-production:apps/Deployment:${production}/myapp`,
     );
   });
 
   it('shows kubectl scale as OutOfSync with a diff of spec.replicas, and Synced again when scaled back', async () => {
-    await kubectl(['scale', 'deployment', 'myapp', '--replicas=1', '-n', 'production']);
+    await kubectl(['scale', 'deployment', 'myapp', '--replicas=1', '-n', production]);
     const drifted = await waitForApp(
       ns,
       appName,
@@ -132,25 +140,25 @@ describe('read path: the seed application', () => {
     ]);
     const diffs = controller.reconciler.diffsOf(`${ns}/${appName}`)!;
     const depDiff = diffs.get(
-      keyString({ group: 'apps', kind: 'Deployment', namespace: 'production', name: 'myapp' }),
+      keyString({ group: 'apps', kind: 'Deployment', namespace: production, name: 'myapp' }),
     )!;
     expect(formatChanges(depDiff.changes)).toEqual(['spec.replicas: 1 → 5']);
     await waitFor('an Event for the sync status change', async () =>
       (await eventsFor(ns, appName)).includes('ResourceUpdated: Updated sync status: Synced -> OutOfSync'),
     );
 
-    await kubectl(['scale', 'deployment', 'myapp', '--replicas=5', '-n', 'production']);
+    await kubectl(['scale', 'deployment', 'myapp', '--replicas=5', '-n', production]);
     await waitForApp(ns, appName, 'Synced after scaling back', (a) => a.status?.sync?.status === 'Synced');
   });
 
   it('shows kubectl label as drift too', async () => {
-    await kubectl(['label', 'deployment', 'myapp', 'team=night-shift', '-n', 'production']);
+    await kubectl(['label', 'deployment', 'myapp', 'team=night-shift', '-n', production]);
     await waitForApp(ns, appName, 'OutOfSync after label', (a) => a.status?.sync?.status === 'OutOfSync');
     const depDiff = controller.reconciler
       .diffsOf(`${ns}/${appName}`)!
-      .get(keyString({ group: 'apps', kind: 'Deployment', namespace: 'production', name: 'myapp' }))!;
+      .get(keyString({ group: 'apps', kind: 'Deployment', namespace: production, name: 'myapp' }))!;
     expect(formatChanges(depDiff.changes)).toEqual(['metadata.labels.team: "night-shift" → absent']);
-    await kubectl(['label', 'deployment', 'myapp', 'team-', '-n', 'production']);
+    await kubectl(['label', 'deployment', 'myapp', 'team-', '-n', production]);
     await waitForApp(ns, appName, 'Synced after unlabel', (a) => a.status?.sync?.status === 'Synced');
   });
 
@@ -171,10 +179,9 @@ describe('read path: the seed application', () => {
     expect(app.status?.summary?.images).toEqual(['registry.example.com/myapp:v1.4.3']);
   });
 
-  it('keeps the seed Application as written (status only is Mooring’s)', async () => {
+  it('keeps the Application as written (status only is Mooring’s)', async () => {
     const app: Application = await getApp(ns, appName);
-    const seed = parse(SEED_APPLICATION) as Application;
-    expect(app.spec.syncPolicy).toEqual(seed.spec.syncPolicy);
-    expect(app.spec.destination).toEqual(seed.spec.destination);
+    expect(app.spec.syncPolicy).toEqual({ syncOptions: ['CreateNamespace=true'] });
+    expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: production });
   });
 });

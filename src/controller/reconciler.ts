@@ -116,30 +116,10 @@ export class Reconciler {
           result,
           signal,
         );
-        const cacheKey = renderCacheKey(source.repoURL, commit, source, {
-          appName: app.metadata.name,
-          namespace: app.spec.destination.namespace,
-        });
         if (refresh === 'hard') deps.renderer.drop(renderCacheKeyPrefix(source.repoURL, commit));
         const before = deps.renderer.stats().misses;
-        const dir = await deps.repos.checkout(source.repoURL, commit);
-        const rendered: RenderResult = await deps.renderer.render(
-          cacheKey,
-          {
-            repoRoot: dir,
-            source,
-            appName: app.metadata.name ?? '',
-            namespace: app.spec.destination.namespace,
-          },
-          { signal },
-        );
+        const { rendered, prepared } = await this.desiredAt(app, instance, target, commit, signal);
         result.rendered = deps.renderer.stats().misses > before;
-        await target.discovery.load();
-        const prepared = prepareDesired(rendered.objects, {
-          appInstance: instance,
-          defaultNamespace: app.spec.destination.namespace,
-          isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
-        });
         conditions.push(...prepared.conditions);
         conditions.push(...rendered.warnings.map((message) => ({ type: 'RenderWarning', message })));
         await this.watchKinds(target, prepared.objects, app);
@@ -211,6 +191,40 @@ export class Reconciler {
     }
     if (refresh) await deps.clearRefresh(app);
     return result;
+  }
+
+  /** Renders an app's source at a commit (cached) and prepares the objects to compare and sync. */
+  async desiredAt(
+    app: Application,
+    instance: string,
+    target: ClusterTarget,
+    commit: string,
+    signal?: AbortSignal,
+  ): Promise<{ rendered: RenderResult; prepared: ReturnType<typeof prepareDesired> }> {
+    const source = app.spec.source!;
+    const cacheKey = renderCacheKey(source.repoURL, commit, source, {
+      appName: app.metadata.name,
+      namespace: app.spec.destination.namespace,
+    });
+    const dir = await this.deps.repos.checkout(source.repoURL, commit);
+    const rendered = await this.deps.renderer.render(
+      cacheKey,
+      { repoRoot: dir, source, appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace },
+      { signal },
+    );
+    await target.discovery.load();
+    const prepared = prepareDesired(rendered.objects, {
+      appInstance: instance,
+      defaultNamespace: app.spec.destination.namespace,
+      isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
+    });
+    return { rendered, prepared };
+  }
+
+  /** Resolves a revision of the app's repository to a commit (fetching if it is not known). */
+  async resolveRevision(app: Application, revision: string): Promise<string> {
+    const r = await this.deps.repos.resolve(app.spec.source!.repoURL, revision, { fetch: true });
+    return r.commit;
   }
 
   /** Forgets an app that was deleted. */

@@ -14,7 +14,7 @@ export { normalizeObject, NORMALIZED_ANNOTATIONS, NORMALIZED_METADATA_FIELDS } f
 export { maskSecrets, isSecret } from './mask.js';
 export { compileIgnoreRules, ruleMatches, type CompiledIgnoreRule } from './ignore.js';
 export { DEFAULT_FOREIGN_MANAGERS, DEFAULT_OWN_MANAGER } from './foreign.js';
-export { formatPath } from './path.js';
+export { formatPath, pathToPointer } from './path.js';
 export { parseQuantity, quantitiesEqual } from './quantity.js';
 
 /** What to compare for one object; see diffObject. */

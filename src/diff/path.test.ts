@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparePaths, deleteAll, deleteAt, formatPath, getAt, hasAt, setAt } from './path.js';
+import { comparePaths, deleteAll, deleteAt, formatPath, getAt, hasAt, setAt, pathToPointer } from './path.js';
 
 describe('formatPath', () => {
   it('writes plain keys with dots, indices in brackets and other keys quoted', () => {
@@ -74,5 +74,14 @@ describe('comparePaths', () => {
   it('orders numbers numerically and prefixes first', () => {
     const paths = [['a', 10], ['a', 2], ['a'], ['a', 2, 'b']];
     expect(paths.sort(comparePaths)).toEqual([['a'], ['a', 2], ['a', 2, 'b'], ['a', 10]]);
+  });
+});
+
+describe('pathToPointer', () => {
+  it('reads formatPath output back as a JSON pointer', () => {
+    expect(pathToPointer('metadata.labels.team')).toBe('/metadata/labels/team');
+    expect(pathToPointer('metadata.annotations["a.b/c"]')).toBe('/metadata/annotations/a.b~1c');
+    expect(pathToPointer('spec.template.spec.containers[0].env[1]')).toBe('/spec/template/spec/containers/0/env/1');
+    expect(pathToPointer(formatPath(['metadata', 'labels', 'x~y']))).toBe('/metadata/labels/x~0y');
   });
 });

@@ -120,3 +120,13 @@ export function deleteAll(root: unknown, paths: readonly Path[]): void {
 export function cloneJson<T>(value: T): T {
   return structuredClone(value);
 }
+
+/** Turns a path written by formatPath back into an RFC 6901 JSON pointer (for patches that revert a change). */
+export function pathToPointer(path: string): string {
+  const segs: string[] = [];
+  const re = /\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.[\]]+)/gy;
+  for (const m of path.matchAll(re)) {
+    segs.push(m[1] ?? (m[2] ? (JSON.parse(m[2]) as string) : m[3]!));
+  }
+  return segs.map((s) => '/' + s.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
