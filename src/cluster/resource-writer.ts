@@ -106,7 +106,11 @@ export class ResourceWriter {
   }
 
   /** A JSON patch (RFC 6902) on one object: used to remove fields people added outside Git. */
-  async jsonPatch(key: ResourceKey, ops: unknown[], opts: { subresource?: string } = {}): Promise<KubeObject> {
+  async jsonPatch(
+    key: ResourceKey,
+    ops: unknown[],
+    opts: { subresource?: string } = {},
+  ): Promise<KubeObject> {
     const r = await this.discovery.resourceFor(key.group, key.kind);
     if (!r) throw new UserError(`the cluster has no kind ${key.kind}`);
     try {

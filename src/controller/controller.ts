@@ -298,14 +298,27 @@ export class Controller {
   private async process(key: string): Promise<void> {
     if (this.stopped) return;
     const [namespace = '', name = ''] = key.split('/');
-    const app = this.appInformer?.store.get(
+    const informed = this.appInformer?.store.get(
       keyString({ group: 'argoproj.io', kind: 'Application', namespace, name }),
     ) as Application | undefined;
-    if (!app) return;
+    if (!informed) {
+      this.written.delete(key);
+      return;
+    }
+    const app = this.newest(key, informed);
     const started = Date.now();
     const result = await this.reconciler.reconcile(app);
     this.logger.debug('reconciled', { app: key, ms: Date.now() - started, ...result });
+    const again = await this.operations.handle(
+      this.newest(key, app),
+      this.reconciler.states.get(key),
+      result.error !== undefined,
+    );
     this.opts.onReconciled?.(key, result);
+    if (again !== undefined) {
+      this.queue.add(key, Math.max(200, again));
+      return;
+    }
     // The next poll of this app, jittered so apps on one repo don't fetch in lockstep.
     const interval = this.opts.pollIntervalMs ?? 180_000;
     const jitter = this.opts.jitter ?? 0.1;

@@ -128,8 +128,8 @@ export class Operations {
     if (app.operation && (app.operation as Operation).sync) {
       return this.start(app, appKey, state, app.operation as Operation);
     }
-    if (!state || compareFailed) return undefined;
     const automated = app.spec.syncPolicy?.automated;
+    if (!state || compareFailed) return undefined;
     if (!automated || automated.enabled === false) return undefined;
     if (state.comparison?.syncStatus !== 'OutOfSync') {
       this.selfHeal.delete(appKey);

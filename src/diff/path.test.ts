@@ -81,7 +81,9 @@ describe('pathToPointer', () => {
   it('reads formatPath output back as a JSON pointer', () => {
     expect(pathToPointer('metadata.labels.team')).toBe('/metadata/labels/team');
     expect(pathToPointer('metadata.annotations["a.b/c"]')).toBe('/metadata/annotations/a.b~1c');
-    expect(pathToPointer('spec.template.spec.containers[0].env[1]')).toBe('/spec/template/spec/containers/0/env/1');
+    expect(pathToPointer('spec.template.spec.containers[0].env[1]')).toBe(
+      '/spec/template/spec/containers/0/env/1',
+    );
     expect(pathToPointer(formatPath(['metadata', 'labels', 'x~y']))).toBe('/metadata/labels/x~0y');
   });
 });
