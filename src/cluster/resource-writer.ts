@@ -35,7 +35,13 @@ export class ResourceWriter {
   /** The API resource for an object, or a UserError naming the unknown kind. */
   async resourceOf(obj: { apiVersion: string; kind: string }): Promise<ApiResource> {
     const { group, version } = splitApiVersion(obj.apiVersion);
-    const r = await this.discovery.resourceFor(group, obj.kind);
+    let r = await this.discovery.resourceFor(group, obj.kind);
+    // A CRD established a moment ago may not be in discovery yet: look again for a few seconds.
+    for (let i = 0; !r && i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, i === 0 ? 0 : 300));
+      await this.discovery.refresh();
+      r = this.discovery.peek(group, obj.kind);
+    }
     if (!r) {
       throw new UserError(
         `the cluster has no kind ${obj.kind} in ${obj.apiVersion}: install its CustomResourceDefinition or fix apiVersion/kind`,

@@ -21,6 +21,8 @@ export function clusterSyncPort(target: ClusterTarget): SyncPort {
         force: true,
         validate: opts.validate,
       });
+      // Its kind may be new (a CRD applied earlier in this sync): watch it so health can be judged.
+      if (!opts.dryRun) await target.cache.watchKind(key.group, key.kind);
       const action =
         !before || (opts.replace && !opts.dryRun)
           ? 'created'
