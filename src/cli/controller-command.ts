@@ -15,7 +15,7 @@ Flags:
   --application-namespaces GLOBS comma-separated globs of more namespaces whose Applications are managed
   --poll-interval DURATION       how often each repository is fetched (default 180s)
   --concurrency N                applications reconciled at once (default 8)
-  --port N                       port of /healthz, /readyz (default 8080; 0 picks a free one)
+  --port N                       port of /healthz, /readyz, /metrics and /api/webhook (default 8080; 0 picks a free one)
   --cache-dir DIR                git mirrors and checked-out trees (default ~/.cache/mooring/controller)
   --log-level LEVEL              debug, info, warn or error (default info)
 
@@ -66,7 +66,11 @@ export async function runController(argv: string[]): Promise<number> {
     logger,
     allowFileRepos: values['allow-file-repos'],
   });
-  const health = await startHealthServer({ port: Number(values.port), ready: () => controller.ready });
+  const health = await startHealthServer({
+    port: Number(values.port),
+    ready: () => controller.ready,
+    routes: controller.routes(),
+  });
   logger.info('serving probes', { port: health.port });
   let stopping = false;
   const done = new Promise<void>((resolve) => {

@@ -58,6 +58,8 @@ export class KubeClient {
   private readonly server: URL;
   /** Counts requests, so tests and benchmarks can see what a reconcile pass cost. */
   requestCount = 0;
+  /** Called with each answered request's method and status code (metrics). */
+  onResponse?: (method: string, status: number) => void;
 
   constructor(readonly config: KubeConfig) {
     const cluster = config.getCurrentCluster();
@@ -104,6 +106,7 @@ export class KubeClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          this.onResponse?.(opts.method ?? 'GET', status);
           if (status < 200 || status >= 300) return reject(toApiError(status, text));
           try {
             resolve((text ? JSON.parse(text) : undefined) as T);

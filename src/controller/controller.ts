@@ -26,10 +26,14 @@ import {
 } from '../cluster/index.js';
 import { createRenderer, type Renderer, type ToolPaths } from '../render/index.js';
 import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
-import { ClusterRegistry, type ClusterTarget } from './clusters.js';
+import { ClusterRegistry, secretData, type ClusterTarget } from './clusters.js';
 import { appProjectCrd, applicationCrd } from './crds.js';
 import { defaultProject } from './defaults.js';
 import { EventRecorder } from './events.js';
+import { Registry, startTimer } from '../core/index.js';
+import { metricsRoute, webhookRoute } from './http-routes.js';
+import type { RouteHandler } from './health-server.js';
+import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { Operations } from './operations.js';
 import { Reconciler, type ReconcileResult } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
@@ -107,6 +111,8 @@ export class Controller {
   /** The newest Application each app was written as by this controller (the informer may lag behind). */
   private readonly written = new Map<string, Application>();
   readonly operations: Operations;
+  readonly registry = new Registry();
+  readonly metrics: ControllerMetrics;
   private readonly unsubscribers: (() => void)[] = [];
   private readyFlag = false;
   private stopped = false;
@@ -115,6 +121,8 @@ export class Controller {
     this.namespace = opts.namespace ?? 'argocd';
     this.logger = opts.logger ?? silentLogger;
     this.client = new KubeClient(opts.kubeConfig);
+    this.metrics = createControllerMetrics(this.registry);
+    this.client.onResponse = (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) });
     const discovery = new Discovery(this.client);
     this.writer = new ResourceWriter(this.client, discovery);
     this.events = new EventRecorder(this.client, this.logger);
@@ -140,6 +148,21 @@ export class Controller {
       recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
       logger: this.logger,
       pollIntervalMs: opts.pollIntervalMs ?? 180_000,
+      onFetch: (seconds, ok) => {
+        this.metrics.gitFetchDuration.observe(seconds);
+        if (!ok) this.metrics.gitFetchFailures.inc();
+      },
+      onRender: (seconds, sourceType) =>
+        this.metrics.renderDuration.observe({ source_type: sourceType }, seconds),
+    });
+    Object.assign(this.metrics.probes, {
+      apps: () =>
+        this.applications().map((a) => ({
+          sync: a.status?.sync?.status ?? 'Unknown',
+          health: a.status?.health?.status ?? 'Unknown',
+        })),
+      clusterCaches: () => this.clusters.targets().map((t) => ({ server: t.server, ...t.cache.stats() })),
+      renderCacheEntries: () => this.renderer.stats().size,
     });
     this.operations = new Operations({
       reconciler: this.reconciler,
@@ -152,6 +175,10 @@ export class Controller {
       },
       recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
       logger: this.logger,
+      onSyncFinished: (phase, seconds) => {
+        this.metrics.syncTotal.inc({ phase });
+        this.metrics.syncDuration.observe({ phase }, seconds);
+      },
     });
     this.queue = new WorkQueue(
       (key) => this.process(key),
@@ -223,6 +250,44 @@ export class Controller {
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
+  }
+
+  /** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
+  routes(): RouteHandler[] {
+    return [
+      metricsRoute(this.registry),
+      webhookRoute({
+        metrics: this.metrics,
+        secrets: async () => {
+          const secret = await this.writer.get({
+            group: '',
+            kind: 'Secret',
+            namespace: this.namespace,
+            name: 'argocd-secret',
+          });
+          const data = secret ? secretData(secret) : {};
+          return {
+            github: data['webhook.github.secret'],
+            gitlab: data['webhook.gitlab.secret'],
+            gitea: data['webhook.gitea.secret'] ?? data['webhook.gogs.secret'],
+            gogs: data['webhook.gogs.secret'],
+            bitbucket: data['webhook.bitbucket.uuid'],
+          };
+        },
+        apps: () =>
+          this.applications()
+            .filter((a) => a.spec?.source?.repoURL)
+            .map((a) => ({
+              key: `${a.metadata.namespace}/${a.metadata.name}`,
+              repoURL: a.spec.source!.repoURL,
+              targetRevision: a.spec.source!.targetRevision,
+            })),
+        refresh: (repoURL, keys) => {
+          this.reconciler.markRepoChanged(repoURL);
+          for (const k of keys) this.queue.add(k);
+        },
+      }),
+    ];
   }
 
   /** Queues one app by `namespace/name`. */
@@ -307,7 +372,9 @@ export class Controller {
     }
     const app = this.newest(key, informed);
     const started = Date.now();
+    const elapsed = startTimer();
     const result = await this.reconciler.reconcile(app);
+    this.metrics.reconcileDuration.observe(elapsed());
     this.logger.debug('reconciled', { app: key, ms: Date.now() - started, ...result });
     const again = await this.operations.handle(
       this.newest(key, app),

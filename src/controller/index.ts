@@ -5,3 +5,6 @@ export { applicationCrd, appProjectCrd, crdManifestsYaml } from './crds.js';
 export { validateApplication } from './validate.js';
 export { defaultProject } from './defaults.js';
 export { ClusterRegistry, type ClusterTarget } from './clusters.js';
+export { Operations, type Operation, type OperationState, type HistoryEntry } from './operations.js';
+export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
+export { metricsRoute, webhookRoute } from './http-routes.js';

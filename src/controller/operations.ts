@@ -88,6 +88,8 @@ export interface OperationDeps {
   ) => Promise<void>;
   logger?: Logger;
   now?: () => Date;
+  /** Observer for metrics: a finished sync's final phase and duration. */
+  onSyncFinished?: (phase: string, seconds: number) => void;
 }
 
 /** Self-heal backoff: 5 s doubling to 3 min while something keeps changing the app back. */
@@ -402,6 +404,7 @@ export class Operations {
     }
     await this.deps.jsonPatchStatus(app, ops);
     if (finishedAt) {
+      this.deps.onSyncFinished?.(phase, (Date.parse(finishedAt) - Date.parse(op.startedAt)) / 1000);
       const summary = summarize(s);
       const ok = phase === 'Succeeded';
       await this.deps.recordEvent(

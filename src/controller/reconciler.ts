@@ -54,6 +54,9 @@ export interface ReconcilerDeps {
   logger?: Logger;
   pollIntervalMs: number;
   now?: () => Date;
+  /** Observers for metrics. */
+  onFetch?: (seconds: number, ok: boolean) => void;
+  onRender?: (seconds: number, sourceType: string) => void;
 }
 
 /** Outcome of a pass, for logs, metrics and tests. */
@@ -75,6 +78,8 @@ export class Reconciler {
   /** Resolved commits by `repo|revision`, so a no-op pass runs no git command. */
   private readonly resolved = new Map<string, { commit: string; fetchedAt: number }>();
   private readonly logger: Logger;
+  /** Repositories a webhook said changed: the next pass of their apps fetches whatever the poll interval. */
+  private readonly staleRepos = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.logger = deps.logger ?? silentLogger;
@@ -207,11 +212,16 @@ export class Reconciler {
       namespace: app.spec.destination.namespace,
     });
     const dir = await this.deps.repos.checkout(source.repoURL, commit);
+    const misses = this.deps.renderer.stats().misses;
+    const started = performance.now();
     const rendered = await this.deps.renderer.render(
       cacheKey,
       { repoRoot: dir, source, appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace },
       { signal },
     );
+    if (this.deps.renderer.stats().misses > misses) {
+      this.deps.onRender?.((performance.now() - started) / 1000, rendered.sourceType);
+    }
     await target.discovery.load();
     const prepared = prepareDesired(rendered.objects, {
       appInstance: instance,
@@ -225,6 +235,11 @@ export class Reconciler {
   async resolveRevision(app: Application, revision: string): Promise<string> {
     const r = await this.deps.repos.resolve(app.spec.source!.repoURL, revision, { fetch: true });
     return r.commit;
+  }
+
+  /** Marks a repository as changed (a webhook): its apps' next pass fetches it. */
+  markRepoChanged(repoURL: string): void {
+    this.staleRepos.add(repoURL);
   }
 
   /** Forgets an app that was deleted. */
@@ -255,10 +270,20 @@ export class Reconciler {
     const key = `${repoURL}|${revision ?? 'HEAD'}`;
     const known = this.resolved.get(key);
     const lastFetch = this.deps.repos.lastFetch(repoURL)?.getTime() ?? 0;
-    const due = force || now.getTime() - lastFetch >= this.deps.pollIntervalMs;
+    const stale = this.staleRepos.delete(repoURL);
+    const due = force || stale || now.getTime() - lastFetch >= this.deps.pollIntervalMs;
     if (known && !due && known.fetchedAt >= lastFetch) return known.commit;
-    const r = await this.deps.repos.resolve(repoURL, revision || 'HEAD', { fetch: due || !known, signal });
-    result.fetched = due || !known;
+    const fetch = due || !known;
+    const started = performance.now();
+    let r;
+    try {
+      r = await this.deps.repos.resolve(repoURL, revision || 'HEAD', { fetch, signal });
+    } catch (err) {
+      if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, false);
+      throw err;
+    }
+    if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, true);
+    result.fetched = fetch;
     this.resolved.set(key, { commit: r.commit, fetchedAt: r.fetchedAt.getTime() });
     return r.commit;
   }

@@ -71,3 +71,16 @@ describe('WorkQueue', () => {
     expect(errors).toEqual(['bad: boom']);
   });
 });
+
+describe('WorkQueue delays', () => {
+  it('keeps the earliest of several delayed adds', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue(async (k) => void seen.push(k), 1);
+    q.add('a', 60_000);
+    q.add('a', 20);
+    await new Promise((r) => setTimeout(r, 300));
+    q.stop();
+    // With the first (one-minute) deadline kept, nothing would have run yet.
+    expect(seen).toEqual(['a']);
+  });
+});

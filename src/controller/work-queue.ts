@@ -8,7 +8,7 @@ export class WorkQueue {
   private readonly order: string[] = [];
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -18,18 +18,20 @@ export class WorkQueue {
     private readonly onError: (key: string, err: unknown) => void = () => {},
   ) {}
 
-  /** Queues a key now, or after delayMs (an earlier pending delay wins). */
+  /** Queues a key now, or after delayMs (when a delayed add is pending, the earlier deadline wins). */
   add(key: string, delayMs = 0): void {
     if (this.stopped) return;
     if (delayMs > 0) {
-      if (this.timers.has(key)) return;
-      this.timers.set(
-        key,
-        setTimeout(() => {
-          this.timers.delete(key);
-          this.add(key);
-        }, delayMs),
-      );
+      const at = Date.now() + delayMs;
+      const pending = this.timers.get(key);
+      if (pending && pending.at <= at) return;
+      if (pending) clearTimeout(pending.timer);
+      const timer = setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key);
+      }, delayMs);
+      timer.unref?.();
+      this.timers.set(key, { timer, at });
       return;
     }
     if (this.running.has(key)) {
@@ -56,7 +58,7 @@ export class WorkQueue {
   /** Stops taking work; running work finishes. */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.waiting.clear();
     this.order.length = 0;
