@@ -237,9 +237,15 @@ describe('the seed flow, end to end', () => {
       'rollback done',
       (a) =>
         (a.status?.operationState as { phase?: string; syncResult?: { revision?: string } })?.syncResult
-          ?.revision === tagCommit && (a.status?.operationState as { phase?: string })?.phase === 'Succeeded',
+          ?.revision === tagCommit &&
+        (a.status?.operationState as { phase?: string })?.phase === 'Succeeded' &&
+        // Compared against main, which automated sync no longer follows.
+        a.status?.sync?.status === 'OutOfSync',
     );
     expect(app.spec.syncPolicy?.automated).toBeUndefined();
-    expect(app.status?.sync?.status).toBe('OutOfSync');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await deployment('production')).spec?.template.spec?.containers[0]?.image).toBe(
+      'registry.example.com/myapp:v1.4.3',
+    );
   });
 });
