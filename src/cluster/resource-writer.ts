@@ -32,16 +32,21 @@ export class ResourceWriter {
     private readonly discovery: Discovery,
   ) {}
 
-  /** The API resource for an object, or a UserError naming the unknown kind. */
-  async resourceOf(obj: { apiVersion: string; kind: string }): Promise<ApiResource> {
-    const { group, version } = splitApiVersion(obj.apiVersion);
-    let r = await this.discovery.resourceFor(group, obj.kind);
-    // A CRD established a moment ago may not be in discovery yet: look again for a few seconds.
+  /** The resource of group/kind; a CRD established a moment ago may need a few seconds to appear. */
+  private async lookup(group: string, kind: string): Promise<ApiResource | undefined> {
+    let r = await this.discovery.resourceFor(group, kind);
     for (let i = 0; !r && i < 10; i++) {
       await new Promise((resolve) => setTimeout(resolve, i === 0 ? 0 : 300));
       await this.discovery.refresh();
-      r = this.discovery.peek(group, obj.kind);
+      r = this.discovery.peek(group, kind);
     }
+    return r;
+  }
+
+  /** The API resource for an object, or a UserError naming the unknown kind. */
+  async resourceOf(obj: { apiVersion: string; kind: string }): Promise<ApiResource> {
+    const { group, version } = splitApiVersion(obj.apiVersion);
+    const r = await this.lookup(group, obj.kind);
     if (!r) {
       throw new UserError(
         `the cluster has no kind ${obj.kind} in ${obj.apiVersion}: install its CustomResourceDefinition or fix apiVersion/kind`,
@@ -117,7 +122,7 @@ export class ResourceWriter {
     ops: unknown[],
     opts: { subresource?: string } = {},
   ): Promise<KubeObject> {
-    const r = await this.discovery.resourceFor(key.group, key.kind);
+    const r = await this.lookup(key.group, key.kind);
     if (!r) throw new UserError(`the cluster has no kind ${key.kind}`);
     try {
       return await this.client.request<KubeObject>({
@@ -137,7 +142,7 @@ export class ResourceWriter {
     patch: unknown,
     opts: { subresource?: string } = {},
   ): Promise<KubeObject> {
-    const r = await this.discovery.resourceFor(key.group, key.kind);
+    const r = await this.lookup(key.group, key.kind);
     if (!r) throw new UserError(`the cluster has no kind ${key.kind}`);
     const path = resourcePath(r, key.namespace, key.name) + (opts.subresource ? `/${opts.subresource}` : '');
     try {

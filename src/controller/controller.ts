@@ -102,6 +102,7 @@ export class Controller {
   private readonly logger: Logger;
   private readonly queue: WorkQueue;
   private readonly writer: ResourceWriter;
+  private readonly discovery: Discovery;
   private readonly events: EventRecorder;
   private readonly informers: Informer[] = [];
   private appInformer?: Informer;
@@ -123,8 +124,8 @@ export class Controller {
     this.client = new KubeClient(opts.kubeConfig);
     this.metrics = createControllerMetrics(this.registry);
     this.client.onResponse = (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) });
-    const discovery = new Discovery(this.client);
-    this.writer = new ResourceWriter(this.client, discovery);
+    this.discovery = new Discovery(this.client);
+    this.writer = new ResourceWriter(this.client, this.discovery);
     this.events = new EventRecorder(this.client, this.logger);
     this.repos = createRepoCache({
       root: join(opts.cacheDir ?? join(homedir(), '.cache/mooring/controller'), 'repos'),
@@ -195,6 +196,7 @@ export class Controller {
   /** Installs what is missing, starts the watches and begins reconciling. */
   async start(): Promise<void> {
     if (this.opts.installCrds ?? true) await this.install();
+    await this.discovery.refresh();
     const appsEverywhere = (this.opts.applicationNamespaces ?? []).length > 0;
     this.appInformer = new Informer(this.client, {
       resource: APP_RESOURCE(),
