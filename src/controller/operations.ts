@@ -240,14 +240,13 @@ export class Operations {
         for (const gk of kindsOf(cached.plan)) await state.target.cache.watchKind(gk.group, gk.kind);
       }
     } catch (err) {
-      await this.persist(app, op, {
+      this.plans.delete(appKey);
+      return this.persist(app, op, {
         ...initialSyncState({ revision: op.syncResult?.revision ?? '', startedAt: attemptStartedAt }),
         phase: 'Error',
         message: errorMessage(err),
         finishedAt: this.now().toISOString(),
       });
-      this.plans.delete(appKey);
-      return undefined;
     }
     let syncState: SyncState = {
       ...initialSyncState(cached.plan),
@@ -277,10 +276,10 @@ export class Operations {
       },
     };
     syncState = await stepSync(cached.plan, syncState, wrapped);
-    await this.persist(app, op, syncState);
+    const retryIn = await this.persist(app, op, syncState);
     if (!isFinished(syncState)) return 1_000;
     this.plans.delete(appKey);
-    return undefined;
+    return retryIn;
   }
 
   /** Builds the plan of an operation from the app's desired state at the operation's revision. */
@@ -349,8 +348,11 @@ export class Operations {
     return { plan, removals };
   }
 
-  /** Writes the operation's progress; on completion also history, retries and an Event. */
-  private async persist(app: Application, op: OperationState, s: SyncState): Promise<void> {
+  /**
+   * Writes the operation's progress; on completion also history, retries and an Event. Resolves to
+   * the delay before a retry, when one was scheduled.
+   */
+  private async persist(app: Application, op: OperationState, s: SyncState): Promise<number | undefined> {
     const { resources, phase, message, revision, finishedAt, ...rest } = s;
     const next: OperationState = {
       ...op,
@@ -383,7 +385,7 @@ export class Operations {
         };
         ops.push({ op: 'add', path: '/status/operationState', value: next });
         await this.deps.jsonPatchStatus(app, ops);
-        return;
+        return delay;
       }
     }
     if (finishedAt) next.finishedAt = finishedAt;
@@ -415,5 +417,6 @@ export class Operations {
       );
       this.logger.info('sync finished', { app: app.metadata.name, revision, phase, message });
     }
+    return undefined;
   }
 }

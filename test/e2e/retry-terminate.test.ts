@@ -1,0 +1,140 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Application } from '../../src/core/index.js';
+import { kubectl, uniqueName } from '../harness/cluster.js';
+import { createRepo } from '../harness/git-repo.js';
+import { repoSecret, startTestController, suiteGitServer, waitForApp } from '../harness/suite.js';
+
+interface OpState {
+  phase?: string;
+  message?: string;
+  retryCount?: number;
+  syncResult?: { mooring?: { currentWave?: number } };
+}
+const opOf = (a: Application) => a.status?.operationState as OpState | undefined;
+
+// syncPolicy.retry and terminating a running operation, on the real cluster.
+describe('sync retry and terminate', () => {
+  const git = suiteGitServer();
+  const ns = uniqueName('mooring-retry');
+  let stop: () => Promise<void>;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    await kubectl(['create', 'namespace', ns]);
+    ({ stop } = await startTestController({ namespace: ns, pollIntervalMs: 60_000 }));
+  });
+  afterAll(async () => {
+    await stop?.();
+    await kubectl([
+      'delete',
+      'namespace',
+      ns,
+      `${ns}-a`,
+      `${ns}-b`,
+      '--wait=false',
+      '--ignore-not-found',
+    ]).catch(() => {});
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  async function app(
+    name: string,
+    manifest: string,
+    destination: string,
+    syncPolicy: Record<string, unknown>,
+  ) {
+    const dir = await mkdtemp(join(tmpdir(), 'mooring-retry-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'app.yaml'), manifest);
+    const repo = uniqueName(name);
+    await createRepo(git, repo, dir);
+    const repoURL = git.repoUrl(repo);
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, repoURL)) });
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name, namespace: ns },
+        spec: {
+          project: 'default',
+          source: { repoURL, targetRevision: 'main', path: '.' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: destination },
+          syncPolicy,
+        },
+      }),
+    });
+  }
+
+  it('retries a failing sync up to syncPolicy.retry.limit, then fails with the apiserver’s reason', async () => {
+    // The apiserver refuses a negative replica count: every attempt fails the same way.
+    const bad = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: -1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: registry.example.com/web:1 }] }
+`;
+    await app('retried', bad, `${ns}-a`, {
+      automated: {},
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 2, backoff: { duration: '1s', factor: 2, maxDuration: '5s' } },
+    });
+    const done = await waitForApp(
+      ns,
+      'retried',
+      'retries exhausted',
+      (a) => opOf(a)?.phase === 'Failed' && opOf(a)?.retryCount === 2,
+    );
+    expect(opOf(done)?.message).toMatch(/spec\.replicas/);
+  });
+
+  it('terminates a running operation', async () => {
+    const gated = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: gated
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: gated } }
+  template:
+    metadata: { labels: { app: gated } }
+    spec:
+      nodeSelector: { mooring.test/never: "true" }
+      containers: [{ name: app, image: registry.example.com/app:1 }]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: after
+  annotations: { argocd.argoproj.io/sync-wave: "1" }
+data: { a: "1" }
+`;
+    await app('terminated', gated, `${ns}-b`, { automated: {}, syncOptions: ['CreateNamespace=true'] });
+    await waitForApp(
+      ns,
+      'terminated',
+      'waiting for wave 0',
+      (a) => opOf(a)?.phase === 'Running' && opOf(a)?.syncResult?.mooring?.currentWave === 0,
+    );
+    await kubectl([
+      'patch',
+      'application',
+      'terminated',
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"operationState":{"phase":"Terminating"}}}',
+    ]);
+    const done = await waitForApp(ns, 'terminated', 'terminated', (a) => opOf(a)?.phase === 'Failed');
+    expect(opOf(done)?.message).toBe('Operation terminated');
+    await expect(kubectl(['get', 'configmap', 'after', '-n', `${ns}-b`])).rejects.toThrow(/NotFound/);
+  });
+});
