@@ -55,7 +55,7 @@ spec:
 describe('read path: the seed application', () => {
   const git = suiteGitServer();
   const repoName = uniqueName('seed-config');
-  const appName = 'myapp-production';
+  const appName = 'myapp-production-readpath';
   const ns = uniqueName('readpath');
   const production = `${ns}-production`;
   let controller: Controller;
@@ -74,6 +74,9 @@ describe('read path: the seed application', () => {
       SEED_APPLICATION.replace('https://github.com/myorg/myapp-config.git', repoURL),
     ) as Application;
     manifest.metadata.namespace = ns;
+    // Its own name too: tracking ids name apps without their namespace (as in Argo CD), and the
+    // end-to-end tests run the seed's myapp-production beside this one.
+    manifest.metadata.name = appName;
     manifest.spec.destination.namespace = production;
     manifest.spec.source!.kustomize = { namespace: production };
     delete manifest.spec.syncPolicy!.automated;
@@ -123,7 +126,7 @@ describe('read path: the seed application', () => {
     expect(dep.spec?.replicas).toBe(5);
     expect(dep.spec?.template.spec?.containers[0]?.image).toBe('registry.example.com/myapp:v1.4.2');
     expect(dep.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe(
-      `myapp-production:apps/Deployment:${production}/myapp`,
+      `myapp-production-readpath:apps/Deployment:${production}/myapp`,
     );
   });
 

@@ -121,7 +121,7 @@ describe('controller restart in the middle of a sync', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'waves', namespace: ns },
+        metadata: { name: 'resumed', namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '.' },
@@ -133,7 +133,7 @@ describe('controller restart in the middle of a sync', () => {
     // Wave 1 can't become healthy until the gate opens: kill the controller while it waits there.
     await waitForApp(
       ns,
-      'waves',
+      'resumed',
       'the sync waiting in wave 1',
       (a) => opOf(a)?.phase === 'Running' && opOf(a)?.syncResult?.mooring?.currentWave === 1,
     );
@@ -150,7 +150,7 @@ describe('controller restart in the middle of a sync', () => {
     startController();
     const done = await waitForApp(
       ns,
-      'waves',
+      'resumed',
       'the operation finished',
       (a) => opOf(a)?.phase === 'Succeeded',
     );
