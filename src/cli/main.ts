@@ -1,48 +1,65 @@
 import { errorMessage, isUserError } from '../core/index.js';
-import { CONTROLLER_HELP, runController } from './controller-command.js';
+import { CliError, EXIT } from './cli-error.js';
+import { commandHelp, findCommand, parseCommand, type Command } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { stdout, type Out } from './output.js';
 
-const HELP = `mooring: pull-based GitOps for Kubernetes, compatible with Argo CD's Applications.
+const stderr: Out = { write: (t) => void process.stderr.write(t), isTTY: false };
 
-Usage: mooring <command> [flags]
-
-Commands:
-  controller   run the controller (see mooring controller --help)
-  version      print the version
-
-Run 'mooring <command> --help' for a command's flags and examples.
-`;
-
-/** The CLI entry point: returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const debug = rest.includes('--debug');
-  const args = rest.filter((a) => a !== '--debug');
-  try {
-    switch (command) {
-      case 'controller':
-        return await runController(args);
-      case 'version':
-        process.stdout.write('mooring 0.1.0\n');
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(HELP);
-        return 0;
-      default:
-        process.stderr.write(`mooring: unknown command "${command}". Run 'mooring --help' for the list.\n`);
-        return 2;
-    }
-  } catch (err) {
-    // User mistakes are one line; anything else shows its stack only with --debug.
-    if (debug && !isUserError(err) && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    else process.stderr.write(`mooring: ${errorMessage(err)}\n`);
-    return isUserError(err) || (err instanceof TypeError && 'code' in err) ? 2 : 1;
-  }
+/** The top-level help: every command with its summary. */
+function topHelp(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "mooring: pull-based GitOps for Kubernetes, compatible with Argo CD's Applications.",
+    '',
+    'Usage: mooring <command> [flags]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}`),
+    '',
+    "Run 'mooring <command> --help' for a command's flags and examples.",
+    'Exit codes: 0 ok, 1 failure (or a diff / wait timeout), 2 wrong usage, 3 not found, 4 cluster unreachable.',
+    '',
+  ].join('\n');
 }
 
-export { CONTROLLER_HELP };
+/** The CLI entry point: returns the process exit code. */
+export async function main(argv: string[], out: Out = stdout, err: Out = stderr): Promise<number> {
+  const debug = argv.includes('--debug');
+  if (argv.length === 0 || ['help', '--help', '-h'].includes(argv[0]!)) {
+    out.write(topHelp(COMMANDS));
+    return EXIT.ok;
+  }
+  const { command, rest } = findCommand(COMMANDS, argv);
+  try {
+    if (!command) {
+      throw new CliError(
+        `unknown command "${argv.join(' ')}". Run 'mooring --help' for the list.`,
+        EXIT.usage,
+      );
+    }
+    if ('rawArgs' in command) {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        out.write((command as unknown as { help: string }).help);
+        return EXIT.ok;
+      }
+      return await command.run({ values: {}, positionals: rest.filter((a) => a !== '--debug'), out, err });
+    }
+    const { values, positionals } = parseCommand(command, rest);
+    if (values.help) {
+      out.write(commandHelp(command));
+      return EXIT.ok;
+    }
+    return await command.run({ values, positionals, out, err });
+  } catch (e) {
+    // User mistakes are one line; anything else shows its stack only with --debug.
+    if (debug && !isUserError(e) && e instanceof Error) err.write(`${e.stack}\n`);
+    else err.write(`mooring: ${errorMessage(e)}\n`);
+    if (e instanceof CliError) return e.exitCode;
+    if (isUserError(e) || (e instanceof TypeError && 'code' in e)) return EXIT.usage;
+    return EXIT.failure;
+  }
+}
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) {
   void main(process.argv.slice(2)).then((code) => process.exit(code));

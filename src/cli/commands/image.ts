@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+/** `mooring image set`. */
+export const imageCommands: Command[] = [];

@@ -1,0 +1,20 @@
+import type { Command } from '../command.js';
+import { adminCommands } from './admin.js';
+import { appReadCommands } from './app-read.js';
+import { appWriteCommands } from './app-write.js';
+import { controllerCommand } from './controller.js';
+import { imageCommands } from './image.js';
+import { installCommands } from './install.js';
+import { versionCommand, completionCommand } from './misc.js';
+
+/** Every command of `mooring`. */
+export const COMMANDS: Command[] = [
+  controllerCommand,
+  ...appReadCommands,
+  ...appWriteCommands,
+  ...imageCommands,
+  ...installCommands,
+  ...adminCommands,
+  versionCommand,
+  completionCommand,
+];

@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+/** `mooring install`. */
+export const installCommands: Command[] = [];
