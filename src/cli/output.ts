@@ -50,9 +50,12 @@ export function colorStatus(word: string, out: Out): string {
   return c && out.isTTY ? `\x1b[${c}m${word}\x1b[0m` : word;
 }
 
+// ANSI colour codes take no width on screen.
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*m', 'g');
+
 /** Renders rows under headers with columns padded to their widest cell (ANSI colours ignored for width). */
 export function table(headers: string[], rows: string[][]): string {
-  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const visible = (s: string) => s.replace(ANSI, '').length;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: string[]) =>
     cells
