@@ -8,3 +8,4 @@ export { ClusterRegistry, type ClusterTarget } from './clusters.js';
 export { Operations, type Operation, type OperationState, type HistoryEntry } from './operations.js';
 export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 export { metricsRoute, webhookRoute } from './http-routes.js';
+export { prepareDesired, type PreparedDesired } from './desired.js';

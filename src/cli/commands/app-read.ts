@@ -1,4 +1,167 @@
 import type { Command } from '../command.js';
+import { connect, explain, getApplication, listApplications } from '../kube.js';
+import { printData } from '../output.js';
+import { usageError } from '../cli-error.js';
+import { OUTPUT_OPTION, outputOf, str, timeoutOf } from '../app/common.js';
+import { appDetails, appListTable, historyTable } from '../app/format.js';
+import { appManifests, diffApp, formatDifferences, yamlDocuments } from '../app/diff.js';
+import { waitForApp } from '../app/wait.js';
+
+/** `mooring app list`. */
+const listCommand: Command = {
+  name: 'app list',
+  summary: 'List the Applications of the app namespace',
+  args: [0, 0],
+  options: {
+    ...OUTPUT_OPTION,
+    project: { type: 'string', short: 'p', help: 'only apps of this project', valueName: 'NAME' },
+  },
+  examples: ['mooring app list', 'mooring app list -o wide', 'mooring app list -n team-a -o json'],
+  run: async (ctx) => {
+    const format = outputOf(ctx, ['table', 'wide', 'json', 'yaml', 'name']);
+    const kube = connect(ctx.values);
+    const project = str(ctx, 'project');
+    const apps = (await listApplications(kube))
+      .filter((a) => !project || (a.spec.project || 'default') === project)
+      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    if (format === 'json' || format === 'yaml') printData(apps, format, ctx.out);
+    else if (format === 'name') ctx.out.write(apps.map((a) => `${a.metadata.name}\n`).join(''));
+    else ctx.out.write(appListTable(apps, format === 'wide', ctx.out));
+    return 0;
+  },
+};
+
+/** `mooring app get NAME`. */
+const getCommand: Command = {
+  name: 'app get',
+  summary: "Show an Application's status and resources",
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: { ...OUTPUT_OPTION },
+  examples: ['mooring app get myapp-production', 'mooring app get myapp-production -o yaml'],
+  run: async (ctx) => {
+    const format = outputOf(ctx);
+    const app = await getApplication(connect(ctx.values), ctx.positionals[0]!);
+    if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
+    else ctx.out.write(appDetails(app, ctx.out));
+    return 0;
+  },
+};
+
+/** `mooring app history NAME`. */
+const historyCommand: Command = {
+  name: 'app history',
+  summary: "Show an Application's deployment history (the IDs app rollback takes)",
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: { ...OUTPUT_OPTION },
+  examples: ['mooring app history myapp-production', 'mooring app history myapp-production -o json'],
+  run: async (ctx) => {
+    const format = outputOf(ctx);
+    const app = await getApplication(connect(ctx.values), ctx.positionals[0]!);
+    if (format === 'json' || format === 'yaml') printData(app.status?.history ?? [], format, ctx.out);
+    else ctx.out.write(historyTable(app));
+    return 0;
+  },
+};
+
+/** `mooring app wait NAME`. */
+const waitCommand: Command = {
+  name: 'app wait',
+  summary: 'Wait until an Application is synced, healthy and/or done with its operation',
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    ...OUTPUT_OPTION,
+    sync: { type: 'boolean', help: 'wait until Synced' },
+    health: { type: 'boolean', help: 'wait until Healthy' },
+    operation: { type: 'boolean', help: 'wait until no operation is pending or running' },
+    degraded: { type: 'boolean', help: 'wait until Degraded' },
+    timeout: {
+      type: 'string',
+      help: 'give up after this long (30s, 5m; a bare number is seconds; default: never)',
+      valueName: 'DURATION',
+    },
+  },
+  examples: [
+    'mooring app wait myapp-production                      # synced, healthy, no operation running',
+    'mooring app wait myapp-production --health --timeout 5m',
+  ],
+  run: async (ctx) => {
+    const format = outputOf(ctx);
+    const timeout = timeoutOf(ctx);
+    const kube = connect(ctx.values);
+    const v = ctx.values;
+    const any = v.sync || v.health || v.operation || v.degraded;
+    const conditions = any
+      ? { sync: !!v.sync, health: !!v.health, operation: !!v.operation, degraded: !!v.degraded }
+      : { sync: true, health: true, operation: true };
+    const app = await waitForApp(kube, ctx.positionals[0]!, conditions, timeout);
+    if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
+    else
+      ctx.out.write(
+        `application "${app.metadata.name}": ${app.status?.sync?.status ?? 'Unknown'}, ${app.status?.health?.status ?? 'Unknown'}\n`,
+      );
+    return 0;
+  },
+};
+
+/** `mooring app diff NAME`. */
+const diffCommand: Command = {
+  name: 'app diff',
+  summary: 'Show what a sync would change (exit 1 when the cluster differs from Git)',
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    revision: { type: 'string', help: 'compare with this revision instead of the target', valueName: 'REV' },
+    'exit-code': { type: 'boolean', help: 'exit 1 on a difference (always on; for argocd compatibility)' },
+  },
+  examples: ['mooring app diff myapp-production', 'mooring app diff myapp-production --revision v1.4.3'],
+  run: async (ctx) => {
+    const kube = connect(ctx.values);
+    const app = await getApplication(kube, ctx.positionals[0]!);
+    try {
+      const { differences, warnings } = await diffApp(kube, app, str(ctx, 'revision'));
+      for (const w of warnings) ctx.err.write(`mooring: warning: ${w}\n`);
+      ctx.out.write(formatDifferences(differences));
+      return differences.length > 0 ? 1 : 0;
+    } catch (err) {
+      throw explain(err, kube);
+    }
+  },
+};
+
+/** `mooring app manifests NAME`. */
+const manifestsCommand: Command = {
+  name: 'app manifests',
+  summary: "Print an Application's manifests: the live objects, or those rendered from Git",
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    source: { type: 'string', help: 'live (default) or git', valueName: 'SOURCE' },
+    revision: { type: 'string', help: 'with --source git: render this revision', valueName: 'REV' },
+  },
+  examples: ['mooring app manifests myapp-production', 'mooring app manifests myapp-production --source git'],
+  run: async (ctx) => {
+    const from = str(ctx, 'source') ?? 'live';
+    if (from !== 'live' && from !== 'git') throw usageError(`invalid --source "${from}": use live or git`);
+    const kube = connect(ctx.values);
+    const app = await getApplication(kube, ctx.positionals[0]!);
+    try {
+      ctx.out.write(yamlDocuments(await appManifests(kube, app, from, str(ctx, 'revision'))));
+      return 0;
+    } catch (err) {
+      throw explain(err, kube);
+    }
+  },
+};
 
 /** `mooring app list|get|diff|manifests|history|wait`. */
-export const appReadCommands: Command[] = [];
+export const appReadCommands: Command[] = [
+  listCommand,
+  getCommand,
+  historyCommand,
+  waitCommand,
+  diffCommand,
+  manifestsCommand,
+];

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appInstanceName, type Application, type KubeObject } from '../../core/index.js';
+import { ClusterRegistry, prepareDesired, type ClusterTarget } from '../../controller/index.js';
+import { renderSource } from '../../render/index.js';
+import { createRepoCache, credentialsFromSecrets } from '../../source/index.js';
+import { CliError, EXIT } from '../cli-error.js';
+import type { Kube } from '../kube.js';
+import { listTypedSecrets } from './common.js';
+
+/** The destination cluster of an app, as the controller resolves it (in-cluster or a cluster Secret). */
+export async function targetOf(
+  kube: Kube,
+  app: Application,
+): Promise<{ target: ClusterTarget; close: () => void }> {
+  const registry = new ClusterRegistry(kube.config);
+  registry.updateFromSecrets(await listTypedSecrets(kube, 'cluster'));
+  const target = registry.target(app.spec.destination);
+  if (!target) {
+    const d = app.spec.destination;
+    throw new CliError(
+      `destination cluster ${d.server ?? d.name} of application "${app.metadata.name}" is not registered: see 'mooring cluster list'`,
+      EXIT.notFound,
+    );
+  }
+  // Only the client, discovery and writer are used: the watch cache is never started.
+  return { target, close: () => registry.stop() };
+}
+
+/**
+ * Renders an app's source at a revision (default its targetRevision) the way the controller does: a
+ * private repository cache in a temp dir, credentials from the repository Secrets of the app namespace,
+ * then prepareDesired (destination namespace, tracking ids, hooks set apart).
+ */
+export async function renderDesired(
+  kube: Kube,
+  app: Application,
+  target: ClusterTarget,
+  revision?: string,
+): Promise<{ commit: string; objects: KubeObject[]; hooks: KubeObject[] }> {
+  const source = app.spec.source;
+  if (!source) {
+    throw new CliError(`application "${app.metadata.name}" has no spec.source`, EXIT.failure);
+  }
+  const secrets = [
+    ...(await listTypedSecrets(kube, 'repository')),
+    ...(await listTypedSecrets(kube, 'repo-creds')),
+  ];
+  // A temp dir per run: two CLI processes never share (and race on) one mirror.
+  const root = await mkdtemp(join(tmpdir(), 'mooring-cli-'));
+  try {
+    const repos = createRepoCache({
+      root,
+      credentials: async (url) => credentialsFromSecrets(secrets, url, app.spec.project),
+    });
+    const { commit } = await repos.resolve(source.repoURL, revision ?? source.targetRevision);
+    const dir = await repos.checkout(source.repoURL, commit);
+    const rendered = await renderSource({
+      repoRoot: dir,
+      source,
+      appName: app.metadata.name ?? '',
+      namespace: app.spec.destination.namespace,
+    });
+    await target.discovery.load();
+    const prepared = prepareDesired(rendered.objects, {
+      appInstance: appInstanceName(app, kube.appNamespace),
+      defaultNamespace: app.spec.destination.namespace,
+      isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
+    });
+    return { commit, objects: prepared.objects, hooks: prepared.hooks };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
