@@ -78,6 +78,9 @@ const PROJECT_RESOURCE: ApiResource = {
   namespaced: true,
   verbs: ['list', 'watch'],
 };
+/** Argo CD's finalizer for cascade deletion (`…/background` for background propagation). */
+const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
 const SECRET_RESOURCE: ApiResource = {
   group: '',
   version: 'v1',
@@ -336,7 +339,8 @@ export class Controller {
       previous.metadata.generation !== app.metadata.generation ||
       JSON.stringify(previous.metadata.annotations) !== JSON.stringify(app.metadata.annotations) ||
       JSON.stringify(previous.metadata.labels) !== JSON.stringify(app.metadata.labels) ||
-      JSON.stringify(previous.operation) !== JSON.stringify(app.operation);
+      JSON.stringify(previous.operation) !== JSON.stringify(app.operation) ||
+      previous.metadata.deletionTimestamp !== app.metadata.deletionTimestamp;
     if (changed) this.queue.add(key);
   }
 
@@ -373,6 +377,11 @@ export class Controller {
       return;
     }
     const app = this.newest(key, informed);
+    if (app.metadata.deletionTimestamp) {
+      const wait = await this.finalize(app);
+      if (wait !== undefined) this.queue.add(key, wait);
+      return;
+    }
     const started = Date.now();
     const elapsed = startTimer();
     const result = await this.reconciler.reconcile(app);
@@ -392,6 +401,44 @@ export class Controller {
     const interval = this.opts.pollIntervalMs ?? 180_000;
     const jitter = this.opts.jitter ?? 0.1;
     this.queue.add(key, Math.max(1000, interval * (1 + (Math.random() * 2 - 1) * jitter)));
+  }
+
+  /**
+   * Argo CD's cascade delete: an Application being deleted with `resources-finalizer.argocd.argoproj.io`
+   * has its resources deleted first (foreground, or background with the `/background` variant), then
+   * the finalizer removed. Resolves to a delay to look again while resources are still going away.
+   */
+  private async finalize(app: Application): Promise<number | undefined> {
+    const finalizers = app.metadata.finalizers ?? [];
+    const index = finalizers.findIndex((f) => f.startsWith(CASCADE_FINALIZER));
+    if (index < 0) return undefined;
+    const target = this.clusters.target(app.spec?.destination ?? {});
+    const instance = appInstanceName(app, this.namespace);
+    if (target) {
+      for (const k of new Set((app.status?.resources ?? []).map((r) => `${r.group}/${r.kind}`))) {
+        const [group = '', kind = ''] = k.split('/');
+        await target.cache.watchKind(group, kind);
+      }
+      const remaining = target.cache
+        .trackedBy(instance)
+        .filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller));
+      if (remaining.length > 0) {
+        const policy = finalizers[index]!.endsWith('/background') ? 'Background' : 'Foreground';
+        for (const obj of remaining) {
+          if (!obj.metadata.deletionTimestamp)
+            await target.writer.delete(keyOf(obj), { propagationPolicy: policy });
+        }
+        return 1_000;
+      }
+    }
+    this.remember(
+      await this.writer.jsonPatch(keyOf(app), [
+        { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizers[index] },
+        { op: 'remove', path: `/metadata/finalizers/${index}` },
+      ]),
+    );
+    await this.events.record(app, 'Normal', 'ResourceDeleted', 'Deleted the application and its resources');
+    return undefined;
   }
 
   /** Keeps what the apiserver answered to our own write, newer than the informer's copy for a moment. */
