@@ -1,4 +1,317 @@
-import type { Command } from '../command.js';
+import { ANNOTATIONS, type ResourceKey } from '../../core/index.js';
+import type { HistoryEntry, Operation } from '../../controller/index.js';
+import { CliError, EXIT, usageError } from '../cli-error.js';
+import type { Command, OptionSpec } from '../command.js';
+import { connect, explain, getApplication } from '../kube.js';
+import { printData } from '../output.js';
+import {
+  fail,
+  list,
+  OUTPUT_OPTION,
+  outputOf,
+  patchApp,
+  sleep,
+  str,
+  timeoutOf,
+  opPhase,
+  appPath,
+} from '../app/common.js';
+import { appFromFile, appFromFlags, createOrUpdate } from '../app/create.js';
+import { deleteApp } from '../app/delete.js';
+import { followOperation, requestSync } from '../app/follow.js';
+import { setPatch } from '../app/set.js';
+
+const SPEC_OPTIONS: Record<string, OptionSpec> = {
+  repo: { type: 'string', help: 'repository URL', valueName: 'URL' },
+  path: { type: 'string', help: 'path of the app in the repository', valueName: 'PATH' },
+  revision: {
+    type: 'string',
+    help: 'target revision: branch, tag or commit (default HEAD)',
+    valueName: 'REV',
+  },
+  'dest-server': { type: 'string', help: 'destination cluster URL', valueName: 'URL' },
+  'dest-name': { type: 'string', help: 'destination cluster name', valueName: 'NAME' },
+  'dest-namespace': { type: 'string', help: 'destination namespace', valueName: 'NS' },
+  project: { type: 'string', help: 'AppProject (default "default")', valueName: 'NAME' },
+  'sync-policy': { type: 'string', help: 'automated or none', valueName: 'POLICY' },
+  'auto-prune': { type: 'boolean', help: 'automated sync prunes what Git no longer has' },
+  'self-heal': { type: 'boolean', help: 'automated sync reverts changes made in the cluster' },
+  'sync-option': {
+    type: 'string',
+    multiple: true,
+    help: 'a sync option, e.g. CreateNamespace=true (repeatable)',
+    valueName: 'OPT',
+  },
+  'helm-set': {
+    type: 'string',
+    multiple: true,
+    help: 'a Helm parameter key=value (repeatable)',
+    valueName: 'K=V',
+  },
+};
+
+const TIMEOUT: OptionSpec = {
+  type: 'string',
+  help: 'give up after this long (30s, 5m; a bare number is seconds; default: never)',
+  valueName: 'DURATION',
+};
+
+/** Parses `--resource GROUP:KIND:NAMESPACE/NAME` (or GROUP:KIND:NAME) as argocd does. */
+export function parseResource(v: string): ResourceKey {
+  const m = /^([^:]*):([^:]+):(?:([^/]+)\/)?([^/]+)$/.exec(v);
+  if (!m)
+    throw usageError(`invalid --resource "${v}": use GROUP:KIND:NAMESPACE/NAME (GROUP empty for core kinds)`);
+  return { group: m[1]!, kind: m[2]!, namespace: m[3] ?? '', name: m[4]! };
+}
+
+const createCommand: Command = {
+  name: 'app create',
+  summary: 'Create an Application from flags or a manifest',
+  usage: '[APPNAME]',
+  args: [0, 1],
+  options: {
+    ...SPEC_OPTIONS,
+    file: { type: 'string', short: 'f', help: 'an Application manifest (YAML or JSON)', valueName: 'FILE' },
+    upsert: { type: 'boolean', help: 'update the app when it exists' },
+  },
+  examples: [
+    'mooring app create myapp --repo https://git.example.com/myapp-config.git --path overlays/production \\\n      --dest-server https://kubernetes.default.svc --dest-namespace production --sync-policy automated --self-heal',
+    'mooring app create -f argocd-application.yaml --upsert',
+  ],
+  run: async (ctx) => {
+    const file = str(ctx, 'file');
+    const nsFlag = str(ctx, 'app-namespace');
+    let app;
+    if (file) {
+      app = await appFromFile(file);
+      if (ctx.positionals[0]) app.metadata.name = ctx.positionals[0];
+      app.metadata.namespace = nsFlag ?? app.metadata.namespace ?? 'argocd';
+    } else {
+      if (!ctx.positionals[0]) throw usageError('an APPNAME is required (or -f FILE)');
+      app = appFromFlags(ctx, ctx.positionals[0], nsFlag ?? 'argocd');
+    }
+    const kube = connect({ ...ctx.values, 'app-namespace': app.metadata.namespace });
+    const what = await createOrUpdate(kube, app, Boolean(ctx.values.upsert));
+    ctx.out.write(`application "${app.metadata.name}" ${what}\n`);
+    return 0;
+  },
+};
+
+const syncCommand: Command = {
+  name: 'app sync',
+  summary: 'Sync an Application to its target revision and follow the operation',
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    prune: { type: 'boolean', help: 'delete what Git no longer has' },
+    'dry-run': { type: 'boolean', help: 'preview: dry-run every apply' },
+    revision: { type: 'string', help: 'sync to this revision instead of the target', valueName: 'REV' },
+    resource: {
+      type: 'string',
+      multiple: true,
+      help: 'only this GROUP:KIND:NAMESPACE/NAME (repeatable)',
+      valueName: 'RES',
+    },
+    'sync-option': SPEC_OPTIONS['sync-option']!,
+    async: { type: 'boolean', help: 'do not wait for the operation to finish' },
+    timeout: TIMEOUT,
+  },
+  examples: [
+    'mooring app sync myapp-production',
+    'mooring app sync myapp-production --prune --resource apps:Deployment:production/myapp',
+    'mooring app sync myapp-production --revision v1.4.3 --dry-run',
+  ],
+  run: async (ctx) => {
+    const timeoutMs = timeoutOf(ctx);
+    const resources = list(ctx, 'resource').map(parseResource);
+    const kube = connect(ctx.values);
+    const name = ctx.positionals[0]!;
+    const app = await getApplication(kube, name);
+    const sync: NonNullable<Operation['sync']> = {};
+    if (ctx.values.prune) sync.prune = true;
+    if (ctx.values['dry-run']) sync.dryRun = true;
+    if (str(ctx, 'revision')) sync.revision = str(ctx, 'revision');
+    if (resources.length) sync.resources = resources;
+    if (list(ctx, 'sync-option').length) sync.syncOptions = list(ctx, 'sync-option');
+    const before = await requestSync(kube, app, { sync });
+    if (ctx.values.async) {
+      ctx.out.write(`sync of application "${name}" requested\n`);
+      return 0;
+    }
+    return followOperation(kube, name, before, { out: ctx.out, err: ctx.err, timeoutMs });
+  },
+};
+
+const rollbackCommand: Command = {
+  name: 'app rollback',
+  summary: 'Sync an Application to a revision of its history, turning automated sync off',
+  usage: 'APPNAME [ID]',
+  args: [1, 2],
+  options: {
+    prune: { type: 'boolean', help: 'delete what the old revision does not have' },
+    async: { type: 'boolean', help: 'do not wait for the operation to finish' },
+    timeout: TIMEOUT,
+  },
+  examples: ['mooring app history myapp-production', 'mooring app rollback myapp-production 3'],
+  run: async (ctx) => {
+    const timeoutMs = timeoutOf(ctx);
+    const [name, idText] = ctx.positionals as [string, string | undefined];
+    if (idText !== undefined && !/^\d+$/.test(idText))
+      throw usageError(`invalid history ID "${idText}": use a number from 'mooring app history ${name}'`);
+    const kube = connect(ctx.values);
+    const app = await getApplication(kube, name);
+    const history = (app.status?.history ?? []) as unknown as HistoryEntry[];
+    // Without an ID, the entry before the current one (argocd's default).
+    const entry = idText === undefined ? history.at(-2) : history.find((h) => h.id === Number(idText));
+    if (!entry) {
+      throw new CliError(
+        `application "${name}" has no history entry ${idText ?? 'before the current one'}: see 'mooring app history ${name}'`,
+        EXIT.notFound,
+      );
+    }
+    const before = await requestSync(
+      kube,
+      app,
+      { sync: { revision: entry.revision, ...(ctx.values.prune ? { prune: true } : {}) } },
+      { syncPolicy: { automated: null } },
+    );
+    ctx.out.write(
+      `rolling back application "${name}" to ${entry.id} (${entry.revision.slice(0, 7)}); automated sync is off\n`,
+    );
+    if (ctx.values.async) return 0;
+    return followOperation(kube, name, before, { out: ctx.out, err: ctx.err, timeoutMs });
+  },
+};
+
+const setCommand: Command = {
+  name: 'app set',
+  summary: "Change an Application's spec",
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    ...SPEC_OPTIONS,
+    'kustomize-image': {
+      type: 'string',
+      multiple: true,
+      help: 'a kustomize image override, e.g. myapp=registry/myapp:v2 (repeatable)',
+      valueName: 'IMG',
+    },
+  },
+  examples: [
+    'mooring app set myapp-production --revision v1.4.3',
+    'mooring app set myapp-production --sync-policy none',
+    'mooring app set myapp-production --kustomize-image registry.example.com/myapp:v1.4.3',
+  ],
+  run: async (ctx) => {
+    const kube = connect(ctx.values);
+    const app = await getApplication(kube, ctx.positionals[0]!);
+    await patchApp(kube, app.metadata.name!, setPatch(ctx, app));
+    ctx.out.write(`application "${app.metadata.name}" updated\n`);
+    return 0;
+  },
+};
+
+const refreshCommand: Command = {
+  name: 'app refresh',
+  summary: 'Ask the controller to compare an Application with Git now, and wait until it did',
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    ...OUTPUT_OPTION,
+    hard: { type: 'boolean', help: 'also drop the cached render' },
+    timeout: { ...TIMEOUT, help: 'give up after this long (default 2m)' },
+  },
+  examples: ['mooring app refresh myapp-production', 'mooring app refresh myapp-production --hard'],
+  run: async (ctx) => {
+    const format = outputOf(ctx);
+    const timeoutMs = timeoutOf(ctx, '2m')!;
+    const kube = connect(ctx.values);
+    const name = ctx.positionals[0]!;
+    await getApplication(kube, name);
+    await patchApp(kube, name, {
+      metadata: { annotations: { [ANNOTATIONS.refresh]: ctx.values.hard ? 'hard' : 'normal' } },
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const app = await getApplication(kube, name);
+      if (!app.metadata.annotations?.[ANNOTATIONS.refresh]) {
+        if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
+        else
+          ctx.out.write(
+            `application "${name}" refreshed: ${app.status?.sync?.status ?? 'Unknown'}, ${app.status?.health?.status ?? 'Unknown'}\n`,
+          );
+        return 0;
+      }
+      if (Date.now() >= deadline)
+        throw fail(
+          `timed out after ${Math.round(timeoutMs / 1000)}s waiting for the controller to refresh application "${name}": is it running and watching namespace ${kube.appNamespace}?`,
+        );
+      await sleep(500);
+    }
+  },
+};
+
+const terminateCommand: Command = {
+  name: 'app terminate-op',
+  summary: "Stop an Application's running sync",
+  usage: 'APPNAME',
+  args: [1, 1],
+  examples: ['mooring app terminate-op myapp-production'],
+  run: async (ctx) => {
+    const kube = connect(ctx.values);
+    const name = ctx.positionals[0]!;
+    const app = await getApplication(kube, name);
+    if (opPhase(app) !== 'Running') throw fail(`no operation is running for application "${name}"`);
+    try {
+      await kube.client.request({
+        method: 'PATCH',
+        path: `${appPath(kube.appNamespace, name)}/status`,
+        body: { status: { operationState: { phase: 'Terminating' } } },
+        contentType: 'application/merge-patch+json',
+      });
+    } catch (err) {
+      throw explain(err, kube);
+    }
+    ctx.out.write(`application "${name}": operation terminating\n`);
+    return 0;
+  },
+};
+
+const deleteCommand: Command = {
+  name: 'app delete',
+  summary: 'Delete an Application and (by default) the resources it deployed',
+  usage: 'APPNAME',
+  args: [1, 1],
+  options: {
+    cascade: {
+      type: 'string',
+      help: 'true (default): also delete its resources; false: leave them',
+      valueName: 'BOOL',
+    },
+    yes: { type: 'boolean', short: 'y', help: 'do not ask (mooring never asks; for argocd compatibility)' },
+  },
+  examples: ['mooring app delete myapp-staging', 'mooring app delete myapp-staging --cascade=false'],
+  run: async (ctx) => {
+    const c = str(ctx, 'cascade') ?? 'true';
+    if (c !== 'true' && c !== 'false') throw usageError(`invalid --cascade "${c}": use true or false`);
+    const kube = connect(ctx.values);
+    const name = ctx.positionals[0]!;
+    const app = await getApplication(kube, name);
+    const { deleted, kept } = await deleteApp(kube, app, c === 'true');
+    ctx.out.write(`application "${name}" deleted\n`);
+    for (const d of deleted) ctx.out.write(`deleted ${d}\n`);
+    for (const k of kept) ctx.out.write(`kept ${k}: no longer tracked by this application\n`);
+    return 0;
+  },
+};
 
 /** `mooring app create|sync|rollback|set|refresh|terminate-op|delete`. */
-export const appWriteCommands: Command[] = [];
+export const appWriteCommands: Command[] = [
+  createCommand,
+  syncCommand,
+  rollbackCommand,
+  setCommand,
+  refreshCommand,
+  terminateCommand,
+  deleteCommand,
+];
