@@ -1,11 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/core/index.js';
 import { kubectl, uniqueName } from '../harness/cluster.js';
-import { createRepo } from '../harness/git-repo.js';
-import { repoSecret, startTestController, suiteGitServer, waitForApp } from '../harness/suite.js';
+import { deployApp, startTestController, waitForApp } from '../harness/suite.js';
 
 interface OpState {
   phase?: string;
@@ -17,10 +13,8 @@ const opOf = (a: Application) => a.status?.operationState as OpState | undefined
 
 // syncPolicy.retry and terminating a running operation, on the real cluster.
 describe('sync retry and terminate', () => {
-  const git = suiteGitServer();
   const ns = uniqueName('mooring-retry');
   let stop: () => Promise<void>;
-  const dirs: string[] = [];
 
   beforeAll(async () => {
     await kubectl(['create', 'namespace', ns]);
@@ -37,36 +31,10 @@ describe('sync retry and terminate', () => {
       '--wait=false',
       '--ignore-not-found',
     ]).catch(() => {});
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  async function app(
-    name: string,
-    manifest: string,
-    destination: string,
-    syncPolicy: Record<string, unknown>,
-  ) {
-    const dir = await mkdtemp(join(tmpdir(), 'mooring-retry-'));
-    dirs.push(dir);
-    await writeFile(join(dir, 'app.yaml'), manifest);
-    const repo = uniqueName(name);
-    await createRepo(git, repo, dir);
-    const repoURL = git.repoUrl(repo);
-    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, repoURL)) });
-    await kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Application',
-        metadata: { name, namespace: ns },
-        spec: {
-          project: 'default',
-          source: { repoURL, targetRevision: 'main', path: '.' },
-          destination: { server: 'https://kubernetes.default.svc', namespace: destination },
-          syncPolicy,
-        },
-      }),
-    });
-  }
+  const app = (name: string, manifest: string, destination: string, syncPolicy: Record<string, unknown>) =>
+    deployApp({ namespace: ns, name, from: { 'app.yaml': manifest }, destination, syncPolicy });
 
   it('retries a failing sync up to syncPolicy.retry.limit, then fails with the apiserver’s reason', async () => {
     // The apiserver refuses a negative replica count: every attempt fails the same way.

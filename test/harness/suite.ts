@@ -7,7 +7,8 @@ import type { Application, KubeObject } from '../../src/core/index.js';
 import { Controller, type ControllerOptions } from '../../src/controller/index.js';
 import { jsonLogger, silentLogger } from '../../src/core/index.js';
 import type { GitServer } from './git-server.js';
-import { testKubeConfig, waitFor } from './cluster.js';
+import { kubectl, testKubeConfig, waitFor } from './cluster.js';
+import { createRepo } from './git-repo.js';
 
 /** The suite's git server (started by the global setup), as the git-repo helpers take it. */
 export function suiteGitServer(): GitServer {
@@ -116,4 +117,61 @@ export async function eventsFor(namespace: string, name: string): Promise<string
       String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)),
     )
     .map((e) => `${e.reason}: ${e.message}`);
+}
+
+/** Options of deployApp. */
+export interface TestAppOptions {
+  /** Control-plane namespace of the test's controller. */
+  namespace: string;
+  name: string;
+  /** A folder to push as the repo, or files (path → content) to write into a fresh one. */
+  from: string | Record<string, string>;
+  destination: string;
+  syncPolicy?: Record<string, unknown>;
+  finalizers?: string[];
+}
+
+/**
+ * Pushes a repo to the suite's git server, adds its repository Secret and applies an Application on it
+ * (path `.`, branch main); resolves to the repo's name and URL.
+ */
+export async function deployApp(opts: TestAppOptions): Promise<{ repo: string; repoURL: string }> {
+  const git = suiteGitServer();
+  let dir = typeof opts.from === 'string' ? opts.from : undefined;
+  let temp: string | undefined;
+  if (typeof opts.from !== 'string') {
+    temp = dir = await mkdtemp(join(tmpdir(), 'mooring-app-'));
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    for (const [path, content] of Object.entries(opts.from)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+  }
+  const repo = `${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await createRepo(git, repo, dir!);
+  } finally {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  }
+  const repoURL = git.repoUrl(repo);
+  await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(opts.namespace, repoURL)) });
+  await kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: {
+        name: opts.name,
+        namespace: opts.namespace,
+        ...(opts.finalizers ? { finalizers: opts.finalizers } : {}),
+      },
+      spec: {
+        project: 'default',
+        source: { repoURL, targetRevision: 'main', path: '.' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: opts.destination },
+        ...(opts.syncPolicy ? { syncPolicy: opts.syncPolicy } : {}),
+      },
+    }),
+  });
+  return { repo, repoURL };
 }
