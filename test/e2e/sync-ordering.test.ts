@@ -4,8 +4,8 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/core/index.js';
 import { kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
-import { cloneRepo, createRepo } from '../harness/git-repo.js';
-import { repoSecret, startTestController, suiteGitServer, waitForApp } from '../harness/suite.js';
+import { cloneRepo } from '../harness/git-repo.js';
+import { deployApp, startTestController, suiteGitServer, waitForApp } from '../harness/suite.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -53,29 +53,19 @@ describe('sync ordering, hooks and waves', () => {
     );
   });
 
-  async function deployApp(name: string, dir: string, destination: string) {
-    const repo = uniqueName(name);
-    await createRepo(git, repo, dir);
-    const repoURL = git.repoUrl(repo);
-    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, repoURL)) });
-    await kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Application',
-        metadata: { name, namespace: ns },
-        spec: {
-          project: 'default',
-          source: { repoURL, targetRevision: 'main', path: '.' },
-          destination: { server: 'https://kubernetes.default.svc', namespace: destination },
-          syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
-        },
-      }),
-    });
-    return repo;
-  }
+  const deploy = async (name: string, dir: string, destination: string) =>
+    (
+      await deployApp({
+        namespace: ns,
+        name,
+        from: dir,
+        destination,
+        syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+      })
+    ).repo;
 
   it('creates an ExternalSecret after its CRD is established, in one sync', async () => {
-    await deployApp('external-secret', join(root, 'testdata/external-secret'), `${ns}-es`);
+    await deploy('external-secret', join(root, 'testdata/external-secret'), `${ns}-es`);
     const app = await waitForApp(
       ns,
       'external-secret',
@@ -100,7 +90,7 @@ describe('sync ordering, hooks and waves', () => {
   });
 
   it('runs a PreSync Job, three waves and a PostSync Job in that order; a failing hook fails the sync and runs SyncFail', async () => {
-    const repo = await deployApp('waves', join(root, 'testdata/waves-hooks'), `${ns}-waves`);
+    const repo = await deploy('waves', join(root, 'testdata/waves-hooks'), `${ns}-waves`);
     const app = await waitForApp(ns, 'waves', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
     const results = opOf(app)!.syncResult!.resources!;
     expect(results.map((r) => `${r.syncPhase}:${r.kind}/${r.name}`)).toEqual([
