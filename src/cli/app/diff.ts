@@ -17,9 +17,10 @@ export interface AppDifference {
   diff: ObjectDiff;
 }
 
-/** `===== apps/Deployment production/myapp ======`, argocd's header of one object's diff. */
+/** `===== apps/Deployment production/myapp ======` (`/ConfigMap …` for core kinds), argocd's header of one object's diff. */
 export function diffHeader(k: ResourceKey): string {
-  return `===== ${k.group ? `${k.group}/` : ''}${k.kind} ${k.namespace ? `${k.namespace}/` : ''}${k.name} ======`;
+  // argocd prints the group even when empty (`/ConfigMap ns/name`); scripts grep for it.
+  return `===== ${k.group}/${k.kind} ${k.namespace ? `${k.namespace}/` : ''}${k.name} ======`;
 }
 
 /**
@@ -74,7 +75,8 @@ export function yamlDocuments(objects: KubeObject[]): string {
   return objects
     .map((o) => {
       const { managedFields: _m, ...metadata } = o.metadata;
-      return stringify({ ...o, metadata });
+      const { apiVersion, kind, metadata: _old, ...rest } = o;
+      return stringify({ apiVersion, kind, metadata, ...rest });
     })
     .map((d) => `---\n${d}`)
     .join('');
