@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../core/index.js';
 import type { CommandContext } from '../command.js';
-import { parseResource } from '../commands/app-write.js';
+import { parseResource } from './options.js';
 import { diffHeader } from './diff.js';
 import { syncSummary } from './follow.js';
 import { conditionsSummary, historyTable, syncPolicyOf } from './format.js';

@@ -1,7 +1,7 @@
-import { ANNOTATIONS, type ResourceKey } from '../../core/index.js';
+import { ANNOTATIONS } from '../../core/index.js';
 import type { HistoryEntry, Operation } from '../../controller/index.js';
 import { CliError, EXIT, usageError } from '../cli-error.js';
-import type { Command, OptionSpec } from '../command.js';
+import type { Command } from '../command.js';
 import { connect, explain, getApplication } from '../kube.js';
 import { printData } from '../output.js';
 import {
@@ -21,49 +21,7 @@ import { deleteApp } from '../app/delete.js';
 import { followOperation, requestSync } from '../app/follow.js';
 import { setPatch } from '../app/set.js';
 
-const SPEC_OPTIONS: Record<string, OptionSpec> = {
-  repo: { type: 'string', help: 'repository URL', valueName: 'URL' },
-  path: { type: 'string', help: 'path of the app in the repository', valueName: 'PATH' },
-  revision: {
-    type: 'string',
-    help: 'target revision: branch, tag or commit (default HEAD)',
-    valueName: 'REV',
-  },
-  'dest-server': { type: 'string', help: 'destination cluster URL', valueName: 'URL' },
-  'dest-name': { type: 'string', help: 'destination cluster name', valueName: 'NAME' },
-  'dest-namespace': { type: 'string', help: 'destination namespace', valueName: 'NS' },
-  project: { type: 'string', help: 'AppProject (default "default")', valueName: 'NAME' },
-  'sync-policy': { type: 'string', help: 'automated or none', valueName: 'POLICY' },
-  'auto-prune': { type: 'boolean', help: 'automated sync prunes what Git no longer has' },
-  'self-heal': { type: 'boolean', help: 'automated sync reverts changes made in the cluster' },
-  'sync-option': {
-    type: 'string',
-    multiple: true,
-    help: 'a sync option, e.g. CreateNamespace=true (repeatable)',
-    valueName: 'OPT',
-  },
-  'helm-set': {
-    type: 'string',
-    multiple: true,
-    help: 'a Helm parameter key=value (repeatable)',
-    valueName: 'K=V',
-  },
-};
-
-const TIMEOUT: OptionSpec = {
-  type: 'string',
-  help: 'give up after this long (30s, 5m; a bare number is seconds; default: never)',
-  valueName: 'DURATION',
-};
-
-/** Parses `--resource GROUP:KIND:NAMESPACE/NAME` (or GROUP:KIND:NAME) as argocd does. */
-export function parseResource(v: string): ResourceKey {
-  const m = /^([^:]*):([^:]+):(?:([^/]+)\/)?([^/]+)$/.exec(v);
-  if (!m)
-    throw usageError(`invalid --resource "${v}": use GROUP:KIND:NAMESPACE/NAME (GROUP empty for core kinds)`);
-  return { group: m[1]!, kind: m[2]!, namespace: m[3] ?? '', name: m[4]! };
-}
-
+import { parseResource, SPEC_OPTIONS, TIMEOUT } from '../app/options.js';
 const createCommand: Command = {
   name: 'app create',
   summary: 'Create an Application from flags or a manifest',
