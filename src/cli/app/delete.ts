@@ -5,9 +5,9 @@ import { targetOf } from './desired.js';
 
 /**
  * Deletes an Application; with cascade, then the resources it deployed (those of status.resources
- * that still carry this app's tracking id, hooks excluded). Argo CD does the cascade in its controller
- * through the `resources-finalizer.argocd.argoproj.io` finalizer; Mooring's controller does not
- * implement that finalizer yet (an app carrying it would never go away), so the CLI deletes them itself.
+ * that still carry this app's tracking id, hooks excluded). The CLI does it itself, so it works
+ * without a running controller; an Application carrying Argo CD's finalizer
+ * `resources-finalizer.argocd.argoproj.io` is cascaded by the controller instead, as in Argo CD.
  */
 export async function deleteApp(
   kube: Kube,
