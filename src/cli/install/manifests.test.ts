@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../core/index.js';
+import { main } from '../main.js';
+import type { Out } from '../output.js';
+import { installFile, installManifests, manifestsYaml } from './manifests.js';
+import { AGGREGATE_LABEL } from './rbac.js';
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const root = join(import.meta.dirname, '../../..');
+const find = (objs: KubeObject[], kind: string, name: string) =>
+  objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+const rulesOf = (objs: KubeObject[], kind: string) =>
+  objs.filter((o) => o.kind === kind).flatMap((o) => (o.rules as Rule[] | undefined) ?? []);
+/** Rules that would let the holder `verb` core Secrets. */
+const grantsSecrets = (rules: Rule[], verb: string) =>
+  rules.some(
+    (r) =>
+      (r.apiGroups.includes('') || r.apiGroups.includes('*')) &&
+      (r.resources.includes('secrets') || r.resources.includes('*')) &&
+      (r.verbs.includes(verb) || r.verbs.includes('*')),
+  );
+
+function capture(): Out & { text: string } {
+  return {
+    text: '',
+    isTTY: false,
+    write(t) {
+      this.text += t;
+    },
+  };
+}
+
+describe('installManifests', () => {
+  const objs = installManifests({ namespace: 'gitops', image: 'example.com/mooring:1' });
+
+  it('lists what an install needs, in apply order', () => {
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/gitops',
+      'CustomResourceDefinition/applications.argoproj.io',
+      'CustomResourceDefinition/appprojects.argoproj.io',
+      'ServiceAccount/mooring-controller',
+      'ClusterRole/mooring-controller-gitops',
+      'ClusterRoleBinding/mooring-controller-gitops',
+      'ClusterRole/mooring-controller-gitops-workloads',
+      'Role/mooring-controller',
+      'RoleBinding/mooring-controller',
+      'Deployment/mooring-controller',
+      'Service/mooring-controller',
+    ]);
+  });
+
+  it('reads Secrets only in its own namespace, and never escalates or impersonates', () => {
+    const cluster = rulesOf(objs, 'ClusterRole');
+    for (const verb of ['get', 'list', 'watch', 'create', 'patch', 'delete'])
+      expect(grantsSecrets(cluster, verb)).toBe(false);
+    const role = find(objs, 'Role', 'mooring-controller');
+    expect(role.metadata.namespace).toBe('gitops');
+    expect(grantsSecrets(role.rules as Rule[], 'list')).toBe(true);
+    expect(grantsSecrets(role.rules as Rule[], 'create')).toBe(false);
+    for (const r of [...cluster, ...rulesOf(objs, 'Role')]) {
+      expect(r.verbs).not.toContain('*');
+      expect(r.verbs).not.toContain('escalate');
+      expect(r.verbs).not.toContain('bind');
+      expect(r.verbs).not.toContain('impersonate');
+      expect(r.apiGroups).not.toContain('*');
+    }
+  });
+
+  it('aggregates only ClusterRoles labelled for its own namespace', () => {
+    const parent = find(objs, 'ClusterRole', 'mooring-controller-gitops');
+    expect(parent.aggregationRule).toEqual({
+      clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_LABEL]: 'gitops' } }],
+    });
+    // Left to the aggregation controller: a re-apply must not empty them.
+    expect(parent).not.toHaveProperty('rules');
+    expect(find(objs, 'ClusterRole', 'mooring-controller-gitops-workloads').metadata.labels).toEqual({
+      [AGGREGATE_LABEL]: 'gitops',
+    });
+    const binding = find(objs, 'ClusterRoleBinding', 'mooring-controller-gitops');
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'mooring-controller', namespace: 'gitops' },
+    ]);
+  });
+
+  it('runs the controller non-root on a read-only root filesystem, probed on 8080', () => {
+    const d = find(objs, 'Deployment', 'mooring-controller') as KubeObject & {
+      spec: { replicas: number; template: { spec: Record<string, unknown> } };
+    };
+    expect(d.spec.replicas).toBe(1);
+    const pod = d.spec.template.spec as {
+      serviceAccountName: string;
+      securityContext: { runAsNonRoot: boolean };
+      containers: Record<string, unknown>[];
+    };
+    expect(pod.serviceAccountName).toBe('mooring-controller');
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const c = pod.containers[0]!;
+    expect(c.image).toBe('example.com/mooring:1');
+    expect(c.args).toEqual([
+      'controller',
+      '--namespace',
+      'gitops',
+      '--cache-dir',
+      '/var/cache/mooring',
+      '--port',
+      '8080',
+    ]);
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
+    expect(c.volumeMounts).toEqual(
+      expect.arrayContaining([{ name: 'cache', mountPath: '/var/cache/mooring' }]),
+    );
+    expect(find(objs, 'Service', 'mooring-controller').spec).toMatchObject({ ports: [{ port: 8080 }] });
+  });
+
+  it('grants Application rights in each extra namespace and lists Applications cluster-wide', () => {
+    const more = installManifests({ applicationNamespaces: ['team-a', 'team-b'] });
+    const args = (
+      find(more, 'Deployment', 'mooring-controller').spec as never as {
+        template: { spec: { containers: { args: string[] }[] } };
+      }
+    ).template.spec.containers[0]!.args;
+    expect(args).toContain('team-a,team-b');
+    for (const ns of ['team-a', 'team-b']) {
+      const role = more.find((o) => o.kind === 'Role' && o.metadata.namespace === ns)!;
+      expect(role.metadata.name).toBe('mooring-controller-argocd');
+      expect(grantsSecrets(role.rules as Rule[], 'get')).toBe(false);
+      expect(more.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === ns)?.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'mooring-controller', namespace: 'argocd' },
+      ]);
+    }
+    expect(find(more, 'ClusterRole', 'mooring-controller-argocd-applications').rules).toEqual([
+      { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch'] },
+    ]);
+  });
+
+  it('grants Secrets cluster-wide only with manageSecrets', () => {
+    const withSecrets = installManifests({ manageSecrets: true });
+    expect(grantsSecrets(rulesOf(withSecrets, 'ClusterRole'), 'watch')).toBe(true);
+  });
+
+  it('refuses globs and invalid namespace names', () => {
+    expect(() => installManifests({ applicationNamespaces: ['team-*'] })).toThrow(/by name, not by glob/);
+    expect(() => installManifests({ namespace: 'Argo_CD' })).toThrow(/invalid namespace/);
+  });
+});
+
+describe('mooring install', () => {
+  it('prints YAML that parses back to the manifests', async () => {
+    const out = capture();
+    expect(await main(['install', '--namespace', 'gitops'], out, capture())).toBe(0);
+    const docs = parseAllDocuments(out.text).map((d) => d.toJS() as KubeObject);
+    expect(docs).toEqual(installManifests({ namespace: 'gitops' }));
+  });
+
+  it('prints a v1 List with -o json', async () => {
+    const out = capture();
+    expect(await main(['install', '-o', 'json'], out, capture())).toBe(0);
+    const list = JSON.parse(out.text) as { kind: string; items: KubeObject[] };
+    expect(list.kind).toBe('List');
+    expect(list.items).toEqual(installManifests());
+  });
+
+  it('exits 2 on a wrong format or namespace', async () => {
+    const err = capture();
+    expect(await main(['install', '-o', 'table'], capture(), err)).toBe(2);
+    expect(err.text).toMatch(/invalid -o "table"/);
+    expect(await main(['install', '--application-namespaces', 'team-*'], capture(), capture())).toBe(2);
+  });
+});
+
+describe('deploy/install.yaml', () => {
+  it('is what scripts/gen-install.ts generates now (run it after changing the manifests)', () => {
+    const file = installFile();
+    expect(readFileSync(join(root, file.path), 'utf8')).toBe(file.content);
+    expect(file.content).toContain(manifestsYaml(installManifests()));
+  });
+});

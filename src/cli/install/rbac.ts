@@ -1,0 +1,176 @@
+import type { KubeObject } from '../../core/index.js';
+
+/** The ServiceAccount the controller runs as. */
+export const SERVICE_ACCOUNT = 'mooring-controller';
+
+/** Label that adds a ClusterRole to the controller's aggregated ClusterRole; its value is the install namespace. */
+export const AGGREGATE_LABEL = 'mooring.dev/aggregate-to-controller';
+
+/** Verbs for objects the controller deploys and prunes: read (its watches), apply (patch+create), delete. */
+const MANAGE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/**
+ * Core kinds Applications deploy: every core resource but `secrets` (and what nobody deploys: nodes,
+ * bindings, componentstatuses, events). Listed by name because RBAC has no "all but": a `*` here
+ * would grant reading every Secret in the cluster.
+ */
+export const CORE_WORKLOAD_RESOURCES = [
+  'configmaps',
+  'endpoints',
+  'limitranges',
+  'namespaces',
+  'persistentvolumeclaims',
+  'persistentvolumes',
+  'pods',
+  'podtemplates',
+  'replicationcontrollers',
+  'resourcequotas',
+  'serviceaccounts',
+  'services',
+];
+
+/**
+ * Built-in API groups whose every kind Applications may deploy. apiextensions.k8s.io also covers the
+ * controller's own need (get, and create when missing, its two CRDs). Custom resources of other groups
+ * need an extra ClusterRole (deploy/README.md): RBAC cannot say "every group but the core one".
+ */
+export const WORKLOAD_GROUPS = [
+  'apps',
+  'batch',
+  'autoscaling',
+  'policy',
+  'networking.k8s.io',
+  'discovery.k8s.io',
+  'storage.k8s.io',
+  'scheduling.k8s.io',
+  'node.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'admissionregistration.k8s.io',
+];
+
+/** RBAC kinds, without `escalate` and `bind`: Applications can grant only what the controller holds itself. */
+const RBAC_RESOURCES = ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'];
+
+const RBAC_API = 'rbac.authorization.k8s.io/v1';
+
+/** Names of the cluster-scoped RBAC objects: suffixed with the namespace so two installs never share one. */
+export function clusterRoleName(namespace: string, part?: string): string {
+  return `mooring-controller-${namespace}${part ? `-${part}` : ''}`;
+}
+
+function aggregated(namespace: string, part: string, rules: unknown[]): KubeObject {
+  return {
+    apiVersion: RBAC_API,
+    kind: 'ClusterRole',
+    metadata: { name: clusterRoleName(namespace, part), labels: { [AGGREGATE_LABEL]: namespace } },
+    rules,
+  };
+}
+
+function subjects(namespace: string): unknown[] {
+  return [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace }];
+}
+
+/** Role + RoleBinding in one namespace. */
+function namespacedGrant(
+  namespace: string,
+  name: string,
+  saNamespace: string,
+  rules: unknown[],
+): KubeObject[] {
+  return [
+    { apiVersion: RBAC_API, kind: 'Role', metadata: { name, namespace }, rules },
+    {
+      apiVersion: RBAC_API,
+      kind: 'RoleBinding',
+      metadata: { name, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: subjects(saNamespace),
+    },
+  ];
+}
+
+/** What the controller does with Applications wherever they live: read, write status and annotations, record Events. */
+const APPLICATION_RULES = [
+  {
+    apiGroups: ['argoproj.io'],
+    resources: ['applications'],
+    verbs: ['get', 'list', 'watch', 'patch', 'update'],
+  },
+  { apiGroups: ['argoproj.io'], resources: ['applications/status'], verbs: ['get', 'patch', 'update'] },
+  // Events about Applications are recorded beside them; the recorder only ever POSTs.
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+];
+
+/** Options of the RBAC. */
+export interface RbacOptions {
+  namespace: string;
+  applicationNamespaces: string[];
+  manageSecrets: boolean;
+}
+
+/**
+ * The controller's RBAC: one aggregated ClusterRole bound cluster-wide (workloads, plus optional
+ * extensions anyone can add by label), and Roles for what only concerns the control-plane namespace
+ * (its Secrets above all) and the extra Application namespaces.
+ */
+export function rbacObjects(opts: RbacOptions): KubeObject[] {
+  const ns = opts.namespace;
+  const objects: KubeObject[] = [
+    {
+      apiVersion: RBAC_API,
+      kind: 'ClusterRole',
+      metadata: { name: clusterRoleName(ns) },
+      // kube-controller-manager fills `rules` with those of every ClusterRole labelled for this install.
+      // No `rules` here: applying even an empty list would take them over and empty them on every
+      // re-apply, leaving the controller without rights until the aggregation runs again.
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_LABEL]: ns } }] },
+    },
+    {
+      apiVersion: RBAC_API,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: clusterRoleName(ns) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(ns) },
+      subjects: subjects(ns),
+    },
+    // The controller lists and watches every kind it deploys cluster-wide (one watch per kind), so
+    // whatever it may write it must also be able to read everywhere.
+    aggregated(ns, 'workloads', [
+      { apiGroups: [''], resources: CORE_WORKLOAD_RESOURCES, verbs: MANAGE },
+      { apiGroups: WORKLOAD_GROUPS, resources: ['*'], verbs: MANAGE },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: RBAC_RESOURCES, verbs: MANAGE },
+    ]),
+  ];
+  if (opts.applicationNamespaces.length > 0) {
+    // With more Application namespaces the controller watches Applications cluster-wide (one watch),
+    // and keeps those whose namespace it manages; it writes only in the namespaces granted below.
+    objects.push(
+      aggregated(ns, 'applications', [
+        { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch'] },
+      ]),
+    );
+  }
+  if (opts.manageSecrets) {
+    // Opt-in: Applications that deploy Secrets need them watched cluster-wide, which means reading them.
+    objects.push(aggregated(ns, 'secrets', [{ apiGroups: [''], resources: ['secrets'], verbs: MANAGE }]));
+  }
+  objects.push(
+    ...namespacedGrant(ns, SERVICE_ACCOUNT, ns, [
+      // Repository and cluster Secrets (label-selected watches) and argocd-secret (webhook secrets):
+      // the only Secrets the controller reads, so reading Secrets is granted here and nowhere else.
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+      ...APPLICATION_RULES,
+      // create + patch: the `default` project is created by server-side apply when missing.
+      {
+        apiGroups: ['argoproj.io'],
+        resources: ['appprojects'],
+        verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
+      },
+    ]),
+  );
+  for (const appNs of opts.applicationNamespaces) {
+    objects.push(...namespacedGrant(appNs, clusterRoleName(ns), ns, APPLICATION_RULES));
+  }
+  return objects;
+}

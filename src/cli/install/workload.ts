@@ -1,0 +1,112 @@
+import type { KubeObject } from '../../core/index.js';
+import { SERVICE_ACCOUNT } from './rbac.js';
+
+/** Where the controller keeps git mirrors and rendered trees in the pod (an emptyDir). */
+export const CACHE_DIR = '/var/cache/mooring';
+
+/** Port of /healthz, /readyz, /metrics and /api/webhook. */
+export const HTTP_PORT = 8080;
+
+/** UID of the image's non-root user (Dockerfile); numeric so runAsNonRoot can verify it. */
+export const RUN_AS_USER = 10001;
+
+const LABELS = { 'app.kubernetes.io/name': 'mooring-controller', 'app.kubernetes.io/part-of': 'mooring' };
+
+/** The controller's arguments after the image's entrypoint (`node dist/cli/main.js`). */
+export function controllerArgs(namespace: string, applicationNamespaces: string[]): string[] {
+  return [
+    'controller',
+    '--namespace',
+    namespace,
+    ...(applicationNamespaces.length ? ['--application-namespaces', applicationNamespaces.join(',')] : []),
+    '--cache-dir',
+    CACHE_DIR,
+    '--port',
+    String(HTTP_PORT),
+  ];
+}
+
+/** The controller Deployment: one replica, non-root, read-only root filesystem. */
+export function controllerDeployment(opts: {
+  namespace: string;
+  image: string;
+  applicationNamespaces: string[];
+}): KubeObject {
+  const probe = (path: string, periodSeconds: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds,
+    timeoutSeconds: 5,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'mooring-controller', namespace: opts.namespace, labels: LABELS },
+    spec: {
+      // One controller at a time: there is no leader election, and two would both sync every app.
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'mooring-controller' } },
+      template: {
+        metadata: { labels: LABELS },
+        spec: {
+          serviceAccountName: SERVICE_ACCOUNT,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS_USER,
+            runAsGroup: RUN_AS_USER,
+            fsGroup: RUN_AS_USER,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'controller',
+              image: opts.image,
+              args: controllerArgs(opts.namespace, opts.applicationNamespaces),
+              // git, kustomize and helm write only below $HOME and $TMPDIR: both point at the tmp emptyDir.
+              env: [
+                { name: 'HOME', value: '/tmp' },
+                { name: 'TMPDIR', value: '/tmp' },
+              ],
+              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              livenessProbe: { ...probe('/healthz', 20), failureThreshold: 3 },
+              // Ready once the first lists of Applications, projects and Secrets are in.
+              readinessProbe: probe('/readyz', 5),
+              resources: {
+                requests: { cpu: '100m', memory: '256Mi' },
+                // Rendering (kustomize, helm) and git run as child processes inside this limit.
+                limits: { cpu: '1', memory: '1Gi' },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'cache', mountPath: CACHE_DIR },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          // Mirrors are re-fetched after a restart: nothing here needs to outlive the pod.
+          volumes: [
+            { name: 'cache', emptyDir: { sizeLimit: '4Gi' } },
+            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Service in front of the controller: git webhooks at /api/webhook, Prometheus at /metrics. */
+export function controllerService(namespace: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'mooring-controller', namespace, labels: LABELS },
+    spec: {
+      selector: { 'app.kubernetes.io/name': 'mooring-controller' },
+      ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
