@@ -215,6 +215,33 @@ describe('mooring install: the controller works with exactly its RBAC, and reads
     expect(conditions.filter((c) => /Error$/.test(c.type))).toEqual([]);
   });
 
+  it("deletes the app's resources on a cascade delete (Argo CD's finalizer)", async () => {
+    await kubectl([
+      'patch',
+      'application',
+      appName,
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":["resources-finalizer.argocd.argoproj.io"]}}',
+    ]);
+    await kubectl(['delete', 'application', appName, '-n', ns, '--wait=false']);
+    await waitFor('the Deployment deleted', () =>
+      deployment().then(
+        () => false,
+        (err: { code?: number }) => err.code === 404,
+      ),
+    );
+    await waitFor('the Application gone', () =>
+      getApp(ns, appName).then(
+        () => false,
+        (err: { code?: number }) => err.code === 404,
+      ),
+    );
+    expect(logs.split('\n').filter((l) => /forbidden/i.test(l))).toEqual([]);
+  });
+
   it('is refused Secrets outside its namespace', async () => {
     await kubectl(['create', 'namespace', other]);
     await kubectl(['create', 'secret', 'generic', 'db', '-n', other, '--from-literal=password=hunter2']);
