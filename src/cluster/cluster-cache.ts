@@ -3,6 +3,7 @@ import {
   keyString,
   silentLogger,
   trackedBy,
+  UserError,
   type KubeObject,
   type Logger,
   type ResourceKey,
@@ -75,7 +76,16 @@ export class ClusterCache {
     informer.onEvent((e) => this.index(e.type, e.object, e.previous));
     this.informers.set(`${group}/${kind}`, informer);
     informer.start();
-    await informer.synced;
+    const refused = await Promise.race([informer.synced.then(() => undefined), informer.refused]);
+    if (refused) {
+      // Not allowed to list it (RBAC): say so instead of waiting forever, and try again on the next pass.
+      informer.stop();
+      this.informers.delete(`${group}/${kind}`);
+      const what = group ? `${kind} (${group})` : kind;
+      throw new UserError(
+        `cannot watch ${what} in the cluster: ${refused.message}. Grant the controller list and watch on it (see deploy/README.md)`,
+      );
+    }
     return true;
   }
 

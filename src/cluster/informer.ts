@@ -32,8 +32,12 @@ export interface InformerOptions {
 export class Informer {
   readonly store = new Map<string, KubeObject>();
   readonly synced: Promise<void>;
+  /** Resolves with the error when the first list fails for a reason retrying won't fix (401, 403, 404). */
+  readonly refused: Promise<KubeApiError>;
   relists = 0;
   private markSynced!: () => void;
+  private markRefused!: (err: KubeApiError) => void;
+  private everSynced = false;
   private resourceVersion: string | undefined;
   private readonly abort = new AbortController();
   private readonly listeners = new Set<(e: InformerEvent) => void>();
@@ -45,6 +49,7 @@ export class Informer {
     private readonly opts: InformerOptions,
   ) {
     this.synced = new Promise<void>((r) => (this.markSynced = r));
+    this.refused = new Promise<KubeApiError>((r) => (this.markRefused = r));
     this.logger = opts.logger ?? silentLogger;
   }
 
@@ -84,6 +89,7 @@ export class Informer {
       try {
         if (!this.resourceVersion) {
           await this.relist(path);
+          this.everSynced = true;
           this.markSynced();
         }
         await this.watch(path);
@@ -91,6 +97,9 @@ export class Informer {
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof KubeApiError && err.code === 410) this.resourceVersion = undefined;
+        if (!this.everSynced && err instanceof KubeApiError && [401, 403, 404].includes(err.code)) {
+          this.markRefused(err);
+        }
         this.logger.warn('watch failed, retrying', {
           kind: this.opts.resource.kind,
           group: this.opts.resource.group,

@@ -9,7 +9,7 @@ import type { Application } from '../../src/core/index.js';
 import { AGGREGATE_LABEL, SERVICE_ACCOUNT } from '../../src/cli/install/rbac.js';
 import { execFileAsync, kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
 import { cloneRepo, createRepo, type WorkingCopy } from '../harness/git-repo.js';
-import { eventsFor, getApp, repoSecret, suiteGitServer, waitForApp } from '../harness/suite.js';
+import { deployApp, eventsFor, getApp, repoSecret, suiteGitServer, waitForApp } from '../harness/suite.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/mooring.js');
@@ -262,5 +262,26 @@ describe('mooring install: the controller works with exactly its RBAC, and reads
     expect(await canI('bind', 'clusterroles', '', 'rbac.authorization.k8s.io')).toBe(false);
     expect(await canI('impersonate', 'serviceaccounts', other)).toBe(false);
     expect(await canI('create', 'pods/exec', other)).toBe(false);
+  });
+
+  it('reports an app that deploys a Secret without --manage-secrets as a clear condition, and keeps going', async () => {
+    const name = uniqueName('secret-app');
+    await deployApp({
+      namespace: ns,
+      name,
+      from: {
+        'secret.yaml':
+          'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: t0p-s3cret\n',
+      },
+      destination: other,
+      syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] },
+    });
+    const app = await waitForApp(ns, name, 'a ComparisonError', (a) =>
+      (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
+    );
+    expect(app.status?.conditions?.find((c) => c.type === 'ComparisonError')?.message).toMatch(
+      /^cannot watch Secret in the cluster: .*forbidden.*Grant the controller list and watch on it/,
+    );
+    expect(JSON.stringify(app)).not.toContain('t0p-s3cret');
   });
 });
