@@ -104,7 +104,7 @@ async function bench(
   const { client, kubectl } = cluster;
   const git = await startGitServer({ daemon: false });
   cleanups.push(() => git.stop());
-  await createRepo(git, 'myapp-config', join(ROOT, 'testdata/seed-config-repo'));
+  await createRepo(git, 'myapp-config', join(ROOT, 'examples/config-repo'));
   const work = await cloneRepo(git, 'myapp-config');
   cleanups.push(() => work.dispose());
   const repoURL = git.repoUrl('myapp-config');

@@ -1,14 +1,17 @@
-// The quickstart: a real local cluster and git server, the seed's config repo pushed to it, one
-// Application per environment (the seed's manifest, repoURL pointed at the local server), and the
-// controller, printing each app's state until Ctrl-C. Run with `npm run demo`.
+// The quickstart (`npm run demo`): a real local cluster and git server, the seed's config repo
+// (examples/config-repo) pushed to it, Mooring installed (CRDs, least-privilege RBAC) and its controller
+// running as its own ServiceAccount, the three Applications applied; it shows their progress until
+// they are Synced and Healthy, prints what to try next, and keeps reconciling until Ctrl-C.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Controller } from '../src/controller/index.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Controller, startHealthServer } from '../src/controller/index.js';
 import { jsonLogger, type Application } from '../src/core/index.js';
-import { loadKubeConfig, ResourceWriter, KubeClient, Discovery } from '../src/cluster/index.js';
+import { Discovery, KubeClient, loadKubeConfig, ResourceWriter } from '../src/cluster/index.js';
+import { installManifests } from '../src/cli/install/manifests.js';
 import { startGitServer } from '../test/harness/git-server.js';
 import { createRepo } from '../test/harness/git-repo.js';
 
@@ -17,17 +20,44 @@ const root = resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
 const once = process.argv.includes('--once');
 const env = { ...process.env, MOORING_CLUSTER_NAME: 'demo' };
+const ENVIRONMENTS = ['development', 'staging', 'production'];
+let t0 = Date.now();
 
 function say(msg: string) {
-  process.stdout.write(`[demo] ${msg}\n`);
+  process.stdout.write(`[demo ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+}
+
+/** A kubeconfig for the controller's ServiceAccount only (TokenRequest), so the demo runs with the installed RBAC. */
+async function serviceAccountConfig(admin: KubeConfig, client: KubeClient): Promise<KubeConfig> {
+  const tr = await client.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: '/api/v1/namespaces/argocd/serviceaccounts/mooring-controller/token',
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 86400 },
+    },
+  });
+  const cluster = admin.getCurrentCluster()!;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'mooring-controller', token: tr.status.token }],
+    contexts: [{ name: 'mooring-controller', cluster: cluster.name, user: 'mooring-controller' }],
+    currentContext: 'mooring-controller',
+  });
+  return kc;
 }
 
 async function main() {
+  t0 = Date.now();
   say(
     'starting the local cluster (the first run builds Kubernetes from the Go module proxy; later runs take seconds)',
   );
   const up = await run(join(root, 'scripts/local-cluster'), ['up'], { env, maxBuffer: 1 << 24 });
   const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)![1]!;
+  say(`cluster up: KUBECONFIG=${kubeconfig}`);
+
   const gitRoot = join(root, '.run/demo-git');
   await mkdir(gitRoot, { recursive: true });
   const git = await startGitServer({
@@ -37,22 +67,38 @@ async function main() {
     daemon: false,
   });
   if (!existsSync(join(gitRoot, 'myapp-config.git')))
-    await createRepo(git, 'myapp-config', join(root, 'testdata/seed-config-repo'));
+    await createRepo(git, 'myapp-config', join(root, 'examples/config-repo'));
   const repoURL = git.repoUrl('myapp-config');
-  say(`config repo: ${repoURL} (user demo, password demo-password); clone it, change an overlay, push`);
+  say(`config repo pushed: ${repoURL}`);
 
-  const kc = loadKubeConfig({ kubeconfig });
+  const admin = loadKubeConfig({ kubeconfig });
+  const adminClient = new KubeClient(admin);
+  const adminWriter = new ResourceWriter(adminClient, new Discovery(adminClient));
+  // Everything `mooring install` applies but the Deployment: the controller runs here, not in a pod.
+  for (const obj of installManifests({ namespace: 'argocd' }).filter((o) => o.kind !== 'Deployment')) {
+    await adminWriter.apply(obj, { fieldManager: 'mooring-install' });
+  }
+  say(
+    'installed Mooring (namespace argocd, CRDs, ServiceAccount mooring-controller with least-privilege RBAC)',
+  );
+
   const controller = new Controller({
-    kubeConfig: kc,
+    kubeConfig: await serviceAccountConfig(admin, adminClient),
     namespace: 'argocd',
     pollIntervalMs: 10_000,
     cacheDir: join(root, '.run/demo-cache'),
     logger: jsonLogger({ level: process.env.MOORING_LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
   });
   await controller.start();
-  const client = new KubeClient(kc);
-  const writer = new ResourceWriter(client, new Discovery(client));
-  await writer.apply({
+  const http = await startHealthServer({
+    port: 0,
+    host: '127.0.0.1',
+    ready: () => controller.ready,
+    routes: controller.routes(),
+  });
+  say(`controller running as argocd/mooring-controller; metrics at http://127.0.0.1:${http.port}/metrics`);
+
+  await adminWriter.apply({
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
@@ -62,7 +108,8 @@ async function main() {
     },
     stringData: { type: 'git', url: repoURL, username: 'demo', password: 'demo-password' },
   });
-  for (const envName of ['development', 'staging', 'production']) {
+  for (const envName of ENVIRONMENTS) {
+    // The seed's Application, one per environment.
     const app: Application = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
@@ -74,15 +121,16 @@ async function main() {
         syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
       },
     };
-    await writer.apply(app);
+    await adminWriter.apply(app);
   }
-  say(`applications created in namespace argocd; KUBECONFIG=${kubeconfig}`);
+  say('applied the Applications myapp-development, myapp-staging, myapp-production');
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     say('stopping');
+    await http.close();
     await controller.stop();
     await git.stop();
     if (!keep) await run(join(root, 'scripts/local-cluster'), ['down'], { env });
@@ -91,18 +139,42 @@ async function main() {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
-  for (let i = 0; ; i++) {
-    await new Promise((r) => setTimeout(r, 3000));
-    const rows = controller
-      .applications()
-      .map(
-        (a) =>
-          `  ${a.metadata.name?.padEnd(22)} ${String(a.status?.sync?.status ?? '-').padEnd(10)} ${String(a.status?.health?.status ?? '-').padEnd(12)} ${(a.status?.sync?.revision ?? '').slice(0, 7)}  ${(a.status?.conditions ?? []).map((c) => c.type).join(',')}`,
-      );
-    process.stdout.write(
-      `\n  ${'NAME'.padEnd(22)} ${'SYNC'.padEnd(10)} ${'HEALTH'.padEnd(12)} REV      CONDITIONS\n${rows.join('\n')}\n`,
+  let last = '';
+  let announced = false;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const apps = controller.applications();
+    const rows = apps.map(
+      (a) =>
+        `  ${String(a.metadata.name).padEnd(20)} ${String(a.status?.sync?.status ?? '-').padEnd(10)} ${String(a.status?.health?.status ?? '-').padEnd(12)} ${(a.status?.sync?.revision ?? '').slice(0, 7)}`,
     );
-    if (once && i >= 2) return stop();
+    const view = rows.join('\n');
+    if (view !== last) {
+      process.stdout.write(
+        `\n  ${'APPLICATION'.padEnd(20)} ${'SYNC'.padEnd(10)} ${'HEALTH'.padEnd(12)} REVISION\n${view}\n\n`,
+      );
+      last = view;
+    }
+    const done =
+      apps.length === ENVIRONMENTS.length &&
+      apps.every((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy');
+    if (done && !announced) {
+      announced = true;
+      say('all three environments are Synced and Healthy. Try, in another terminal:');
+      process.stdout.write(`
+  eval "$(MOORING_CLUSTER_NAME=demo scripts/local-cluster env)"
+  bin/mooring.js app list                                  # the three apps
+  kubectl scale deployment myapp --replicas=1 -n production   # drift: Mooring scales it back to 5
+  git clone ${git.repoUrl('myapp-config', { auth: true })} /tmp/myapp-config
+  bin/mooring.js image set /tmp/myapp-config/overlays/production registry.example.com/myapp:v1.5.0 --commit --push
+  bin/mooring.js app wait myapp-production --sync --health  # the new tag rolls out on the next poll
+  bin/mooring.js app history myapp-production
+  bin/mooring.js app rollback myapp-production             # back to the previous revision (automated sync off)
+
+  Ctrl-C stops everything (--keep leaves the cluster running).
+`);
+      if (once) return stop();
+    }
   }
 }
 

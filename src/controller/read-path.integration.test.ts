@@ -64,7 +64,7 @@ describe('read path: the seed application', () => {
   let firstCommit: string;
 
   beforeAll(async () => {
-    firstCommit = (await createRepo(git, repoName, join(root, 'testdata/seed-config-repo')))!;
+    firstCommit = (await createRepo(git, repoName, join(root, 'examples/config-repo')))!;
     work = await cloneRepo(git, repoName);
     await kubectl(['create', 'namespace', ns]);
     ({ controller, stop } = await startTestController({ namespace: ns, pollIntervalMs: 2_000, jitter: 0 }));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../core/index.js';
 
 /** The seed's config repository, as the brief writes it. */
-export const SEED_REPO = fileURLToPath(new URL('../../testdata/seed-config-repo', import.meta.url));
+export const SEED_REPO = fileURLToPath(new URL('../../examples/config-repo', import.meta.url));
 /** A repository holding the test chart charts/demo and envs/shared.yaml. */
 export const HELM_REPO = fileURLToPath(new URL('./testdata/helm-repo', import.meta.url));
 

@@ -8,7 +8,7 @@ import { suiteGitServer } from '../harness/suite.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/mooring.js');
-const SEED_PRODUCTION = join(root, 'testdata/seed-config-repo/overlays/production/kustomization.yaml');
+const SEED_PRODUCTION = join(root, 'examples/config-repo/overlays/production/kustomization.yaml');
 const FILE = 'overlays/production/kustomization.yaml';
 
 /** Runs the CLI as CI would, in a working copy, with the git server's credentials in its environment. */
@@ -47,7 +47,7 @@ describe('mooring image set (the seed CI step)', () => {
 
   beforeEach(async () => {
     repo = uniqueName('myapp-config');
-    await createRepo(git, repo, join(root, 'testdata/seed-config-repo'));
+    await createRepo(git, repo, join(root, 'examples/config-repo'));
   });
   afterAll(async () => {
     for (const c of copies) await c.dispose();

@@ -103,7 +103,7 @@ describe('mooring install: the controller works with exactly its RBAC, and reads
     // kube-controller-manager fills the aggregated ClusterRole a moment after it is created.
     await waitFor('the aggregated ClusterRole to be filled', () => canI('watch', 'deployments', '', 'apps'));
 
-    await createRepo(git, repoName, join(root, 'testdata/seed-config-repo'));
+    await createRepo(git, repoName, join(root, 'examples/config-repo'));
     work = await cloneRepo(git, repoName);
     await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, git.repoUrl(repoName))) });
 

@@ -45,7 +45,7 @@ describe('the seed flow, end to end', () => {
   const deployment = (namespace: string) => apps.readNamespacedDeployment({ name: 'myapp', namespace });
 
   beforeAll(async () => {
-    await createRepo(git, repoName, join(root, 'testdata/seed-config-repo'));
+    await createRepo(git, repoName, join(root, 'examples/config-repo'));
     work = await cloneRepo(git, repoName);
     repoURL = git.repoUrl(repoName);
     ({ stop } = await startTestController({ namespace: ns, pollIntervalMs: 2_000, jitter: 0 }));
