@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { compileTemplate } from './template.js';
+
+const app = {
+  metadata: { name: 'guestbook', labels: { team: 'a', env: 'prod' } },
+  status: {
+    sync: { status: 'Synced', revision: 'abc123' },
+    health: { status: 'Healthy' },
+    resources: [
+      { kind: 'Deployment', name: 'web', status: 'Synced' },
+      { kind: 'Service', name: 'web', status: 'OutOfSync' },
+    ],
+  },
+};
+const render = (src: string, data: Record<string, unknown> = { app }, escape?: 'json') =>
+  compileTemplate(src).render(data, { escape });
+
+describe('compileTemplate', () => {
+  it('substitutes fields', () => {
+    expect(render('App {{.app.metadata.name}} at {{ .app.status.sync.revision }}.')).toBe(
+      'App guestbook at abc123.',
+    );
+    expect(render('{{.app.nope.deeper}}')).toBe('<no value>');
+    expect(render('{{$.app.metadata.name}}')).toBe('guestbook');
+  });
+
+  it('supports if / else if / else with comparison functions', () => {
+    const t = compileTemplate(
+      '{{if eq .app.status.health.status "Healthy"}}ok{{else if eq .app.status.health.status "Degraded"}}bad{{else}}?{{end}}',
+    );
+    expect(t.render({ app })).toBe('ok');
+    expect(t.render({ app: { status: { health: { status: 'Degraded' } } } })).toBe('bad');
+    expect(t.render({ app: {} })).toBe('?');
+    expect(render('{{if and (ne .app.status.sync.status "OutOfSync") (not .app.missing)}}y{{end}}')).toBe(
+      'y',
+    );
+    expect(render('{{if eq .serviceType "slack" "teams"}}chat{{end}}', { serviceType: 'teams' })).toBe(
+      'chat',
+    );
+  });
+
+  it('ranges over lists and maps, with variables and trim markers', () => {
+    expect(render('{{range .app.status.resources}}{{.kind}}/{{.name}}={{.status}} {{end}}')).toBe(
+      'Deployment/web=Synced Service/web=OutOfSync ',
+    );
+    expect(
+      render('{{range $i, $r := .app.status.resources}}{{$i}}:{{$r.kind}}({{$.app.metadata.name}}) {{end}}'),
+    ).toBe('0:Deployment(guestbook) 1:Service(guestbook) ');
+    expect(render('{{range $k, $v := .app.metadata.labels}}{{$k}}={{$v}};{{end}}')).toBe('env=prod;team=a;');
+    expect(render('{{range .app.none}}x{{else}}empty{{end}}')).toBe('empty');
+    expect(render('a  {{- "b" -}}  c {{/* a comment */}}d')).toBe('abc d');
+    expect(render('{{with .app.metadata}}{{.name}}{{end}}')).toBe('guestbook');
+  });
+
+  it('has pipes and a few helpers', () => {
+    expect(render('{{.app.metadata.name | upper}}')).toBe('GUESTBOOK');
+    expect(render('{{printf "%s@%s %d%%" .app.metadata.name .app.status.sync.revision 5}}')).toBe(
+      'guestbook@abc123 5%',
+    );
+    expect(render('{{len .app.status.resources}} {{index .app.metadata.labels "team"}}')).toBe('2 a');
+    expect(render('{{.app.nope | default "none"}}')).toBe('none');
+    expect(render('{{toJson .app.metadata.labels}}')).toBe('{"team":"a","env":"prod"}');
+  });
+
+  it('escapes values for JSON, but not toJson output', () => {
+    const evil = { app: { metadata: { name: 'x", "admin": true, "y": "\n' } } };
+    const body = render('{"name": "{{.app.metadata.name}}", "meta": {{toJson .app.metadata}}}', evil, 'json');
+    expect(JSON.parse(body)).toEqual({ name: evil.app.metadata.name, meta: evil.app.metadata });
+    expect(render('{{.app.metadata.name}}', evil)).toBe(evil.app.metadata.name);
+  });
+
+  it('reports clear errors', () => {
+    expect(() => compileTemplate('hi\n{{exec "rm"}}')).toThrow('template: line 2: unknown function "exec"');
+    expect(() => compileTemplate('{{if .a}}x')).toThrow('template: line 1: unclosed block: missing {{end}}');
+    expect(() => compileTemplate('{{end}}')).toThrow('unexpected {{end}}');
+    expect(() => compileTemplate('{{.app.constructor}}')).toThrow('field "constructor" is not allowed');
+    expect(() => compileTemplate('{{.a .b}}')).toThrow('only a function can take arguments');
+    expect(() => compileTemplate('{{template "x"}}')).toThrow('{{template}} is not supported');
+    expect(() => render('{{lt .app.metadata.name 3}}')).toThrow(
+      'template: lt: cannot compare string with number',
+    );
+  });
+
+  it('is harmless on hostile data', () => {
+    expect(render('{{index .app "__proto__"}}|{{index .app.metadata.name "length"}}')).toBe(
+      '<no value>|<no value>',
+    );
+    expect(() => compileTemplate('{{'.repeat(40000))).toThrow('longer than');
+    expect(() => compileTemplate('{{if 1}}'.repeat(40) + '{{end}}'.repeat(40))).toThrow('nested too deeply');
+  });
+});
