@@ -89,7 +89,7 @@ describe('parseNotificationsConfig', () => {
         ' at line 1, column 5:',
       "service.webhook.w: secret key 'missing' is not in argocd-notifications-secret",
       'template.bad: template: line 1: unknown function "nope"',
-      'trigger.bad[0].when: expression "app.status.sync.status == ": expected a value, found end of input at position 27',
+      'trigger.bad[0].when: expression "app.status.sync.status ==": expected a value, found end of input at position 26',
       "trigger.nosend[0]: 'send' must be a list of template names",
     ]);
     expect(cfg.triggers.get('bad')!.error).toBe(cfg.errors[3]);
