@@ -29,11 +29,6 @@ export interface BenchCluster {
  * exits). MOORING_KEEP_CLUSTER=1 leaves it running, for iterating on a benchmark.
  */
 export async function startBenchCluster(): Promise<BenchCluster> {
-  say('starting the local cluster (MOORING_CLUSTER_NAME=bench)');
-  const up = await run(SCRIPT, ['up'], { env: CLUSTER_ENV, maxBuffer: 1 << 24 });
-  const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)?.[1];
-  if (!kubeconfig) throw new Error(`scripts/local-cluster up printed no KUBECONFIG:\n${up.stdout}`);
-  const bin = (await run(SCRIPT, ['path'], { env: CLUSTER_ENV })).stdout.trim().split(':')[0]!;
   let stopped = false;
   const down = async () => {
     if (stopped || process.env.MOORING_KEEP_CLUSTER) return;
@@ -41,23 +36,42 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     await run(SCRIPT, ['down'], { env: CLUSTER_ENV });
     say('local cluster stopped');
   };
+  // Handlers first: a Ctrl-C during `up` must still stop what `up` had started.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       say(`${sig}: stopping the local cluster`);
       void down().finally(() => process.exit(130));
     });
   }
+  say('starting the local cluster (MOORING_CLUSTER_NAME=bench)');
+  let kubeconfig: string | undefined;
+  let bin: string;
+  try {
+    const up = await run(SCRIPT, ['up'], { env: CLUSTER_ENV, maxBuffer: 1 << 24 });
+    kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)?.[1];
+    if (!kubeconfig) throw new Error(`scripts/local-cluster up printed no KUBECONFIG:\n${up.stdout}`);
+    bin = (await run(SCRIPT, ['path'], { env: CLUSTER_ENV })).stdout.trim().split(':')[0]!;
+  } catch (err) {
+    await down().catch(() => {});
+    throw err;
+  }
+  const config = kubeconfig;
   const kubectl = (args: string[], input?: string) =>
     new Promise<string>((ok, fail) => {
       const child = execFile(
         join(bin, 'kubectl'),
-        ['--kubeconfig', kubeconfig, ...args],
+        ['--kubeconfig', config, ...args],
         { maxBuffer: 1 << 24, timeout: 60_000 },
         (err, stdout, stderr) => (err ? fail(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : ok(stdout)),
       );
       if (input !== undefined) child.stdin?.end(input);
     });
-  return { kubeconfig, client: new KubeClient(loadKubeConfig({ kubeconfig })), kubectl, down };
+  return {
+    kubeconfig: config,
+    client: new KubeClient(loadKubeConfig({ kubeconfig: config })),
+    kubectl,
+    down,
+  };
 }
 
 /** Prints a progress line on stderr, so stdout holds only the results. */
