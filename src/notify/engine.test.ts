@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../core/index.js';
 import { parseNotificationsConfig } from './config.js';
-import { evaluate, forgetNotified, type NotifiedState } from './engine.js';
+import {
+  NOTIFIED_ANNOTATION,
+  evaluate,
+  forgetNotified,
+  readNotifiedState,
+  writeNotifiedState,
+  type NotifiedState,
+} from './engine.js';
 
 function app(opts: {
   phase?: string;
@@ -167,5 +174,26 @@ describe('evaluate', () => {
     const failedKey = r.notifications[1]!.key;
     const retry = evaluate(a, a, cfg, forgetNotified(r.state, failedKey), { now: 2 });
     expect(retry.notifications.map((n) => n.trigger)).toEqual(['on-sync-failed']);
+  });
+});
+
+describe('notified state annotation', () => {
+  it('round-trips, and a garbled annotation is an empty state', () => {
+    const state = { 'r1:on-sync-succeeded:[0].abcd1234:slack:x': 100 };
+    expect(readNotifiedState({ [NOTIFIED_ANNOTATION]: writeNotifiedState(state) })).toEqual(state);
+    expect(readNotifiedState({ [NOTIFIED_ANNOTATION]: '{"a": 1, "b": "x", "c": {}}' })).toEqual({ a: 1 });
+    expect(readNotifiedState({ [NOTIFIED_ANNOTATION]: 'not json' })).toEqual({});
+    expect(readNotifiedState({ [NOTIFIED_ANNOTATION]: '[1]' })).toEqual({});
+    expect(readNotifiedState(undefined)).toEqual({});
+  });
+
+  it('is bounded to the newest 5000 entries', () => {
+    const big: NotifiedState = {};
+    for (let i = 0; i < 5001; i++) big[`k${i}`] = i;
+    const a = app({ annotations: {} });
+    const r = evaluate(a, undefined, config, big, { now: 9999 });
+    expect(Object.keys(r.state)).toHaveLength(5000);
+    expect(r.state.k0).toBeUndefined();
+    expect(r.state.k5000).toBe(5000);
   });
 });

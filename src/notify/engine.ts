@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errorMessage, type AppProject, type Application } from '../core/index.js';
 import type { NotificationsConfig, ServiceConfig, TemplateConfig, TemplateTree } from './config.js';
+import { isTemplate } from './template.js';
 import { mergeSubscriptions, parseSubscriptions, type Subscription } from './subscriptions.js';
 
 /** The annotation the caller stores the notified state in, as Argo CD does. */
@@ -55,8 +56,8 @@ function shortHash(s: string): string {
 function renderTree(t: TemplateTree, data: Record<string, unknown>, key: string): unknown {
   if (t === null || typeof t !== 'object') return t;
   if (Array.isArray(t)) return t.map((x) => renderTree(x, data, key));
-  if ('render' in t && typeof t.render === 'function') {
-    const src = (t.source as string).trimStart();
+  if (isTemplate(t)) {
+    const src = t.source.trimStart();
     const json = JSON_PARTS.has(key) && (src.startsWith('{') || src.startsWith('['));
     return t.render(data, { escape: json ? 'json' : 'none' });
   }
@@ -75,10 +76,29 @@ export function renderNotification(
   const message = msg === undefined || msg === null ? '' : String(renderTree(msg, vars, 'message'));
   const section = template.parts[service.type];
   const raw =
-    service.type === 'webhook' && section && typeof section === 'object' && !('render' in section)
+    service.type === 'webhook' && section && typeof section === 'object' && !isTemplate(section)
       ? (section as Record<string, TemplateTree>)[service.name]
       : section;
   return raw === undefined ? { message } : { message, part: renderTree(raw, vars, service.type) };
+}
+
+/** Reads the notified state from an object's annotations; a missing or garbled annotation is an empty state. */
+export function readNotifiedState(annotations: Record<string, string> | undefined): NotifiedState {
+  const text = annotations?.[NOTIFIED_ANNOTATION];
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    // Only numeric entries survive: the annotation is user-editable, so it is data, not trusted structure.
+    return Object.fromEntries(Object.entries(v).filter(([, t]) => typeof t === 'number'));
+  } catch {
+    return {};
+  }
+}
+
+/** The annotation value that stores a notified state. */
+export function writeNotifiedState(state: NotifiedState): string {
+  return JSON.stringify(state);
 }
 
 /** Marks a key as not sent, so the notification is due again on the next evaluation. */

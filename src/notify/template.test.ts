@@ -59,6 +59,7 @@ describe('compileTemplate', () => {
     );
     expect(render('{{len .app.status.resources}} {{index .app.metadata.labels "team"}}')).toBe('2 a');
     expect(render('{{.app.nope | default "none"}}')).toBe('none');
+    expect(render('{{.app.status.sync.revision | trunc 3}}|{{trunc -2 "abcdef"}}')).toBe('abc|ef');
     expect(render('{{toJson .app.metadata.labels}}')).toBe('{"team":"a","env":"prod"}');
   });
 

@@ -93,6 +93,7 @@ const FUNCS: Record<string, Fn> = {
   upper: (x) => str(x).toUpperCase(),
   lower: (x) => str(x).toLowerCase(),
   default: (d, x) => (truthy(x) ? x : d),
+  trunc: (n, x) => (typeof n === 'number' ? (n < 0 ? str(x).slice(n) : str(x).slice(0, n)) : str(x)),
   join: (sep, xs) => (Array.isArray(xs) ? xs.map(str).join(str(sep)) : str(xs)),
 };
 
@@ -345,18 +346,27 @@ class Renderer {
   }
 }
 
+/** True for a compiled template (as opposed to a plain value beside it in a template tree). */
+export function isTemplate(v: unknown): v is Template {
+  return v instanceof CompiledTemplate;
+}
+
+class CompiledTemplate implements Template {
+  constructor(
+    readonly source: string,
+    private readonly ast: TNode[],
+  ) {}
+  render(data: Record<string, unknown>, opts: { escape?: 'none' | 'json' } = {}): string {
+    const esc = opts.escape === 'json' ? (x: string) => JSON.stringify(x).slice(1, -1) : (x: string) => x;
+    const r = new Renderer(esc);
+    r.nodes(this.ast, { dot: data, vars: new Map([['$', data]]) });
+    return r.out;
+  }
+}
+
 /** Parses a Go-template-style message (the subset Argo users use most); errors are UserErrors with the line. */
 export function compileTemplate(source: string): Template {
   if (source.length > MAX_SOURCE)
     throw new UserError(`template is longer than ${MAX_SOURCE} characters`, NOTIFY_ERROR);
-  const ast = parse(source);
-  return {
-    source,
-    render(data, opts = {}) {
-      const esc = opts.escape === 'json' ? (x: string) => JSON.stringify(x).slice(1, -1) : (x: string) => x;
-      const r = new Renderer(esc);
-      r.nodes(ast, { dot: data, vars: new Map([['$', data]]) });
-      return r.out;
-    },
-  };
+  return new CompiledTemplate(source, parse(source));
 }
