@@ -275,7 +275,13 @@ export class Operations {
         return r;
       },
     };
-    syncState = await stepSync(cached.plan, syncState, wrapped);
+    // Step again at once while a step makes progress (e.g. a Namespace that already existed is
+    // healthy right away and its apply brings no watch event to wake the next pass).
+    for (let i = 0; i < 10; i++) {
+      const before = progressOf(syncState);
+      syncState = await stepSync(cached.plan, syncState, wrapped);
+      if (isFinished(syncState) || progressOf(syncState) === before) break;
+    }
     const retryIn = await this.persist(app, op, syncState);
     if (!isFinished(syncState)) return 1_000;
     this.plans.delete(appKey);
@@ -419,4 +425,14 @@ export class Operations {
     }
     return undefined;
   }
+}
+
+/** What changes when a sync step gets somewhere: phase, wave, and each resource's result. */
+function progressOf(s: SyncState): string {
+  return JSON.stringify([
+    s.phase,
+    s.currentPhase,
+    s.currentWave,
+    s.resources.map((r) => [r.status, r.hookPhase]),
+  ]);
 }
