@@ -87,6 +87,13 @@ describe('compileTemplate', () => {
       '<no value>|<no value>',
     );
     expect(() => compileTemplate('{{'.repeat(40000))).toThrow('longer than');
+    // Inputs that make naive regex scanners quadratic stay fast.
+    const start = Date.now();
+    expect(() => compileTemplate('{{'.repeat(32000))).toThrow('line 1: unclosed action: missing "}}"');
+    expect(() => compileTemplate('{{- '.repeat(16000))).toThrow('unclosed action');
+    const spaces = ' '.repeat(30000);
+    expect(compileTemplate(spaces + 'x {{- " y " -}}' + spaces).render({})).toBe(spaces + 'x y ');
+    expect(Date.now() - start).toBeLessThan(1000);
     expect(() => compileTemplate('{{if 1}}'.repeat(40) + '{{end}}'.repeat(40))).toThrow('nested too deeply');
   });
 });

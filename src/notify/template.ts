@@ -179,31 +179,56 @@ class TParser {
   }
 }
 
+interface Action {
+  index: number;
+  end: number;
+  body: string;
+  bodyAt: number;
+  trimLeft: boolean;
+  trimRight: boolean;
+}
+
+// Finds `{{ … }}` actions with indexOf, not a regex, so hostile input stays linear.
+function* actions(src: string): Generator<Action> {
+  let from = 0;
+  for (;;) {
+    const index = src.indexOf('{{', from);
+    if (index < 0) return;
+    const close = src.indexOf('}}', index + 2);
+    if (close < 0) fail(src, index, 'unclosed action: missing "}}"');
+    let bodyAt = index + 2;
+    let bodyEnd = close;
+    const trimLeft = /^-\s/.test(src.slice(bodyAt, bodyAt + 2));
+    if (trimLeft) bodyAt += 2;
+    const trimRight = bodyEnd - 2 >= bodyAt && /^\s-$/.test(src.slice(bodyEnd - 2, bodyEnd));
+    if (trimRight) bodyEnd -= 2;
+    yield { index, end: close + 2, body: src.slice(bodyAt, bodyEnd), bodyAt, trimLeft, trimRight };
+    from = close + 2;
+  }
+}
+
 function parse(src: string): TNode[] {
   const p = new TParser(src);
   // A stack of open blocks; each collects nodes into its current list (body, or else-branch).
   type Frame = { node: TNode | null; list: TNode[]; pos: number };
   const root: Frame = { node: null, list: [], pos: 0 };
   const stack: Frame[] = [root];
-  const re = /\{\{(-\s)?([\s\S]*?)(\s-)?\}\}/g;
   let last = 0;
   let trimNext = false;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(src))) {
-    let text = src.slice(last, m.index);
-    if (trimNext) text = text.replace(/^\s+/, '');
-    if (m[1]) text = text.replace(/\s+$/, '');
-    trimNext = Boolean(m[3]);
-    last = re.lastIndex;
+  for (const a of actions(src)) {
+    let text = src.slice(last, a.index);
+    if (trimNext) text = text.trimStart();
+    if (a.trimLeft) text = text.trimEnd();
+    trimNext = a.trimRight;
+    last = a.end;
     const top = stack[stack.length - 1]!;
     if (text) top.list.push({ k: 'text', s: text });
-    const inner = m[2]!.trim();
-    const at = m.index + m[0].indexOf(m[2]!);
-    if (inner.startsWith('/*')) continue;
-    const toks = lexAction(src, m[2]!, at);
+    const at = a.bodyAt;
+    if (a.body.trim().startsWith('/*')) continue;
+    const toks = lexAction(src, a.body, at);
     const kw = toks[0]?.v;
     if (kw === 'if' || kw === 'with' || kw === 'range') {
-      if (stack.length > MAX_DEPTH) fail(src, m.index, 'blocks nested too deeply');
+      if (stack.length > MAX_DEPTH) fail(src, a.index, 'blocks nested too deeply');
       let rest = toks.slice(1);
       const vars: string[] = [];
       const decl = rest.findIndex((t) => t.v === ':=');
@@ -226,10 +251,10 @@ function parse(src: string): TNode[] {
             ? { k: 'with', p: pipe, body: [], other: [] }
             : { k: 'range', p: pipe, vars, body: [], other: [] };
       top.list.push(node);
-      stack.push({ node, list: node.k === 'if' ? node.branches[0]!.body : node.body, pos: m.index });
+      stack.push({ node, list: node.k === 'if' ? node.branches[0]!.body : node.body, pos: a.index });
     } else if (kw === 'else') {
       const n = top.node;
-      if (!n || n.k === 'text' || n.k === 'out') fail(src, m.index, '{{else}} outside a block');
+      if (!n || n.k === 'text' || n.k === 'out') fail(src, a.index, '{{else}} outside a block');
       if (toks[1]?.v === 'if' && n.k === 'if') {
         const branch = { cond: p.pipe(toks.slice(2), at), body: [] as TNode[] };
         n.branches.push(branch);
@@ -237,20 +262,20 @@ function parse(src: string): TNode[] {
       } else if (toks.length === 1) {
         top.list = n.other;
       } else {
-        fail(src, m.index, 'unexpected tokens after else');
+        fail(src, a.index, 'unexpected tokens after else');
       }
     } else if (kw === 'end') {
-      if (stack.length === 1 || toks.length > 1) fail(src, m.index, 'unexpected {{end}}');
+      if (stack.length === 1 || toks.length > 1) fail(src, a.index, 'unexpected {{end}}');
       stack.pop();
     } else if (kw === 'define' || kw === 'template' || kw === 'block') {
-      fail(src, m.index, `{{${kw}}} is not supported`);
+      fail(src, a.index, `{{${kw}}} is not supported`);
     } else {
       top.list.push({ k: 'out', p: p.pipe(toks, at) });
     }
   }
   if (stack.length > 1) fail(src, stack[stack.length - 1]!.pos, 'unclosed block: missing {{end}}');
   let tail = src.slice(last);
-  if (trimNext) tail = tail.replace(/^\s+/, '');
+  if (trimNext) tail = tail.trimStart();
   if (tail) root.list.push({ k: 'text', s: tail });
   return root.list;
 }
