@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseNotificationsConfig } from './config.js';
 import type { Template } from './template.js';
@@ -95,5 +96,11 @@ describe('parseNotificationsConfig', () => {
     expect(cfg.triggers.get('bad')!.error).toBe(cfg.errors[3]);
     expect(cfg.services.get('slack')!.settings).toEqual({ token: 'SECRET-VALUE' });
     expect(cfg.errors.join('\n')).not.toContain('SECRET-VALUE');
+    // Serialized or inspected (as a logger would), the service masks the secret.
+    expect(JSON.stringify(cfg.services.get('slack'))).toBe(
+      '{"name":"slack","type":"slack","settings":{"token":"******"}}',
+    );
+    expect(inspect(cfg.services)).not.toContain('SECRET-VALUE');
+    expect(inspect(cfg.services)).toContain("token: '******'");
   });
 });

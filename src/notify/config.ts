@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { UserError, errorMessage } from '../core/index.js';
 import { BUILTIN_TEMPLATES, BUILTIN_TRIGGERS } from './catalog.js';
@@ -128,7 +129,7 @@ function decodeSecret(secret: SecretData | undefined): Map<string, string> {
 // `$name` anywhere in a string, as Argo CD substitutes secret keys into service settings.
 const SECRET_REF = /\$([A-Za-z0-9_.-]+)/g;
 
-function resolveSecrets(v: unknown, secrets: Map<string, string>, where: string): unknown {
+function resolveSecrets(v: unknown, secrets: Map<string, string>, where: string, used: Set<string>): unknown {
   if (typeof v === 'string') {
     // A value that is only a reference must resolve; embedded `$` in longer text may be literal.
     const whole = /^\$([A-Za-z0-9_.-]+)$/.exec(v);
@@ -139,12 +140,46 @@ function resolveSecrets(v: unknown, secrets: Map<string, string>, where: string)
         NOTIFY_ERROR,
       );
     }
-    return v.replace(SECRET_REF, (m, k: string) => secrets.get(k) ?? m);
+    return v.replace(SECRET_REF, (m, k: string) => {
+      const secret = secrets.get(k);
+      if (secret === undefined) return m;
+      if (secret) used.add(secret);
+      return secret;
+    });
   }
-  if (Array.isArray(v)) return v.map((x) => resolveSecrets(x, secrets, where));
-  if (isRecord(v))
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveSecrets(x, secrets, where)]));
+  if (Array.isArray(v)) return v.map((x) => resolveSecrets(x, secrets, where, used));
+  if (isRecord(v)) {
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, resolveSecrets(x, secrets, where, used)]),
+    );
+  }
   return v;
+}
+
+/** Replaces every occurrence of the given secret values in strings of a value tree. */
+export function redactSecrets(v: unknown, secretValues: Iterable<string>): unknown {
+  const values = [...secretValues].filter(Boolean).sort((a, b) => b.length - a.length);
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return values.reduce((s, secret) => s.split(secret).join('******'), x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (isRecord(x)) return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+    return x;
+  };
+  return walk(v);
+}
+
+function makeService(
+  name: string,
+  type: string,
+  settings: Record<string, unknown>,
+  used: Set<string>,
+): ServiceConfig {
+  const svc: ServiceConfig = { name, type, settings };
+  // Logging or serializing a service shows its settings with the secret values masked.
+  const safe = () => ({ name, type, settings: redactSecrets(settings, used) });
+  Object.defineProperty(svc, 'toJSON', { value: safe, enumerable: false });
+  Object.defineProperty(svc, inspect.custom, { value: () => safe(), enumerable: false });
+  return svc;
 }
 
 /**
@@ -175,11 +210,9 @@ export function parseNotificationsConfig(
         const name = dot < 0 ? rest : rest.slice(dot + 1);
         const value = yamlValue(key, text) ?? {};
         if (!isRecord(value)) throw new UserError(`${key}: expected a map`, NOTIFY_ERROR);
-        cfg.services.set(name, {
-          name,
-          type,
-          settings: resolveSecrets(value, secrets, key) as Record<string, unknown>,
-        });
+        const used = new Set<string>();
+        const settings = resolveSecrets(value, secrets, key, used) as Record<string, unknown>;
+        cfg.services.set(name, makeService(name, type, settings, used));
       } else if (key.startsWith('template.')) {
         const name = key.slice('template.'.length);
         cfg.templates.set(name, compileTemplateConfig(name, yamlValue(key, text)));
