@@ -2,7 +2,7 @@
 //   push→running: git push + signed GitHub webhook until the production Deployment runs the new tag on
 //     5/5 replicas, against `kubectl apply --server-side` of the same Deployment (another namespace).
 //   kubectl scale→reverted: self-heal of `kubectl scale --replicas=1`, against scaling back by hand.
-// Medians over --runs N (default 7). Run: node --import tsx bench/sync-latency.ts [--runs N] [--heal-gap S]
+// Medians over --runs N (default 7). Run: node --import tsx bench/sync-latency.ts [--runs N] [--heal-gap S]  (S > 35: the self-heal backoff starts over only after 30 s without drift)
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -79,7 +79,7 @@ class PassCounter {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '7' }, 'heal-gap': { type: 'string', default: '6' } },
+    options: { runs: { type: 'string', default: '7' }, 'heal-gap': { type: 'string', default: '40' } },
   });
   const runs = Number(values.runs);
   const healGapMs = Number(values['heal-gap']) * 1000;

@@ -95,6 +95,8 @@ export interface OperationDeps {
 /** Self-heal backoff: 5 s doubling to 3 min while something keeps changing the app back. */
 const SELF_HEAL_BASE_MS = 5_000;
 const SELF_HEAL_MAX_MS = 180_000;
+/** No drift for this long after the backoff delay ran out: the next drift is reverted at once again. */
+const SELF_HEAL_QUIET_MS = 30_000;
 
 /**
  * Sync operations: starts them (requested through `operation.sync`, or automated when the app is
@@ -103,7 +105,7 @@ const SELF_HEAL_MAX_MS = 180_000;
  */
 export class Operations {
   private readonly plans = new Map<string, { id: string; plan: SyncPlan; removals: Map<string, string[]> }>();
-  private readonly selfHeal = new Map<string, { attempts: number; nextAt: number }>();
+  private readonly selfHeal = new Map<string, { attempts: number; nextAt: number; lastAt: number }>();
   private readonly logger: Logger;
 
   constructor(private readonly deps: OperationDeps) {
@@ -133,10 +135,7 @@ export class Operations {
     const automated = app.spec.syncPolicy?.automated;
     if (!state || compareFailed) return undefined;
     if (!automated || automated.enabled === false) return undefined;
-    if (state.comparison?.syncStatus !== 'OutOfSync') {
-      this.selfHeal.delete(appKey);
-      return undefined;
-    }
+    if (state.comparison?.syncStatus !== 'OutOfSync') return undefined;
     const last = op?.syncResult?.revision;
     const operation: Operation = {
       sync: { revision: state.commit, prune: automated.prune ?? false },
@@ -146,10 +145,15 @@ export class Operations {
     if (last !== state.commit) return this.start(app, appKey, state, operation);
     // Same revision as the last sync: only self-heal syncs again, and never after a failure at it.
     if (!automated.selfHeal || op?.phase !== 'Succeeded') return undefined;
-    const heal = this.selfHeal.get(appKey) ?? { attempts: 0, nextAt: 0 };
-    const wait = heal.nextAt - this.now().getTime();
+    const now = this.now().getTime();
+    let heal = this.selfHeal.get(appKey) ?? { attempts: 0, nextAt: 0, lastAt: 0 };
+    // The backoff survives the app turning Synced in between (a fighting controller makes it flap);
+    // only a quiet period after the current delay ran out starts it over.
+    if (now > heal.nextAt + SELF_HEAL_QUIET_MS) heal = { attempts: 0, nextAt: 0, lastAt: 0 };
+    const wait = heal.nextAt - now;
     if (wait > 0) return wait;
     heal.attempts++;
+    heal.lastAt = now;
     heal.nextAt =
       this.now().getTime() + Math.min(SELF_HEAL_BASE_MS * 2 ** (heal.attempts - 1), SELF_HEAL_MAX_MS);
     this.selfHeal.set(appKey, heal);
