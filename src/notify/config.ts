@@ -4,6 +4,7 @@ import { UserError, errorMessage } from '../core/index.js';
 import { BUILTIN_TEMPLATES, BUILTIN_TRIGGERS } from './catalog.js';
 import { NOTIFY_ERROR, compileExpr, type Expr } from './expr.js';
 import { compileTemplate, type Template } from './template.js';
+import { parseGlobalSubscriptions, type GlobalSubscription } from './subscriptions.js';
 
 /** The ConfigMap and Secret Argo CD Notifications reads, which Mooring reads too. */
 export const NOTIFICATIONS_CONFIGMAP = 'argocd-notifications-cm';
@@ -50,6 +51,8 @@ export interface NotificationsConfig {
   defaultTriggers: string[];
   /** The `context` entry: extra values templates see as `.context`. */
   context: Record<string, unknown>;
+  /** The `subscriptions` entry: subscriptions for apps selected by labels. */
+  subscriptions: GlobalSubscription[];
   /** One line per entry that could not be used (the rest of the configuration still works). */
   errors: string[];
 }
@@ -198,6 +201,7 @@ export function parseNotificationsConfig(
     triggers: new Map(),
     defaultTriggers: [],
     context: {},
+    subscriptions: [],
     errors: [],
   };
   for (const [key, text] of Object.entries(data ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
@@ -228,6 +232,12 @@ export function parseNotificationsConfig(
         const v = yamlValue(key, text);
         if (!Array.isArray(v)) throw new UserError(`${key}: expected a list of trigger names`, NOTIFY_ERROR);
         cfg.defaultTriggers = v.map(String);
+      } else if (key === 'subscriptions') {
+        try {
+          cfg.subscriptions = parseGlobalSubscriptions(yamlValue(key, text));
+        } catch (err) {
+          throw new UserError(`${key}: ${errorMessage(err).replace(/^subscriptions: /, '')}`, NOTIFY_ERROR);
+        }
       } else if (key === 'context') {
         const v = yamlValue(key, text);
         if (!isRecord(v)) throw new UserError(`${key}: expected a map`, NOTIFY_ERROR);

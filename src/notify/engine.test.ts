@@ -177,6 +177,27 @@ describe('evaluate', () => {
   });
 });
 
+describe('ConfigMap subscriptions', () => {
+  it('apply to apps whose labels match the selector', () => {
+    const cfg = parseNotificationsConfig({
+      'service.slack': '{}',
+      subscriptions: '- recipients: [slack:ops]\n  triggers: [on-sync-failed]\n  selector: env=prod',
+    });
+    expect(cfg.errors).toEqual([]);
+    const prod = app({ phase: 'Failed', annotations: {} });
+    prod.metadata.labels = { env: 'prod' };
+    const dev = app({ phase: 'Failed', annotations: {} });
+    dev.metadata.labels = { env: 'dev' };
+    expect(evaluate(prod, undefined, cfg, {}).notifications.map((n) => [n.trigger, n.recipient])).toEqual([
+      ['on-sync-failed', 'ops'],
+    ]);
+    expect(evaluate(dev, undefined, cfg, {}).notifications).toEqual([]);
+    expect(parseNotificationsConfig({ subscriptions: '- triggers: [x]' }).errors).toEqual([
+      "subscriptions: [0]: 'recipients' is required",
+    ]);
+  });
+});
+
 describe('notified state annotation', () => {
   it('round-trips, and a garbled annotation is an empty state', () => {
     const state = { 'r1:on-sync-succeeded:[0].abcd1234:slack:x': 100 };

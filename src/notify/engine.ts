@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { errorMessage, type AppProject, type Application } from '../core/index.js';
 import type { NotificationsConfig, ServiceConfig, TemplateConfig, TemplateTree } from './config.js';
 import { isTemplate } from './template.js';
-import { mergeSubscriptions, parseSubscriptions, type Subscription } from './subscriptions.js';
+import {
+  matchesSelector,
+  mergeSubscriptions,
+  parseSubscriptions,
+  type Subscription,
+} from './subscriptions.js';
 
 /** The annotation the caller stores the notified state in, as Argo CD does. */
 export const NOTIFIED_ANNOTATION = 'notified.notifications.argoproj.io';
@@ -43,7 +48,7 @@ export interface EvaluateResult {
 export interface EvaluateOptions {
   /** The app's project: its subscription annotations apply too. */
   project?: AppProject;
-  /** Subscriptions to use instead of the annotations (e.g. for `mooring notifications test`). */
+  /** Subscriptions to use instead of the annotations and the ConfigMap's `subscriptions` (e.g. for `mooring notifications test`). */
   subscriptions?: Subscription[];
   /** Unix seconds, for the state's timestamps. */
   now?: number;
@@ -135,6 +140,9 @@ export function evaluate(
     mergeSubscriptions(
       parseSubscriptions(app.metadata.annotations),
       parseSubscriptions(opts.project?.metadata.annotations),
+      ...config.subscriptions
+        .filter((g) => matchesSelector(g.selector, app.metadata.labels))
+        .map((g) => g.subscriptions),
     );
   const next: NotifiedState = { ...state };
   const notifications: Notification[] = [];

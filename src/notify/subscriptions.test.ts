@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSubscriptions, parseSubscriptions } from './subscriptions.js';
+import {
+  matchesSelector,
+  mergeSubscriptions,
+  parseGlobalSubscriptions,
+  parseSubscriptions,
+} from './subscriptions.js';
 
 describe('parseSubscriptions', () => {
   it('reads trigger, service and recipients from annotations', () => {
@@ -29,5 +34,42 @@ describe('parseSubscriptions', () => {
       { trigger: 'on-sync-failed', service: 'slack', recipients: ['a', 'b', 'c'] },
       { trigger: 'on-deleted', service: 'slack', recipients: ['a'] },
     ]);
+  });
+});
+
+describe('parseGlobalSubscriptions', () => {
+  it('reads the ConfigMap subscriptions list', () => {
+    expect(
+      parseGlobalSubscriptions([
+        {
+          recipients: ['slack:ops', 'slack:dev', 'hook'],
+          triggers: ['on-sync-failed'],
+          selector: 'env=prod',
+        },
+        { recipients: ['email:a@example.com'] },
+      ]),
+    ).toEqual([
+      {
+        selector: 'env=prod',
+        subscriptions: [
+          { trigger: 'on-sync-failed', service: 'slack', recipients: ['ops', 'dev'] },
+          { trigger: 'on-sync-failed', service: 'hook', recipients: [''] },
+        ],
+      },
+      { selector: '', subscriptions: [{ service: 'email', recipients: ['a@example.com'] }] },
+    ]);
+    expect(() => parseGlobalSubscriptions([{ triggers: ['x'] }])).toThrow("[0]: 'recipients' is required");
+    expect(() => parseGlobalSubscriptions('x')).toThrow('expected a list');
+  });
+
+  it('matches equality-based label selectors', () => {
+    const labels = { env: 'prod', team: 'a' };
+    expect(matchesSelector('', labels)).toBe(true);
+    expect(matchesSelector('env=prod, team==a', labels)).toBe(true);
+    expect(matchesSelector('env!=prod', labels)).toBe(false);
+    expect(matchesSelector('env!=dev,team', labels)).toBe(true);
+    expect(matchesSelector('!team', labels)).toBe(false);
+    expect(matchesSelector('!owner', undefined)).toBe(true);
+    expect(matchesSelector('env=dev', labels)).toBe(false);
   });
 });

@@ -43,3 +43,52 @@ export function mergeSubscriptions(...lists: Subscription[][]): Subscription[] {
   }
   return [...byKey.values()];
 }
+
+/** A `subscriptions` entry of the ConfigMap: subscriptions for every app whose labels match `selector`. */
+export interface GlobalSubscription {
+  selector: string;
+  subscriptions: Subscription[];
+}
+
+/**
+ * Parses the ConfigMap's `subscriptions` value: a list of `{recipients: ['<service>:<recipient>'],
+ * triggers?: [..], selector?: 'k=v,…'}`. Without triggers, the default triggers apply.
+ */
+export function parseGlobalSubscriptions(value: unknown): GlobalSubscription[] {
+  if (!Array.isArray(value)) throw new Error('expected a list');
+  return value.map((entry: unknown, i) => {
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const recipients = e.recipients;
+    if (!Array.isArray(recipients) || recipients.length === 0)
+      throw new Error(`[${i}]: 'recipients' is required`);
+    const triggers = Array.isArray(e.triggers) ? e.triggers.map(String) : [undefined];
+    const byService = new Map<string, string[]>();
+    for (const r of recipients.map(String)) {
+      // '<service>:<recipient>'; a bare '<service>' (a webhook) has one empty recipient.
+      const colon = r.indexOf(':');
+      const service = colon < 0 ? r : r.slice(0, colon);
+      byService.set(service, [...(byService.get(service) ?? []), colon < 0 ? '' : r.slice(colon + 1)]);
+    }
+    const subscriptions = triggers.flatMap((trigger) =>
+      [...byService].map(([service, rs]) => ({ ...(trigger ? { trigger } : {}), service, recipients: rs })),
+    );
+    return { selector: typeof e.selector === 'string' ? e.selector : '', subscriptions };
+  });
+}
+
+/** True when labels match an equality-based label selector (`a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-separated). */
+export function matchesSelector(selector: string, labels: Record<string, string> | undefined): boolean {
+  const l = labels ?? {};
+  return selector
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .every((req) => {
+      const ne = /^([^!=\s]+)\s*!=\s*(.*)$/.exec(req);
+      if (ne) return l[ne[1]!] !== ne[2]!.trim();
+      const eq = /^([^!=\s]+)\s*==?\s*(.*)$/.exec(req);
+      if (eq) return l[eq[1]!] === eq[2]!.trim();
+      if (req.startsWith('!')) return !Object.hasOwn(l, req.slice(1).trim());
+      return Object.hasOwn(l, req);
+    });
+}
