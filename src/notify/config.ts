@@ -6,8 +6,9 @@ import { NOTIFY_ERROR, compileExpr, type Expr } from './expr.js';
 import { compileTemplate, type Template } from './template.js';
 import { parseGlobalSubscriptions, type GlobalSubscription } from './subscriptions.js';
 
-/** The ConfigMap and Secret Argo CD Notifications reads, which Mooring reads too. */
+/** The ConfigMap Argo CD Notifications reads, which Mooring reads too. */
 export const NOTIFICATIONS_CONFIGMAP = 'argocd-notifications-cm';
+/** The Secret that `$key` references in service settings resolve from. */
 export const NOTIFICATIONS_SECRET = 'argocd-notifications-secret';
 
 /** A `service.<type>[.<name>]` entry, with `$key` references resolved from the Secret. */

@@ -22,6 +22,7 @@ describe('compileTemplate', () => {
     );
     expect(render('{{.app.nope.deeper}}')).toBe('<no value>');
     expect(render('{{$.app.metadata.name}}')).toBe('guestbook');
+    expect(render('{{.t}}', { t: new Date('2026-01-02T03:04:05Z') })).toBe('2026-01-02T03:04:05.000Z');
   });
 
   it('supports if / else if / else with comparison functions', () => {

@@ -45,6 +45,7 @@ function truthy(v: unknown): boolean {
 function str(v: unknown): string {
   if (v instanceof RawJson) return v.text;
   if (v === undefined || v === null) return '<no value>'; // as Go prints a missing map key
+  if (v instanceof Date) return v.toISOString(); // Kubernetes clients may hand timestamps over as Dates
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
