@@ -185,7 +185,7 @@ export function evaluate(
             if (!oncePer) delete next[key];
             continue;
           }
-          if (key in next) continue;
+          if (Object.hasOwn(next, key)) continue;
           const rendered: Notification[] = [];
           try {
             for (const name of cond.send) {
