@@ -2,6 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger, type KubeObject, type Logger } from '../core/index.js';
 import type { KubeClient } from '../cluster/index.js';
 
+/** Records one Event on an object (the signature passes and operations take). */
+export type RecordEvent = (
+  on: KubeObject,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+) => Promise<void>;
+
 /** Records Kubernetes Events on an object (core/v1 Events, as kubectl describe shows them). */
 export class EventRecorder {
   constructor(

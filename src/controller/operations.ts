@@ -27,6 +27,7 @@ import {
 } from '../sync/index.js';
 import { compareApp, DryRunCache } from './compare.js';
 import type { AppState, Reconciler } from './reconciler.js';
+import type { RecordEvent } from './events.js';
 import { clusterSyncPort } from './sync-port.js';
 
 /** `operation.sync` of an Application, as Argo CD writes it. */
@@ -80,12 +81,7 @@ export interface OperationDeps {
   controlNamespace: string;
   jsonPatchStatus: (app: Application, ops: unknown[]) => Promise<void>;
   mergePatchApp: (app: Application, patch: unknown) => Promise<void>;
-  recordEvent: (
-    app: Application,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ) => Promise<void>;
+  recordEvent: RecordEvent;
   logger?: Logger;
   now?: () => Date;
   /** Observer for metrics: a finished sync's final phase and duration. */

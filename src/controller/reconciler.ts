@@ -20,6 +20,7 @@ import type { RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
 import { compareApp, DryRunCache, type Comparison } from './compare.js';
 import { prepareDesired } from './desired.js';
+import type { RecordEvent } from './events.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
 
@@ -45,12 +46,7 @@ export interface ReconcilerDeps {
   /** Writes the status subresource and removes the refresh annotation. */
   writeStatus: (app: Application, patch: unknown) => Promise<void>;
   clearRefresh: (app: Application) => Promise<void>;
-  recordEvent: (
-    app: Application,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ) => Promise<void>;
+  recordEvent: RecordEvent;
   logger?: Logger;
   pollIntervalMs: number;
   now?: () => Date;
