@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -19,34 +20,11 @@ import type { Controller } from './controller.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** The seed's argocd-application.yaml, exactly as the brief writes it. */
-const SEED_APPLICATION = `
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: myapp-production
-  namespace: argocd
-spec:
-  project: default
-  source:
-    # Your config repository URL
-    repoURL: https://github.com/myorg/myapp-config.git
-    targetRevision: main
-    path: overlays/production
-  destination:
-    # Deploy to the local cluster
-    server: https://kubernetes.default.svc
-    namespace: production
-  syncPolicy:
-    automated:
-      # Remove resources deleted from Git
-      prune: true
-      # Revert manual cluster changes
-      selfHeal: true
-    syncOptions:
-      # Create namespace if missing
-      - CreateNamespace=true
-`;
+/** The seed's argocd-application.yaml, kept verbatim in examples/. */
+const SEED_APPLICATION = readFileSync(
+  new URL('../../examples/argocd-application.yaml', import.meta.url),
+  'utf8',
+);
 
 // The seed's flow, read side: the seed's config repo and Application on the real cluster and git
 // server. To watch the read path alone, automated sync is taken out and the test applies what Mooring

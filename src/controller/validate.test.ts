@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AppProject, Application } from '../core/index.js';
@@ -13,34 +14,11 @@ import {
   type ValidationContext,
 } from './validate.js';
 
-// argocd-application.yaml from the seed brief, unchanged.
-const SEED_APPLICATION = `
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: myapp-production
-  namespace: argocd
-spec:
-  project: default
-  source:
-    # Your config repository URL
-    repoURL: https://github.com/myorg/myapp-config.git
-    targetRevision: main
-    path: overlays/production
-  destination:
-    # Deploy to the local cluster
-    server: https://kubernetes.default.svc
-    namespace: production
-  syncPolicy:
-    automated:
-      # Remove resources deleted from Git
-      prune: true
-      # Revert manual cluster changes
-      selfHeal: true
-    syncOptions:
-      # Create namespace if missing
-      - CreateNamespace=true
-`;
+// argocd-application.yaml from the seed brief, unchanged (examples/ keeps it verbatim).
+const SEED_APPLICATION = readFileSync(
+  new URL('../../examples/argocd-application.yaml', import.meta.url),
+  'utf8',
+);
 
 const REMOTE = { server: 'https://prod.example.com:6443', name: 'prod' };
 
