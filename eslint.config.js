@@ -27,8 +27,8 @@ const ALLOWED = {
   sync: ['core', 'diff', 'health', 'cluster'],
   controller: ['core', 'source', 'render', 'cluster', 'health', 'diff', 'sync', 'notify'],
   notify: ['core'],
-  api: ['core', 'controller', 'cluster'],
-  cli: ['core', 'render', 'diff', 'api', 'source', 'cluster', 'controller'],
+  api: ['core', 'controller', 'cluster', 'diff', 'health', 'source'],
+  cli: ['core', 'render', 'diff', 'api', 'source', 'cluster', 'controller', 'notify'],
 };
 
 const boundaryConfigs = MODULES.map((mod) => ({
@@ -47,7 +47,7 @@ const boundaryConfigs = MODULES.map((mod) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'ui/**', '.run/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.run/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,8 +14,8 @@ const ALLOWED: Record<string, string[]> = {
   sync: ['core', 'diff', 'health', 'cluster'],
   notify: ['core'],
   controller: ['core', 'source', 'render', 'cluster', 'health', 'diff', 'sync', 'notify'],
-  api: ['core', 'controller', 'cluster'],
-  cli: ['core', 'render', 'diff', 'api', 'source', 'cluster', 'controller'],
+  api: ['core', 'controller', 'cluster', 'diff', 'health', 'source'],
+  cli: ['core', 'render', 'diff', 'api', 'source', 'cluster', 'controller', 'notify'],
 };
 
 const src = resolve(import.meta.dirname);
