@@ -147,6 +147,26 @@ export interface AppProjectSpec {
   namespaceResourceWhitelist?: { group: string; kind: string }[];
   namespaceResourceBlacklist?: { group: string; kind: string }[];
   description?: string;
+  /** Project roles: RBAC policies for `proj:<project>:<role>`, group bindings and issued tokens. */
+  roles?: ProjectRole[];
+}
+
+/** One token issued for a project role (seconds since epoch; `id` is the token's jti). */
+export interface ProjectRoleToken {
+  iat: number;
+  exp?: number;
+  id?: string;
+}
+
+/** spec.roles[] of an AppProject. */
+export interface ProjectRole {
+  name: string;
+  description?: string;
+  /** policy.csv lines whose subject is `proj:<project>:<role>`. */
+  policies?: string[];
+  /** Groups (or users) that get this role's policies. */
+  groups?: string[];
+  jwtTokens?: ProjectRoleToken[];
 }
 
 /** An argoproj.io/v1alpha1 AppProject. */
