@@ -2,7 +2,14 @@ export { Controller, type ControllerOptions } from './controller.js';
 export { Reconciler, type AppState, type ReconcileResult } from './reconciler.js';
 export { startHealthServer } from './health-server.js';
 export { applicationCrd, appProjectCrd, crdManifestsYaml } from './crds.js';
-export { validateApplication } from './validate.js';
+export {
+  validateApplication,
+  projectPermitsRepo,
+  projectPermitsDestination,
+  projectPermitsResource,
+  projectPermitsSourceNamespace,
+} from './validate.js';
+export { IN_CLUSTER_NAME } from './defaults.js';
 export { defaultProject } from './defaults.js';
 export { ClusterRegistry, type ClusterTarget } from './clusters.js';
 export { Operations, type Operation, type OperationState, type HistoryEntry } from './operations.js';
