@@ -1,28 +1,71 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   IN_CLUSTER_SERVER,
+  errorMessage,
   silentLogger,
   type ApplicationDestination,
   type KubeObject,
   type Logger,
 } from '../core/index.js';
-import { ClusterCache, Discovery, KubeClient, ResourceWriter } from '../cluster/index.js';
+import { KubeClient } from '../cluster/index.js';
+import {
+  ClusterUnreachableError,
+  createTarget,
+  describeCluster,
+  type ClusterTarget,
+  type DroppableTarget,
+} from './cluster-target.js';
 
-/** Everything Mooring uses to read and change one destination cluster. */
-export interface ClusterTarget {
+export { ClusterUnreachableError, type ClusterTarget } from './cluster-target.js';
+
+/** Argo CD's connection states of a cluster. */
+export type ConnectionStatus = 'Successful' | 'Failed' | 'Unknown';
+
+/** What the registry knows of one cluster, in the shape of Argo CD's cluster info (never a credential). */
+export interface ClusterConnection {
   server: string;
   name: string;
-  client: KubeClient;
-  discovery: Discovery;
-  cache: ClusterCache;
-  writer: ResourceWriter;
+  connectionState: { status: ConnectionStatus; message: string; attemptedAt?: string };
+  /** The apiserver's gitVersion, from the last successful check. */
+  serverVersion?: string;
+  /** The watch cache, while one exists (the cluster is in use and reachable). */
+  cacheInfo?: { apisCount: number; resourcesCount: number };
+}
+
+/** Options of the registry; without `inUse` it never checks clusters nor drops unused ones (the CLI). */
+export interface ClusterRegistryOptions {
+  logger?: Logger;
+  /** Called for each new target (to subscribe to its cache); the function it returns runs when the target is dropped. */
+  onTarget?: (t: ClusterTarget) => void | (() => void);
+  /** The destinations of every managed Application: clusters not among them are dropped and not checked. */
+  inUse?: () => ApplicationDestination[];
+  /** Called when a cluster becomes unreachable or reachable again (its apps need a pass). */
+  onConnectionChange?: (server: string, status: ConnectionStatus) => void;
+  /** How often a reachable cluster in use is checked (default 10 s). */
+  checkIntervalMs?: number;
+  /** Timeout of one check (default 5 s). */
+  checkTimeoutMs?: number;
+  /** Consecutive failed checks before a cluster is marked Failed (default 2). */
+  failureThreshold?: number;
+  /** Longest wait between checks of an unreachable cluster (default 10 s; it starts at 1 s and doubles). */
+  maxBackoffMs?: number;
+  /** Period of the check loop (default 1 s). */
+  tickMs?: number;
 }
 
 interface ClusterEntry {
   server: string;
   name: string;
   config: KubeConfig;
-  target?: ClusterTarget;
+  fingerprint: string;
+  target?: DroppableTarget;
+  untarget?: () => void;
+  state: ClusterConnection['connectionState'];
+  serverVersion?: string;
+  failures: number;
+  nextCheckAt: number;
+  checking: boolean;
+  probe?: KubeClient;
 }
 
 /** The `config` key of an Argo CD cluster Secret. */
@@ -39,21 +82,30 @@ interface ClusterSecretConfig {
   };
 }
 
+const NOT_MONITORED = 'Cluster has no applications and is not being monitored.';
+
 /**
  * The destination clusters: the one Mooring runs in (`https://kubernetes.default.svc`, name
  * `in-cluster`) and those registered as Argo CD cluster Secrets. A cluster's client and watch cache are
- * made on first use and dropped when its Secret goes away.
+ * made on first use and dropped when no Application uses it any more, when its Secret changes or goes
+ * away, and when it becomes unreachable (checked in the background, so nothing in the work queue waits
+ * on it; a fresh cache is made once it answers again).
  */
 export class ClusterRegistry {
   private readonly entries = new Map<string, ClusterEntry>();
   private readonly logger: Logger;
+  private timer?: NodeJS.Timeout;
 
   constructor(
-    inCluster: KubeConfig,
-    private readonly opts: { logger?: Logger; onTarget?: (t: ClusterTarget) => void } = {},
+    private readonly inCluster: KubeConfig,
+    private readonly opts: ClusterRegistryOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
-    this.entries.set(IN_CLUSTER_SERVER, { server: IN_CLUSTER_SERVER, name: 'in-cluster', config: inCluster });
+    this.entries.set(IN_CLUSTER_SERVER, this.inClusterEntry('in-cluster'));
+    if (opts.inUse) {
+      this.timer = setInterval(() => this.tick(), opts.tickMs ?? 1000);
+      this.timer.unref();
+    }
   }
 
   /** The known clusters, as validation needs them. */
@@ -63,24 +115,14 @@ export class ClusterRegistry {
 
   /** The target for a destination (by server, else by name), created on first use. */
   target(dest: ApplicationDestination): ClusterTarget | undefined {
-    let entry = dest.server ? this.entries.get(dest.server.replace(/\/$/, '')) : undefined;
-    if (!entry && dest.name) entry = [...this.entries.values()].find((e) => e.name === dest.name);
+    const entry = this.find(dest);
     if (!entry) return undefined;
     if (!entry.target) {
-      const client = new KubeClient(entry.config);
-      const discovery = new Discovery(client);
-      const cache = new ClusterCache(client, discovery, {
-        logger: this.logger.child({ cluster: entry.name }),
-      });
-      entry.target = {
-        server: entry.server,
-        name: entry.name,
-        client,
-        discovery,
-        cache,
-        writer: new ResourceWriter(client, discovery),
-      };
-      this.opts.onTarget?.(entry.target);
+      entry.target = createTarget(entry.server, entry.name, entry.config, this.logger);
+      const cleanup = this.opts.onTarget?.(entry.target);
+      entry.untarget = typeof cleanup === 'function' ? cleanup : undefined;
+      // A cluster in use is checked at once the first time.
+      if (entry.state.status === 'Unknown') entry.nextCheckAt = 0;
     }
     return entry.target;
   }
@@ -90,46 +132,189 @@ export class ClusterRegistry {
     return [...this.entries.values()].flatMap((e) => (e.target ? [e.target] : []));
   }
 
+  /**
+   * Why a destination's cluster cannot be used now (the condition message of its apps), or undefined
+   * when it is reachable or not known to be unreachable.
+   */
+  unreachable(dest: ApplicationDestination): string | undefined {
+    const e = this.find(dest);
+    if (e?.state.status !== 'Failed') return undefined;
+    return new ClusterUnreachableError(e.server, e.name, e.state.message).message;
+  }
+
+  /** Connection state of every known cluster, for the API (`GET /api/v1/clusters`), sorted by server. */
+  connections(): ClusterConnection[] {
+    return [...this.entries.values()]
+      .sort((a, b) => a.server.localeCompare(b.server))
+      .map((e) => {
+        const stats = e.target?.cache.stats();
+        return {
+          server: e.server,
+          name: e.name,
+          connectionState: { ...e.state },
+          ...(e.serverVersion ? { serverVersion: e.serverVersion } : {}),
+          ...(stats ? { cacheInfo: { apisCount: stats.kinds, resourcesCount: stats.objects } } : {}),
+        };
+      });
+  }
+
+  /**
+   * A pass failed on this cluster: check it now instead of at the next interval, so a cluster that
+   * went away is found within seconds even when nothing was watching it fail.
+   */
+  suspect(server: string): void {
+    const e = this.entries.get(trimSlash(server));
+    if (e && e.state.status !== 'Failed') e.nextCheckAt = 0;
+  }
+
   /** Replaces the registered clusters with those described by these cluster Secrets. */
   updateFromSecrets(secrets: KubeObject[]): void {
-    const seen = new Set<string>([IN_CLUSTER_SERVER]);
+    const seen = new Set<string>();
     for (const s of secrets) {
       const data = secretData(s);
-      const server = data.server?.replace(/\/$/, '');
+      const server = data.server ? trimSlash(data.server) : undefined;
       if (!server) continue;
       seen.add(server);
       const name = data.name || server;
-      const existing = this.entries.get(server);
       const fingerprint = JSON.stringify(data);
-      if (existing && (existing as ClusterEntry & { fingerprint?: string }).fingerprint === fingerprint)
-        continue;
-      let config: KubeConfig;
+      if (this.entries.get(server)?.fingerprint === fingerprint) continue;
+      let entry: ClusterEntry;
       try {
-        config = kubeConfigFor(
-          server,
-          name,
-          data.config ? (JSON.parse(data.config) as ClusterSecretConfig) : {},
-        );
+        const config = data.config ? (JSON.parse(data.config) as ClusterSecretConfig) : {};
+        // As in Argo CD, a Secret for the in-cluster server without credentials only renames it.
+        entry =
+          server === IN_CLUSTER_SERVER && !hasCredentials(config)
+            ? { ...this.inClusterEntry(name), fingerprint }
+            : newEntry(server, name, kubeConfigFor(server, name, config), fingerprint);
       } catch {
         this.logger.warn('cluster Secret has an invalid config', { secret: s.metadata.name, cluster: name });
         continue;
       }
-      existing?.target?.cache.stop();
-      const entry: ClusterEntry & { fingerprint?: string } = { server, name, config, fingerprint };
+      this.remove(server, 'its cluster Secret changed');
       this.entries.set(server, entry);
     }
-    for (const [server, e] of this.entries) {
-      if (!seen.has(server)) {
-        e.target?.cache.stop();
-        this.entries.delete(server);
+    for (const server of [...this.entries.keys()]) {
+      if (seen.has(server)) continue;
+      if (server !== IN_CLUSTER_SERVER) this.remove(server, 'its cluster Secret was deleted');
+      else if (this.entries.get(server)!.fingerprint !== '') {
+        this.remove(server, 'its cluster Secret was deleted');
+        this.entries.set(server, this.inClusterEntry('in-cluster'));
       }
     }
   }
 
-  /** Stops every watch. */
+  /** Stops every watch and check. */
   stop(): void {
-    for (const e of this.entries.values()) e.target?.cache.stop();
+    if (this.timer) clearInterval(this.timer);
+    for (const e of this.entries.values()) this.dropTarget(e, new Error('the controller is stopping'));
   }
+
+  private find(dest: ApplicationDestination): ClusterEntry | undefined {
+    if (dest.server) return this.entries.get(trimSlash(dest.server));
+    if (dest.name) return [...this.entries.values()].find((e) => e.name === dest.name);
+    return undefined;
+  }
+
+  private inClusterEntry(name: string): ClusterEntry {
+    return newEntry(IN_CLUSTER_SERVER, name, this.inCluster, '');
+  }
+
+  private remove(server: string, why: string): void {
+    const e = this.entries.get(server);
+    if (!e) return;
+    this.dropTarget(e, new Error(`cluster ${describeCluster(e.server, e.name)} was replaced: ${why}`));
+    this.entries.delete(server);
+  }
+
+  private dropTarget(e: ClusterEntry, reason: Error): void {
+    if (!e.target) return;
+    e.untarget?.();
+    e.target.drop(reason);
+    e.target = undefined;
+    e.untarget = undefined;
+  }
+
+  /** Drops the clusters no app uses, and checks those in use that are due. */
+  private tick(): void {
+    const used = new Set<ClusterEntry>();
+    for (const d of this.opts.inUse?.() ?? []) {
+      const e = this.find(d);
+      if (e) used.add(e);
+    }
+    const now = Date.now();
+    for (const e of this.entries.values()) {
+      if (!used.has(e)) {
+        if (e.target) this.logger.info('dropping the watch cache of an unused cluster', { cluster: e.name });
+        this.dropTarget(e, new Error(`cluster ${describeCluster(e.server, e.name)} is no longer used`));
+        e.state = { status: 'Unknown', message: NOT_MONITORED };
+        e.failures = 0;
+        continue;
+      }
+      if (!e.checking && now >= e.nextCheckAt) void this.check(e);
+    }
+  }
+
+  /** Asks the apiserver for its version: cheap, allowed to every identity, and proof it answers. */
+  private async check(e: ClusterEntry): Promise<void> {
+    e.checking = true;
+    const timeoutMs = this.opts.checkTimeoutMs ?? 5000;
+    try {
+      e.probe ??= new KubeClient(e.config);
+      const v = await e.probe.request<{ gitVersion?: string }>({ path: '/version', timeoutMs });
+      e.serverVersion = v?.gitVersion;
+      this.succeeded(e);
+    } catch (err) {
+      this.failed(e, errorMessage(err));
+    } finally {
+      e.checking = false;
+    }
+  }
+
+  private succeeded(e: ClusterEntry): void {
+    const before = e.state.status;
+    e.failures = 0;
+    e.state = { status: 'Successful', message: '', attemptedAt: new Date().toISOString() };
+    e.nextCheckAt = Date.now() + (this.opts.checkIntervalMs ?? 10_000);
+    if (before === 'Failed') {
+      this.logger.info('cluster is reachable again', { cluster: e.name, server: e.server });
+      this.opts.onConnectionChange?.(e.server, 'Successful');
+    }
+  }
+
+  private failed(e: ClusterEntry, reason: string): void {
+    e.failures++;
+    const backoff = Math.min(1000 * 2 ** (e.failures - 1), this.opts.maxBackoffMs ?? 10_000);
+    e.nextCheckAt = Date.now() + backoff;
+    if (e.failures < (this.opts.failureThreshold ?? 2)) return;
+    const before = e.state.status;
+    e.state = { status: 'Failed', message: reason, attemptedAt: new Date().toISOString() };
+    if (before === 'Failed') return;
+    this.logger.warn('cluster is unreachable', { cluster: e.name, server: e.server, error: reason });
+    // In-flight requests and first lists end now; a fresh cache is made when it answers again.
+    this.dropTarget(e, new ClusterUnreachableError(e.server, e.name, reason));
+    this.opts.onConnectionChange?.(e.server, 'Failed');
+  }
+}
+
+function newEntry(server: string, name: string, config: KubeConfig, fingerprint: string): ClusterEntry {
+  return {
+    server,
+    name,
+    config,
+    fingerprint,
+    state: { status: 'Unknown', message: NOT_MONITORED },
+    failures: 0,
+    nextCheckAt: 0,
+    checking: false,
+  };
+}
+
+function trimSlash(s: string): string {
+  return s.replace(/\/$/, '');
+}
+
+function hasCredentials(c: ClusterSecretConfig): boolean {
+  return Boolean(c.bearerToken || c.username || c.tlsClientConfig?.certData);
 }
 
 /** A Secret's data as strings (base64 `data` decoded, `stringData` taken as is). */
@@ -141,7 +326,8 @@ export function secretData(secret: KubeObject): Record<string, string> {
   return out;
 }
 
-function kubeConfigFor(server: string, name: string, c: ClusterSecretConfig): KubeConfig {
+/** A KubeConfig for a cluster Secret's `config`: bearer token, basic auth or TLS client certificate. */
+export function kubeConfigFor(server: string, name: string, c: ClusterSecretConfig): KubeConfig {
   const kc = new KubeConfig();
   const tls = c.tlsClientConfig ?? {};
   kc.loadFromOptions({

@@ -140,6 +140,9 @@ export class Controller {
     this.clusters = new ClusterRegistry(opts.kubeConfig, {
       logger: this.logger,
       onTarget: (t) => this.watchTarget(t),
+      inUse: () => this.applications().map((a) => a.spec?.destination ?? {}),
+      // A cluster that went away or came back: its apps' next pass says so (the others' passes are no-ops).
+      onConnectionChange: () => this.enqueueAll(),
     });
     this.reconciler = new Reconciler({
       controlNamespace: this.namespace,
@@ -349,21 +352,21 @@ export class Controller {
   }
 
   /** Live changes wake the apps that track the object, or that want it and don't have it yet. */
-  private watchTarget(target: ClusterTarget): void {
-    this.unsubscribers.push(
-      target.cache.onEvent((e) => {
-        for (const instance of e.apps) {
-          const key = this.byInstance.get(instance);
-          if (key) this.queue.add(key);
+  private watchTarget(target: ClusterTarget): () => void {
+    const unsubscribe = target.cache.onEvent((e) => {
+      for (const instance of e.apps) {
+        const key = this.byInstance.get(instance);
+        if (key) this.queue.add(key);
+      }
+      if (e.apps.length === 0) {
+        const k = keyString(e.key);
+        for (const [appKey, state] of this.reconciler.states) {
+          if (state.target === target && state.desiredKeys.has(k)) this.queue.add(appKey);
         }
-        if (e.apps.length === 0) {
-          const k = keyString(e.key);
-          for (const [appKey, state] of this.reconciler.states) {
-            if (state.target === target && state.desiredKeys.has(k)) this.queue.add(appKey);
-          }
-        }
-      }),
-    );
+      }
+    });
+    this.unsubscribers.push(unsubscribe);
+    return unsubscribe;
   }
 
   private async process(key: string): Promise<void> {

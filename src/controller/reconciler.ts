@@ -92,6 +92,7 @@ export class Reconciler {
     const result: ReconcileResult = { wroteStatus: false, rendered: false, fetched: false };
     const conditions: ApplicationCondition[] = [];
     let status: ApplicationStatus = { ...app.status };
+    let down: string | undefined;
 
     const projectName = app.spec?.project || 'default';
     const invalid = validateApplication(app, {
@@ -105,6 +106,15 @@ export class Reconciler {
       if (!status.sync) status.sync = { status: 'Unknown' };
       if (!status.health) status.health = { status: 'Unknown' };
       result.error = invalid.map((c) => c.message).join('; ');
+    } else if ((down = deps.clusters.unreachable(app.spec.destination))) {
+      // Its cluster went away: Unknown with the reason, without waiting on it (Argo CD's behaviour).
+      status = {
+        ...status,
+        sync: { ...status.sync, status: 'Unknown' },
+        health: { status: 'Unknown' },
+        conditions: [{ type: 'ComparisonError', message: down }],
+      };
+      result.error = down;
     } else {
       const source = app.spec.source!;
       const target = deps.clusters.target(app.spec.destination)!;
@@ -175,6 +185,7 @@ export class Reconciler {
       } catch (err) {
         if (!isUserError(err) && !(err instanceof Error && 'code' in err))
           log.error('reconcile failed', { error: errorMessage(err) });
+        if (!isUserError(err)) deps.clusters.suspect(target.server);
         // The last known state stays; only the condition says what went wrong.
         conditions.push({ type: 'ComparisonError', message: errorMessage(err) });
         if (!status.sync) status.sync = { status: 'Unknown' };

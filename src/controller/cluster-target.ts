@@ -1,0 +1,125 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UserError, type Logger } from '../core/index.js';
+import {
+  ClusterCache,
+  Discovery,
+  KubeClient,
+  ResourceWriter,
+  type ClusterCacheOptions,
+  type KubeRequest,
+} from '../cluster/index.js';
+
+/** Everything Mooring uses to read and change one destination cluster. */
+export interface ClusterTarget {
+  server: string;
+  name: string;
+  client: KubeClient;
+  discovery: Discovery;
+  cache: ClusterCache;
+  writer: ResourceWriter;
+}
+
+/** A destination cluster that cannot be reached: its apps become Unknown with this message. */
+export class ClusterUnreachableError extends UserError {
+  constructor(
+    readonly server: string,
+    name: string,
+    reason: string,
+  ) {
+    super(`cluster ${describeCluster(server, name)} is unreachable: ${reason}`, 'ComparisonError');
+    this.name = 'ClusterUnreachableError';
+  }
+}
+
+/** `https://host:port (name)`, or only the URL when the cluster has no name of its own. */
+export function describeCluster(server: string, name: string): string {
+  return name && name !== server ? `${server} (${name})` : server;
+}
+
+/**
+ * A client that can be cut off: once the cluster is dropped (unreachable, unused or re-registered),
+ * requests in flight end at once and new ones fail with the reason, so nothing waits on a dead
+ * connection in the shared work queue.
+ */
+class TargetClient extends KubeClient {
+  private readonly cut = new AbortController();
+
+  /** Ends every request in flight and refuses new ones with this error. */
+  drop(reason: Error): void {
+    this.cut.abort(reason);
+  }
+
+  override request<T = unknown>(req: KubeRequest): Promise<T> {
+    return this.guard(() => super.request<T>(this.withSignal(req)));
+  }
+
+  override stream(req: KubeRequest, onEvent: (event: unknown) => void): Promise<void> {
+    return this.guard(() => super.stream(this.withSignal(req), onEvent));
+  }
+
+  private withSignal(req: KubeRequest): KubeRequest {
+    const signal = req.signal ? AbortSignal.any([req.signal, this.cut.signal]) : this.cut.signal;
+    return { ...req, signal };
+  }
+
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    if (this.cut.signal.aborted) throw this.cut.signal.reason as Error;
+    try {
+      return await call();
+    } catch (err) {
+      // An abort caused by the drop says why, not "The operation was aborted".
+      if (this.cut.signal.aborted) throw this.cut.signal.reason as Error;
+      throw err;
+    }
+  }
+}
+
+/** A watch cache whose waits for a first list end when the cluster is dropped. */
+class TargetCache extends ClusterCache {
+  constructor(
+    client: KubeClient,
+    discovery: Discovery,
+    opts: ClusterCacheOptions,
+    private readonly gone: Promise<never>,
+  ) {
+    super(client, discovery, opts);
+  }
+
+  override watchKind(group: string, kind: string): Promise<boolean> {
+    return Promise.race([super.watchKind(group, kind), this.gone]);
+  }
+}
+
+/** A target with the means to cut it off. */
+export interface DroppableTarget extends ClusterTarget {
+  /** Stops its watches and fails everything still waiting on it with the reason. */
+  drop(reason: Error): void;
+}
+
+/** Makes the client, discovery, watch cache and writer of one cluster. */
+export function createTarget(
+  server: string,
+  name: string,
+  config: KubeConfig,
+  logger: Logger,
+): DroppableTarget {
+  const client = new TargetClient(config);
+  const discovery = new Discovery(client);
+  let fail!: (err: Error) => void;
+  const gone = new Promise<never>((_, reject) => (fail = reject));
+  gone.catch(() => {}); // observed through watchKind only
+  const cache = new TargetCache(client, discovery, { logger: logger.child({ cluster: name }) }, gone);
+  return {
+    server,
+    name,
+    client,
+    discovery,
+    cache,
+    writer: new ResourceWriter(client, discovery),
+    drop(reason: Error) {
+      cache.stop();
+      client.drop(reason);
+      fail(reason);
+    },
+  };
+}
