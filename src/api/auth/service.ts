@@ -1,0 +1,385 @@
+import { Informer, type KubeClient } from '../../cluster/index.js';
+import { silentLogger, type KubeObject, type Logger } from '../../core/index.js';
+import { findAccount } from './accounts.js';
+import { RbacEnforcer, rbacConfigFromData } from './enforcer.js';
+import { AuthUnavailableError, ProjectTokenError } from './errors.js';
+import { ensureInitialAdmin } from './initial-admin.js';
+import { newClaims, REJECTION_MESSAGES, signToken, verifyToken, type TokenClaims } from './jwt.js';
+import {
+  ARGOCD_CM,
+  ARGOCD_RBAC_CM,
+  ARGOCD_SECRET,
+  CONFIGMAP_RESOURCE,
+  REVOCATIONS_SECRET,
+  SECRET_RESOURCE,
+  secretBytes,
+  type DataObject,
+} from './kube-objects.js';
+import { hashPassword, UnsupportedHashError, verifyPassword } from './password.js';
+import { findRole, parseProjectSubject, projectSubject, roleTokens, tokenListed } from './project-policy.js';
+import { addTokenRecord, fetchProject, removeTokenRecords, updateProject } from './project-tokens.js';
+import { LoginRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { RevocationStore } from './revocations.js';
+import {
+  AuthError,
+  type Auth,
+  type Principal,
+  type ProjectLookup,
+  type RbacAction,
+  type RbacResource,
+} from './types.js';
+
+/** How to build an AuthService. */
+export interface AuthServiceOptions {
+  client: KubeClient;
+  /** The control-plane namespace: argocd-secret, argocd-cm, argocd-rbac-cm and the AppProjects live here. */
+  namespace: string;
+  /** AppProjects by name (the server's watch of them). */
+  projects: ProjectLookup;
+  /** Milliseconds since the epoch (injectable for tests). */
+  now?: () => number;
+  /** Session lifetime (default 24 h). */
+  sessionTtlSeconds?: number;
+  /** Login rate limits (default: 5 failures in 5 minutes lock for 30 s, doubling up to 15 min). */
+  rateLimit?: RateLimitOptions;
+  /** How long a call waits for the first read of the Secrets and ConfigMaps (default 15 s). */
+  startTimeoutMs?: number;
+  logger?: Logger;
+}
+
+// Secrets and ConfigMaps the service reads; others in the namespace are kept as bare metadata.
+const KEPT = new Set([ARGOCD_SECRET, REVOCATIONS_SECRET, ARGOCD_CM, ARGOCD_RBAC_CM]);
+
+function keepOnlyOurs(obj: KubeObject): KubeObject {
+  if (KEPT.has(obj.metadata.name ?? '')) return obj;
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name } };
+}
+
+/**
+ * Authentication and RBAC over the cluster, as Argo CD keeps them: local accounts and the signing
+ * key in argocd-secret, settings in argocd-cm, policy in argocd-rbac-cm (watched: a change applies
+ * within moments, no restart), project roles and their tokens in AppProjects, logouts in a Secret
+ * shared by every server process. Call `start()` (or any method: they start it) and `stop()`.
+ */
+export class AuthService implements Auth {
+  private readonly client: KubeClient;
+  private readonly namespace: string;
+  private readonly projects: ProjectLookup;
+  private readonly now: () => number;
+  private readonly ttl: number;
+  private readonly logger: Logger;
+  private readonly limiter: LoginRateLimiter;
+  private readonly revocations: RevocationStore;
+  private readonly enforcer: RbacEnforcer;
+  private readonly secrets: Informer;
+  private readonly configMaps: Informer;
+  private readonly startTimeoutMs: number;
+  private started = false;
+  private dummyHash: Promise<string> | undefined;
+  // Token ids just confirmed missing from their project (jti → ms), so a replayed revoked token
+  // does not cost an apiserver read on every request.
+  private readonly unlisted = new Map<string, number>();
+
+  constructor(opts: AuthServiceOptions) {
+    this.client = opts.client;
+    this.namespace = opts.namespace;
+    this.projects = opts.projects;
+    this.now = opts.now ?? Date.now;
+    this.ttl = opts.sessionTtlSeconds ?? 24 * 3600;
+    this.logger = opts.logger ?? silentLogger;
+    this.startTimeoutMs = opts.startTimeoutMs ?? 15_000;
+    this.limiter = new LoginRateLimiter({ now: this.now, ...opts.rateLimit });
+    this.revocations = new RevocationStore(this.client, this.namespace, () => this.nowSeconds());
+    this.enforcer = new RbacEnforcer(this.projects, this.logger);
+    const informer = (resource: typeof SECRET_RESOURCE) =>
+      new Informer(this.client, {
+        resource,
+        namespace: this.namespace,
+        transform: keepOnlyOurs,
+        logger: this.logger,
+      });
+    this.secrets = informer(SECRET_RESOURCE);
+    this.configMaps = informer(CONFIGMAP_RESOURCE);
+    this.secrets.onEvent((e) => {
+      if (e.object.metadata.name === REVOCATIONS_SECRET) {
+        this.revocations.update(e.type === 'DELETED' ? undefined : (e.object as DataObject));
+      }
+    });
+    this.configMaps.onEvent((e) => {
+      if (e.object.metadata.name === ARGOCD_RBAC_CM) {
+        const data = e.type === 'DELETED' ? undefined : (e.object as DataObject).data;
+        this.enforcer.setConfig(rbacConfigFromData(data));
+        this.logger.info('RBAC policy loaded', { configMap: ARGOCD_RBAC_CM, event: e.type });
+      }
+    });
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  /** Starts watching the Secrets and ConfigMaps and waits for their first read. */
+  async start(): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      this.secrets.start();
+      this.configMaps.start();
+    }
+    const ready = Promise.all([this.secrets.synced, this.configMaps.synced]).then(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const refusedOrLate = new Promise<never>((_, reject) => {
+      const refuse = (what: string) => (err: { code: number; message: string }) =>
+        reject(
+          new AuthUnavailableError(
+            `cannot read ${what} in namespace ${this.namespace}: ${err.code} ${err.message}`,
+          ),
+        );
+      void this.secrets.refused.then(refuse('Secrets'));
+      void this.configMaps.refused.then(refuse('ConfigMaps'));
+      timer = setTimeout(
+        () =>
+          reject(
+            new AuthUnavailableError(
+              `the Secrets and ConfigMaps of namespace ${this.namespace} could not be read yet`,
+            ),
+          ),
+        this.startTimeoutMs,
+      );
+    });
+    try {
+      // `ready` first: once synced, an earlier refusal no longer matters.
+      await Promise.race([ready, refusedOrLate]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the watches. */
+  stop(): void {
+    this.secrets.stop();
+    this.configMaps.stop();
+  }
+
+  /** The policy.csv lines the last argocd-rbac-cm had that could not be read (they are ignored). */
+  policyErrors(): { line: number; message: string }[] {
+    return this.enforcer.errors;
+  }
+
+  private stored(informer: Informer, name: string): DataObject | undefined {
+    for (const obj of informer.store.values()) if (obj.metadata.name === name) return obj as DataObject;
+    return undefined;
+  }
+
+  private argocdSecret(): DataObject | undefined {
+    return this.stored(this.secrets, ARGOCD_SECRET);
+  }
+
+  private argocdCm(): Record<string, string> | undefined {
+    return this.stored(this.configMaps, ARGOCD_CM)?.data;
+  }
+
+  private signingKey(): Buffer {
+    const key = secretBytes(this.argocdSecret(), 'server.secretkey');
+    if (!key) {
+      throw new AuthError(
+        `no token can be checked: Secret ${ARGOCD_SECRET} has no server.secretkey (the server creates it when it starts)`,
+        401,
+      );
+    }
+    return key;
+  }
+
+  /** Creates the signing key and the initial admin password when missing (see initial-admin.ts). */
+  async ensureInitialAdmin(): Promise<void> {
+    await this.start();
+    const written = await ensureInitialAdmin({
+      client: this.client,
+      namespace: this.namespace,
+      now: this.now,
+      logger: this.logger,
+    });
+    // Wait for the watch to see the key and the password, so a login right after start finds them.
+    const complete = () => {
+      const s = this.argocdSecret();
+      return Boolean(secretBytes(s, 'server.secretkey') && s?.data?.['admin.password']);
+    };
+    const deadline = Date.now() + this.startTimeoutMs;
+    while (!complete() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!complete())
+      this.logger.warn('the watch of argocd-secret has not caught up yet', {
+        rv: written.metadata.resourceVersion,
+      });
+  }
+
+  async login(username: string, password: string, clientAddress: string): Promise<{ token: string }> {
+    await this.start();
+    const keys = [`user:${username}`, `addr:${clientAddress}`];
+    const wait = this.limiter.retryAfterSeconds(keys);
+    if (wait > 0) {
+      throw new AuthError(`too many failed logins; try again in ${wait} seconds`, 429, wait);
+    }
+    if (!username || !password) throw new AuthError('username and password are required', 401);
+    const account = findAccount(username, this.argocdCm(), this.argocdSecret());
+    const hash = account?.capabilities.includes('login') ? account.passwordHash : undefined;
+    let ok = false;
+    try {
+      // Unknown users cost a hash too, so timing does not tell which names exist.
+      ok = await verifyPassword(password, hash ?? (await this.unknownUserHash()));
+      if (!hash) ok = false;
+    } catch (err) {
+      if (!(err instanceof UnsupportedHashError)) throw err;
+      this.limiter.recordFailure(keys);
+      this.logger.warn('cannot check a stored password', { account: username, reason: err.message });
+      throw new AuthError(`the password of ${username} cannot be checked: ${err.message}`, 401);
+    }
+    if (!ok || !account) {
+      this.limiter.recordFailure(keys);
+      this.logger.info('login failed', { account: username, client: clientAddress });
+      throw new AuthError('invalid username or password', 401);
+    }
+    if (!account.enabled) throw new AuthError(`account ${username} is disabled`, 401);
+    this.limiter.recordSuccess(keys);
+    const token = signToken(newClaims(username, this.nowSeconds(), this.ttl), this.signingKey());
+    this.logger.info('login', { account: username, client: clientAddress });
+    return { token };
+  }
+
+  private unknownUserHash(): Promise<string> {
+    this.dummyHash ??= hashPassword(`unknown-user-${Math.random()}`);
+    return this.dummyHash;
+  }
+
+  private verify(token: string): TokenClaims {
+    if (typeof token !== 'string' || !token) throw new AuthError('no token was given', 401);
+    const result = verifyToken(token.trim(), this.signingKey(), this.nowSeconds());
+    if (!result.ok) throw new AuthError(REJECTION_MESSAGES[result.reason], 401);
+    return result.claims;
+  }
+
+  async authenticate(token: string): Promise<Principal> {
+    await this.start();
+    const claims = this.verify(token);
+    const proj = parseProjectSubject(claims.sub);
+    if (proj) return this.authenticateProjectToken(claims, proj.project, proj.role);
+    if (claims.jti && this.revocations.has(claims.jti)) {
+      throw new AuthError('the token has been revoked (logged out)', 401);
+    }
+    const account = findAccount(claims.sub, this.argocdCm(), this.argocdSecret());
+    if (!account) throw new AuthError(`the token names an account that does not exist (${claims.sub})`, 401);
+    if (!account.enabled) throw new AuthError(`account ${account.name} is disabled`, 401);
+    if (account.passwordMtime !== undefined && claims.iat < account.passwordMtime) {
+      throw new AuthError('the token was issued before the password last changed; log in again', 401);
+    }
+    return { subject: claims.sub, groups: [], kind: 'session', tokenId: claims.jti, expiresAt: claims.exp };
+  }
+
+  private async authenticateProjectToken(
+    claims: TokenClaims,
+    project: string,
+    role: string,
+  ): Promise<Principal> {
+    const listed = (p: ReturnType<ProjectLookup>) =>
+      Boolean(p && findRole(p, role) && tokenListed(roleTokens(p, role), claims.jti, claims.iat));
+    let found = listed(this.projects(project));
+    if (!found) {
+      // The server's watch may not have seen a token created a moment ago (here or in another
+      // process): ask the apiserver before refusing, at most once per token every few seconds.
+      const key = `${project}/${role}/${claims.jti || claims.iat}`;
+      const last = this.unlisted.get(key);
+      if (last === undefined || this.now() - last > 5_000) {
+        found = listed(await fetchProject(this.client, this.namespace, project));
+        if (!found) {
+          if (this.unlisted.size > 10_000) this.unlisted.clear();
+          this.unlisted.set(key, this.now());
+        } else this.unlisted.delete(key);
+      }
+    }
+    if (!found) {
+      throw new AuthError(
+        `the project token has been revoked (it is no longer listed in role ${role} of project ${project})`,
+        401,
+      );
+    }
+    return {
+      subject: projectSubject(project, role),
+      groups: [],
+      kind: 'project-token',
+      project,
+      role,
+      tokenId: claims.jti,
+      expiresAt: claims.exp,
+    };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.start();
+    let claims: TokenClaims;
+    try {
+      claims = this.verify(token);
+    } catch (err) {
+      // An expired token needs no revoking.
+      if (err instanceof AuthError && err.message === REJECTION_MESSAGES.expired) return;
+      throw err;
+    }
+    if (parseProjectSubject(claims.sub)) {
+      throw new AuthError(
+        'a project token is revoked by deleting it from its project role, not by logging out',
+        403,
+      );
+    }
+    if (!claims.jti) throw new AuthError('the token has no id (jti) and cannot be revoked', 401);
+    await this.revocations.revoke(claims.jti, claims.exp);
+    this.logger.info('logout', { account: claims.sub });
+  }
+
+  async createProjectToken(
+    project: string,
+    role: string,
+    opts: { expiresInSeconds?: number; id?: string },
+  ): Promise<{ token: string; id: string; issuedAt: number; expiresAt?: number }> {
+    await this.start();
+    const expiresIn = opts.expiresInSeconds;
+    if (expiresIn !== undefined && (!Number.isInteger(expiresIn) || expiresIn < 0)) {
+      throw new ProjectTokenError(
+        'expiresInSeconds must be a whole number of seconds, 0 or more (0: never)',
+        400,
+      );
+    }
+    if (opts.id !== undefined && !/^[A-Za-z0-9._:-]{1,200}$/.test(opts.id)) {
+      throw new ProjectTokenError(
+        'a token id has 1 to 200 letters, digits, dots, dashes, underscores or colons',
+        400,
+      );
+    }
+    const key = this.signingKey();
+    const claims = newClaims(
+      projectSubject(project, role),
+      this.nowSeconds(),
+      expiresIn || undefined,
+      opts.id,
+    );
+    await updateProject(this.client, this.namespace, project, (p) =>
+      addTokenRecord(p, role, {
+        iat: claims.iat,
+        id: claims.jti,
+        ...(claims.exp ? { exp: claims.exp } : {}),
+      }),
+    );
+    this.logger.info('created a project token', { project, role, id: claims.jti });
+    return { token: signToken(claims, key), id: claims.jti, issuedAt: claims.iat, expiresAt: claims.exp };
+  }
+
+  async deleteProjectToken(project: string, role: string, idOrIssuedAt: string): Promise<void> {
+    await this.start();
+    await updateProject(this.client, this.namespace, project, (p) => {
+      if (removeTokenRecords(p, role, idOrIssuedAt) === 0) {
+        throw new ProjectTokenError(`role ${role} of project ${project} has no token ${idOrIssuedAt}`, 404);
+      }
+    });
+    this.logger.info('deleted a project token', { project, role, id: idOrIssuedAt });
+  }
+
+  can(principal: Principal, resource: RbacResource, action: RbacAction, object: string): boolean {
+    return this.enforcer.can(principal, resource, action, object);
+  }
+}
