@@ -34,6 +34,7 @@ import { Registry, startTimer } from '../core/index.js';
 import { metricsRoute, webhookRoute } from './http-routes.js';
 import type { RouteHandler } from './health-server.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
+import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
 import { Reconciler, type ReconcileResult } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
@@ -58,6 +59,8 @@ export interface ControllerOptions {
   allowFileRepos?: boolean;
   /** Create the CRDs and the default project when missing (default true). */
   installCrds?: boolean;
+  /** Send notifications configured in argocd-notifications-cm (default true). */
+  notifications?: boolean;
   /** Called after each pass; tests and benchmarks observe the controller with it. */
   onReconciled?: (appKey: string, result: ReconcileResult) => void;
 }
@@ -117,6 +120,8 @@ export class Controller {
   readonly operations: Operations;
   readonly registry = new Registry();
   readonly metrics: ControllerMetrics;
+  /** Sends the notifications of argocd-notifications-cm; undefined when turned off. */
+  readonly notifications?: NotificationController;
   private readonly unsubscribers: (() => void)[] = [];
   private readyFlag = false;
   private stopped = false;
@@ -187,6 +192,17 @@ export class Controller {
         this.metrics.syncDuration.observe({ phase }, seconds);
       },
     });
+    if (opts.notifications ?? true) {
+      this.notifications = new NotificationController({
+        client: this.client,
+        writer: this.writer,
+        namespace: this.namespace,
+        registry: this.registry,
+        recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
+        project: (name) => this.project(name),
+        logger: this.logger,
+      });
+    }
     this.queue = new WorkQueue(
       (key) => this.process(key),
       opts.concurrency ?? 8,
@@ -238,8 +254,10 @@ export class Controller {
       this.clusters.updateFromSecrets(clusterSecrets.list());
       this.enqueueAll();
     });
+    const notifying = this.notifications?.start();
     for (const i of this.informers) i.start();
     await Promise.all(this.informers.map((i) => i.synced));
+    await notifying;
     this.clusters.updateFromSecrets(clusterSecrets.list());
     this.enqueueAll();
     this.readyFlag = true;
@@ -258,6 +276,7 @@ export class Controller {
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
+    await this.notifications?.stop();
   }
 
   /** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
@@ -327,6 +346,7 @@ export class Controller {
 
   private onAppEvent(type: string, app: Application, previous: Application | undefined): void {
     if (!this.manages(app)) return;
+    this.notifications?.onAppEvent(type, app);
     const key = `${app.metadata.namespace}/${app.metadata.name}`;
     if (type === 'DELETED') {
       this.reconciler.forget(key);

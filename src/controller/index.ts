@@ -16,3 +16,4 @@ export { Operations, type Operation, type OperationState, type HistoryEntry } fr
 export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 export { metricsRoute, webhookRoute } from './http-routes.js';
 export { prepareDesired, type PreparedDesired } from './desired.js';
+export { NotificationController, type NotificationControllerOptions } from './notifications.js';

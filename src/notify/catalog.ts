@@ -33,6 +33,8 @@ export const BUILTIN_TRIGGERS: Record<string, { when: string; send: string[]; on
     {
       when:
         "app.status.sync.status == 'OutOfSync' and app.status.operationState != nil" +
+        // Only after a finished sync: a running or failed one at a new revision is not drift.
+        " and app.status.operationState.phase == 'Succeeded'" +
         ` and app.status.sync.revision == ${SYNCED_REVISION}` +
         ' and app.spec.syncPolicy?.automated?.selfHeal != true',
       send: ['app-drift-detected'],

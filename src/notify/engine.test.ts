@@ -72,6 +72,7 @@ describe('evaluate', () => {
     expect(first.errors).toEqual([]);
     expect(first.notifications).toEqual([
       {
+        app: { namespace: 'argocd', name: 'guestbook' },
         trigger: 'on-sync-succeeded',
         service: 'slack',
         serviceType: 'slack',

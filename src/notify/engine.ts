@@ -22,6 +22,8 @@ const JSON_PARTS = new Set(['body', 'attachments', 'blocks']);
 
 /** One notification to deliver. */
 export interface Notification {
+  /** The Application it is about. */
+  app: { namespace: string; name: string };
   trigger: string;
   service: string;
   serviceType: string;
@@ -193,6 +195,7 @@ export function evaluate(
               if (!template) throw new Error(`template '${name}' is not configured`);
               const data = { app, context: config.context, recipient };
               rendered.push({
+                app: { namespace: app.metadata.namespace ?? '', name: app.metadata.name ?? '' },
                 trigger: triggerName,
                 service: sub.service,
                 serviceType: service.type,
