@@ -1,9 +1,12 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { Settings } from '../../src/api/contract/index.js';
+import { Root } from './components/Root/Root.js';
+import { applyStoredTheme } from './components/TopBar/ThemeToggle.js';
+import './styles.css';
 
-// Placeholder until the UI lands: proves the build and the contract import work.
-function App({ settings }: { settings?: Settings }) {
-  return <p>Mooring {settings?.version ?? ''}</p>;
-}
-
-createRoot(document.getElementById('root')!).render(<App />);
+applyStoredTheme();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+);

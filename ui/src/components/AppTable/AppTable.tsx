@@ -1,0 +1,68 @@
+import { useRef } from 'react';
+import type { Application } from '../../../../src/api/contract/index.js';
+import { appCluster } from '../../lib/filter.js';
+import { shortRevision, timeAgo } from '../../lib/format.js';
+import { appHash } from '../../lib/route.js';
+import { visibleRows } from '../../lib/virtual.js';
+import { useViewport } from '../AppTiles/AppTiles.js';
+import { HealthStatus, SyncStatus } from '../StatusBadge/StatusBadge.js';
+
+const ROW = 44;
+
+/** The table view; rows outside the viewport are replaced by padding, so thousands of apps stay fast. */
+export function AppTable({ apps }: { apps: readonly Application[] }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const vp = useViewport(ref);
+  const w = visibleRows(apps.length, ROW, vp.top, vp.height - ROW, 8);
+  return (
+    <div className="scroll" ref={ref} tabIndex={-1}>
+      <table className="app-table" aria-rowcount={apps.length + 1}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Project</th>
+            <th scope="col">Health</th>
+            <th scope="col">Sync</th>
+            <th scope="col">Repository / path</th>
+            <th scope="col">Revision</th>
+            <th scope="col">Destination</th>
+            <th scope="col">Reconciled</th>
+          </tr>
+        </thead>
+        <tbody>
+          {w.padTop > 0 && <tr aria-hidden="true" style={{ height: w.padTop }} />}
+          {apps.slice(w.start, w.end).map((app, i) => {
+            const s = app.spec.source ?? app.spec.sources?.[0];
+            const ns = app.metadata.namespace ?? '';
+            const name = app.metadata.name ?? '';
+            return (
+              <tr key={`${ns}/${name}`} aria-rowindex={w.start + i + 2} style={{ height: ROW }}>
+                <th scope="row">
+                  <a href={appHash(ns, name)}>{name}</a>
+                </th>
+                <td>{app.spec.project}</td>
+                <td>
+                  <HealthStatus status={app.status?.health?.status} />
+                </td>
+                <td>
+                  <SyncStatus status={app.status?.sync?.status} />
+                </td>
+                <td className="ellipsis" title={`${s?.repoURL ?? ''} ${s?.path ?? ''}`}>
+                  {s?.repoURL} <span className="muted">{s?.path ?? s?.chart}</span>
+                </td>
+                <td>
+                  <code>{shortRevision(app.status?.sync?.revision) || s?.targetRevision}</code>
+                </td>
+                <td className="ellipsis">
+                  {appCluster(app)}/{app.spec.destination.namespace}
+                </td>
+                <td className="muted">{timeAgo(app.status?.reconciledAt)}</td>
+              </tr>
+            );
+          })}
+          {w.padBottom > 0 && <tr aria-hidden="true" style={{ height: w.padBottom }} />}
+        </tbody>
+      </table>
+    </div>
+  );
+}
