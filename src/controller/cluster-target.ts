@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError, type Logger } from '../core/index.js';
 import {
   ClusterCache,
   Discovery,
+  KubeApiError,
   KubeClient,
   ResourceWriter,
   type ClusterCacheOptions,
@@ -44,17 +46,26 @@ export function describeCluster(server: string, name: string): string {
 class TargetClient extends KubeClient {
   private readonly cut = new AbortController();
 
+  constructor(
+    config: KubeConfig,
+    private readonly onTransportError: () => void,
+  ) {
+    super(config);
+    // Every request and watch in flight listens to it.
+    setMaxListeners(0, this.cut.signal);
+  }
+
   /** Ends every request in flight and refuses new ones with this error. */
   drop(reason: Error): void {
     this.cut.abort(reason);
   }
 
   override request<T = unknown>(req: KubeRequest): Promise<T> {
-    return this.guard(() => super.request<T>(this.withSignal(req)));
+    return this.guard(req, () => super.request<T>(this.withSignal(req)));
   }
 
   override stream(req: KubeRequest, onEvent: (event: unknown) => void): Promise<void> {
-    return this.guard(() => super.stream(this.withSignal(req), onEvent));
+    return this.guard(req, () => super.stream(this.withSignal(req), onEvent));
   }
 
   private withSignal(req: KubeRequest): KubeRequest {
@@ -62,13 +73,15 @@ class TargetClient extends KubeClient {
     return { ...req, signal };
   }
 
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
+  private async guard<T>(req: KubeRequest, call: () => Promise<T>): Promise<T> {
     if (this.cut.signal.aborted) throw this.cut.signal.reason as Error;
     try {
       return await call();
     } catch (err) {
       // An abort caused by the drop says why, not "The operation was aborted".
       if (this.cut.signal.aborted) throw this.cut.signal.reason as Error;
+      // No answer at all (refused, reset, timed out): maybe the cluster went away.
+      if (!(err instanceof KubeApiError) && !req.signal?.aborted) this.onTransportError();
       throw err;
     }
   }
@@ -96,14 +109,15 @@ export interface DroppableTarget extends ClusterTarget {
   drop(reason: Error): void;
 }
 
-/** Makes the client, discovery, watch cache and writer of one cluster. */
+/** Makes the client, discovery, watch cache and writer of one cluster; onTransportError hears of requests that got no answer. */
 export function createTarget(
   server: string,
   name: string,
   config: KubeConfig,
   logger: Logger,
+  onTransportError: () => void = () => {},
 ): DroppableTarget {
-  const client = new TargetClient(config);
+  const client = new TargetClient(config, onTransportError);
   const discovery = new Discovery(client);
   let fail!: (err: Error) => void;
   const gone = new Promise<never>((_, reject) => (fail = reject));

@@ -118,7 +118,9 @@ export class ClusterRegistry {
     const entry = this.find(dest);
     if (!entry) return undefined;
     if (!entry.target) {
-      entry.target = createTarget(entry.server, entry.name, entry.config, this.logger);
+      entry.target = createTarget(entry.server, entry.name, entry.config, this.logger, () =>
+        this.suspect(entry.server),
+      );
       const cleanup = this.opts.onTarget?.(entry.target);
       entry.untarget = typeof cleanup === 'function' ? cleanup : undefined;
       // A cluster in use is checked at once the first time.
@@ -164,7 +166,7 @@ export class ClusterRegistry {
    */
   suspect(server: string): void {
     const e = this.entries.get(trimSlash(server));
-    if (e && e.state.status !== 'Failed') e.nextCheckAt = 0;
+    if (e && e.state.status !== 'Failed' && e.failures === 0) e.nextCheckAt = 0;
   }
 
   /** Replaces the registered clusters with those described by these cluster Secrets. */
