@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import {
+  compareKeys,
   errorMessage,
   keyOf,
   keyString,
@@ -9,6 +10,7 @@ import {
 } from '../../core/index.js';
 import { diffObject, formatDiff, type ObjectDiff } from '../../diff/index.js';
 import type { Kube } from '../kube.js';
+import type { AppDiffEntry } from './backend.js';
 import { renderDesired, targetOf } from './desired.js';
 
 /** One object that differs: its key and the diff. */
@@ -65,9 +67,19 @@ export async function diffApp(
   }
 }
 
+/** The differences as both backends print them: unified diffs, sorted by group, kind, namespace, name. */
+export function toDiffEntries(differences: AppDifference[]): AppDiffEntry[] {
+  return sortDiffEntries(differences.map((d) => ({ key: d.key, diff: formatDiff(d.diff) })));
+}
+
+/** Sorts differences by group, kind, namespace and name, so both backends print them in one order. */
+export function sortDiffEntries(entries: AppDiffEntry[]): AppDiffEntry[] {
+  return [...entries].sort((a, b) => compareKeys(a.key, b.key));
+}
+
 /** The unified diffs of all differences, each under its header. */
-export function formatDifferences(differences: AppDifference[]): string {
-  return differences.map((d) => `\n${diffHeader(d.key)}\n${formatDiff(d.diff)}`).join('');
+export function formatDifferences(differences: AppDiffEntry[]): string {
+  return differences.map((d) => `\n${diffHeader(d.key)}\n${d.diff}`).join('');
 }
 
 /** Objects as YAML documents (`---` separated), managedFields left out. */

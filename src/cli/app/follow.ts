@@ -1,34 +1,24 @@
 import type { Application } from '../../core/index.js';
-import type { Operation, OperationState } from '../../controller/index.js';
-import { getApplication, type Kube } from '../kube.js';
+import type { OperationState } from '../../controller/index.js';
 import { colorStatus, type Out } from '../output.js';
-import { fail, kubeUser, opPhase, patchApp, sleep } from './common.js';
+import type { AppBackend } from './backend.js';
+import { fail, opPhase, sleep } from './common.js';
 
 type SyncResult = NonNullable<OperationState['syncResult']>['resources'][number];
 
-/**
- * Asks the controller for a sync by writing `operation` on the Application (argocd --core does the
- * same); refuses while another operation runs. Resolves to the startedAt of the operation state seen
- * before, so following can tell the new operation from the last one.
- */
-export async function requestSync(
-  kube: Kube,
-  app: Application,
-  operation: Operation,
-  specPatch?: unknown,
-): Promise<string | undefined> {
+/** Refuses a new operation while one is requested or running (as argocd does). */
+export function assertNoOperation(app: Application): void {
   const phase = opPhase(app);
   if (app.operation || phase === 'Running' || phase === 'Terminating') {
     throw fail(
       `another operation is already in progress for application "${app.metadata.name}": wait for it or run 'mooring app terminate-op ${app.metadata.name}'`,
     );
   }
-  const before = (app.status?.operationState as OperationState | undefined)?.startedAt;
-  await patchApp(kube, app.metadata.name!, {
-    ...(specPatch ? { spec: specPatch } : {}),
-    operation: { ...operation, initiatedBy: { username: kubeUser(kube) } },
-  });
-  return before;
+}
+
+/** The startedAt of an app's last operation state: followOperation tells the next one by it. */
+export function lastStartedAt(app: Application): string | undefined {
+  return (app.status?.operationState as OperationState | undefined)?.startedAt;
 }
 
 const ACTIONS = ['created', 'configured', 'unchanged', 'pruned'] as const;
@@ -64,7 +54,7 @@ export function resultLine(r: SyncResult, out: Out): string {
  * then the summary. Exit code 0 on Succeeded, 1 on Failed/Error (message on stderr) or timeout.
  */
 export async function followOperation(
-  kube: Kube,
+  backend: Pick<AppBackend, 'get'>,
   name: string,
   before: string | undefined,
   opts: { out: Out; err: Out; timeoutMs?: number; intervalMs?: number },
@@ -73,7 +63,7 @@ export async function followOperation(
   const printed = new Map<string, string>();
   let last: OperationState | undefined;
   for (;;) {
-    const app = await getApplication(kube, name);
+    const app = await backend.get(name);
     const op = app.status?.operationState as OperationState | undefined;
     // Ours once the request was taken (operation cleared) and a new state written.
     if (!app.operation && op && op.startedAt !== before) {

@@ -1,5 +1,5 @@
 import type { Application } from '../../core/index.js';
-import { getApplication, type Kube } from '../kube.js';
+import type { AppBackend } from './backend.js';
 import { fail, opPhase, sleep } from './common.js';
 
 /** What `app wait` waits for. */
@@ -31,7 +31,7 @@ export function unmet(app: Application, c: WaitConditions): string[] {
  * still not met. No timeout waits forever, as argocd's default does.
  */
 export async function waitForApp(
-  kube: Kube,
+  backend: Pick<AppBackend, 'get'>,
   name: string,
   conditions: WaitConditions,
   timeoutMs?: number,
@@ -39,7 +39,7 @@ export async function waitForApp(
 ): Promise<Application> {
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
   for (;;) {
-    const app = await getApplication(kube, name);
+    const app = await backend.get(name);
     const missing = unmet(app, conditions);
     if (missing.length === 0) return app;
     if (Date.now() >= deadline) {

@@ -1,11 +1,11 @@
 import type { Command } from '../command.js';
-import { connect, explain, getApplication, listApplications } from '../kube.js';
 import { printData } from '../output.js';
 import { usageError } from '../cli-error.js';
 import { OUTPUT_OPTION, outputOf, str, timeoutOf } from '../app/common.js';
 import { appDetails, appListTable, historyTable } from '../app/format.js';
-import { appManifests, diffApp, formatDifferences, yamlDocuments } from '../app/diff.js';
+import { formatDifferences, yamlDocuments } from '../app/diff.js';
 import { waitForApp } from '../app/wait.js';
+import { openAppBackend, SERVER_OPTIONS } from '../server/select.js';
 
 /** `mooring app list`. */
 const listCommand: Command = {
@@ -15,13 +15,14 @@ const listCommand: Command = {
   options: {
     ...OUTPUT_OPTION,
     project: { type: 'string', short: 'p', help: 'only apps of this project', valueName: 'NAME' },
+    ...SERVER_OPTIONS,
   },
   examples: ['mooring app list', 'mooring app list -o wide', 'mooring app list -n team-a -o json'],
   run: async (ctx) => {
     const format = outputOf(ctx, ['table', 'wide', 'json', 'yaml', 'name']);
-    const kube = connect(ctx.values);
+    const backend = await openAppBackend(ctx.values);
     const project = str(ctx, 'project');
-    const apps = (await listApplications(kube))
+    const apps = (await backend.list())
       .filter((a) => !project || (a.spec.project || 'default') === project)
       .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
     if (format === 'json' || format === 'yaml') printData(apps, format, ctx.out);
@@ -37,11 +38,11 @@ const getCommand: Command = {
   summary: "Show an Application's status and resources",
   usage: 'APPNAME',
   args: [1, 1],
-  options: { ...OUTPUT_OPTION },
+  options: { ...OUTPUT_OPTION, ...SERVER_OPTIONS },
   examples: ['mooring app get myapp-production', 'mooring app get myapp-production -o yaml'],
   run: async (ctx) => {
     const format = outputOf(ctx);
-    const app = await getApplication(connect(ctx.values), ctx.positionals[0]!);
+    const app = await (await openAppBackend(ctx.values)).get(ctx.positionals[0]!);
     if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
     else ctx.out.write(appDetails(app, ctx.out));
     return 0;
@@ -54,11 +55,11 @@ const historyCommand: Command = {
   summary: "Show an Application's deployment history (the IDs app rollback takes)",
   usage: 'APPNAME',
   args: [1, 1],
-  options: { ...OUTPUT_OPTION },
+  options: { ...OUTPUT_OPTION, ...SERVER_OPTIONS },
   examples: ['mooring app history myapp-production', 'mooring app history myapp-production -o json'],
   run: async (ctx) => {
     const format = outputOf(ctx);
-    const app = await getApplication(connect(ctx.values), ctx.positionals[0]!);
+    const app = await (await openAppBackend(ctx.values)).get(ctx.positionals[0]!);
     if (format === 'json' || format === 'yaml') printData(app.status?.history ?? [], format, ctx.out);
     else ctx.out.write(historyTable(app));
     return 0;
@@ -82,6 +83,7 @@ const waitCommand: Command = {
       help: 'give up after this long (30s, 5m; a bare number is seconds; default: never)',
       valueName: 'DURATION',
     },
+    ...SERVER_OPTIONS,
   },
   examples: [
     'mooring app wait myapp-production                      # synced, healthy, no operation running',
@@ -90,13 +92,13 @@ const waitCommand: Command = {
   run: async (ctx) => {
     const format = outputOf(ctx);
     const timeout = timeoutOf(ctx);
-    const kube = connect(ctx.values);
+    const backend = await openAppBackend(ctx.values);
     const v = ctx.values;
     const any = v.sync || v.health || v.operation || v.degraded;
     const conditions = any
       ? { sync: !!v.sync, health: !!v.health, operation: !!v.operation, degraded: !!v.degraded }
       : { sync: true, health: true, operation: true };
-    const app = await waitForApp(kube, ctx.positionals[0]!, conditions, timeout);
+    const app = await waitForApp(backend, ctx.positionals[0]!, conditions, timeout);
     if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
     else
       ctx.out.write(
@@ -115,19 +117,16 @@ const diffCommand: Command = {
   options: {
     revision: { type: 'string', help: 'compare with this revision instead of the target', valueName: 'REV' },
     'exit-code': { type: 'boolean', help: 'exit 1 on a difference (always on; for argocd compatibility)' },
+    ...SERVER_OPTIONS,
   },
   examples: ['mooring app diff myapp-production', 'mooring app diff myapp-production --revision v1.4.3'],
   run: async (ctx) => {
-    const kube = connect(ctx.values);
-    const app = await getApplication(kube, ctx.positionals[0]!);
-    try {
-      const { differences, warnings } = await diffApp(kube, app, str(ctx, 'revision'));
-      for (const w of warnings) ctx.err.write(`mooring: warning: ${w}\n`);
-      ctx.out.write(formatDifferences(differences));
-      return differences.length > 0 ? 1 : 0;
-    } catch (err) {
-      throw explain(err, kube);
-    }
+    const backend = await openAppBackend(ctx.values);
+    const app = await backend.get(ctx.positionals[0]!);
+    const { differences, warnings } = await backend.diff(app, str(ctx, 'revision'));
+    for (const w of warnings) ctx.err.write(`mooring: warning: ${w}\n`);
+    ctx.out.write(formatDifferences(differences));
+    return differences.length > 0 ? 1 : 0;
   },
 };
 
@@ -140,19 +139,16 @@ const manifestsCommand: Command = {
   options: {
     source: { type: 'string', help: 'live (default) or git', valueName: 'SOURCE' },
     revision: { type: 'string', help: 'with --source git: render this revision', valueName: 'REV' },
+    ...SERVER_OPTIONS,
   },
   examples: ['mooring app manifests myapp-production', 'mooring app manifests myapp-production --source git'],
   run: async (ctx) => {
     const from = str(ctx, 'source') ?? 'live';
     if (from !== 'live' && from !== 'git') throw usageError(`invalid --source "${from}": use live or git`);
-    const kube = connect(ctx.values);
-    const app = await getApplication(kube, ctx.positionals[0]!);
-    try {
-      ctx.out.write(yamlDocuments(await appManifests(kube, app, from, str(ctx, 'revision'))));
-      return 0;
-    } catch (err) {
-      throw explain(err, kube);
-    }
+    const backend = await openAppBackend(ctx.values);
+    const app = await backend.get(ctx.positionals[0]!);
+    ctx.out.write(yamlDocuments(await backend.manifests(app, from, str(ctx, 'revision'))));
+    return 0;
   },
 };
 

@@ -1,27 +1,16 @@
-import { ANNOTATIONS } from '../../core/index.js';
-import type { HistoryEntry, Operation } from '../../controller/index.js';
+import type { HistoryEntry } from '../../controller/index.js';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { connect, explain, getApplication } from '../kube.js';
 import { printData } from '../output.js';
-import {
-  fail,
-  list,
-  OUTPUT_OPTION,
-  outputOf,
-  patchApp,
-  sleep,
-  str,
-  timeoutOf,
-  opPhase,
-  appPath,
-} from '../app/common.js';
-import { appFromFile, appFromFlags, createOrUpdate } from '../app/create.js';
-import { deleteApp } from '../app/delete.js';
-import { followOperation, requestSync } from '../app/follow.js';
-import { setPatch } from '../app/set.js';
-
+import { fail, list, OUTPUT_OPTION, outputOf, sleep, str, timeoutOf, opPhase } from '../app/common.js';
+import { appFromFile, appFromFlags } from '../app/create.js';
+import { followOperation } from '../app/follow.js';
 import { parseResource, SPEC_OPTIONS, TIMEOUT } from '../app/options.js';
+import { setPatch } from '../app/set.js';
+import type { SyncRequest } from '../app/backend.js';
+import { ANNOTATIONS } from '../../core/index.js';
+import { openAppBackend, SERVER_OPTIONS } from '../server/select.js';
+
 const createCommand: Command = {
   name: 'app create',
   summary: 'Create an Application from flags or a manifest',
@@ -31,6 +20,7 @@ const createCommand: Command = {
     ...SPEC_OPTIONS,
     file: { type: 'string', short: 'f', help: 'an Application manifest (YAML or JSON)', valueName: 'FILE' },
     upsert: { type: 'boolean', help: 'update the app when it exists' },
+    ...SERVER_OPTIONS,
   },
   examples: [
     'mooring app create myapp --repo https://git.example.com/myapp-config.git --path overlays/production \\\n      --dest-server https://kubernetes.default.svc --dest-namespace production --sync-policy automated --self-heal',
@@ -43,13 +33,16 @@ const createCommand: Command = {
     if (file) {
       app = await appFromFile(file);
       if (ctx.positionals[0]) app.metadata.name = ctx.positionals[0];
-      app.metadata.namespace = nsFlag ?? app.metadata.namespace ?? 'argocd';
     } else {
       if (!ctx.positionals[0]) throw usageError('an APPNAME is required (or -f FILE)');
       app = appFromFlags(ctx, ctx.positionals[0], nsFlag ?? 'argocd');
     }
-    const kube = connect({ ...ctx.values, 'app-namespace': app.metadata.namespace });
-    const what = await createOrUpdate(kube, app, Boolean(ctx.values.upsert));
+    // -n, else the manifest's namespace; kubeconfig defaults to argocd, the server to its own namespace.
+    const ns = nsFlag ?? (file ? app.metadata.namespace : undefined);
+    if (ns) app.metadata.namespace = ns;
+    else delete app.metadata.namespace;
+    const backend = await openAppBackend({ ...ctx.values, 'app-namespace': ns });
+    const what = await backend.create(app, Boolean(ctx.values.upsert));
     ctx.out.write(`application "${app.metadata.name}" ${what}\n`);
     return 0;
   },
@@ -73,6 +66,7 @@ const syncCommand: Command = {
     'sync-option': SPEC_OPTIONS['sync-option']!,
     async: { type: 'boolean', help: 'do not wait for the operation to finish' },
     timeout: TIMEOUT,
+    ...SERVER_OPTIONS,
   },
   examples: [
     'mooring app sync myapp-production',
@@ -82,21 +76,21 @@ const syncCommand: Command = {
   run: async (ctx) => {
     const timeoutMs = timeoutOf(ctx);
     const resources = list(ctx, 'resource').map(parseResource);
-    const kube = connect(ctx.values);
+    const backend = await openAppBackend(ctx.values);
     const name = ctx.positionals[0]!;
-    const app = await getApplication(kube, name);
-    const sync: NonNullable<Operation['sync']> = {};
+    const app = await backend.get(name);
+    const sync: SyncRequest = {};
     if (ctx.values.prune) sync.prune = true;
     if (ctx.values['dry-run']) sync.dryRun = true;
     if (str(ctx, 'revision')) sync.revision = str(ctx, 'revision');
     if (resources.length) sync.resources = resources;
     if (list(ctx, 'sync-option').length) sync.syncOptions = list(ctx, 'sync-option');
-    const before = await requestSync(kube, app, { sync });
+    const before = await backend.sync(app, sync);
     if (ctx.values.async) {
       ctx.out.write(`sync of application "${name}" requested\n`);
       return 0;
     }
-    return followOperation(kube, name, before, { out: ctx.out, err: ctx.err, timeoutMs });
+    return followOperation(backend, name, before, { out: ctx.out, err: ctx.err, timeoutMs });
   },
 };
 
@@ -109,6 +103,7 @@ const rollbackCommand: Command = {
     prune: { type: 'boolean', help: 'delete what the old revision does not have' },
     async: { type: 'boolean', help: 'do not wait for the operation to finish' },
     timeout: TIMEOUT,
+    ...SERVER_OPTIONS,
   },
   examples: ['mooring app history myapp-production', 'mooring app rollback myapp-production 3'],
   run: async (ctx) => {
@@ -116,8 +111,8 @@ const rollbackCommand: Command = {
     const [name, idText] = ctx.positionals as [string, string | undefined];
     if (idText !== undefined && !/^\d+$/.test(idText))
       throw usageError(`invalid history ID "${idText}": use a number from 'mooring app history ${name}'`);
-    const kube = connect(ctx.values);
-    const app = await getApplication(kube, name);
+    const backend = await openAppBackend(ctx.values);
+    const app = await backend.get(name);
     const history = (app.status?.history ?? []) as unknown as HistoryEntry[];
     // Without an ID, the entry before the current one (argocd's default).
     const entry = idText === undefined ? history.at(-2) : history.find((h) => h.id === Number(idText));
@@ -127,17 +122,12 @@ const rollbackCommand: Command = {
         EXIT.notFound,
       );
     }
-    const before = await requestSync(
-      kube,
-      app,
-      { sync: { revision: entry.revision, ...(ctx.values.prune ? { prune: true } : {}) } },
-      { syncPolicy: { automated: null } },
-    );
+    const before = await backend.rollback(app, entry, Boolean(ctx.values.prune));
     ctx.out.write(
       `rolling back application "${name}" to ${entry.id} (${entry.revision.slice(0, 7)}); automated sync is off\n`,
     );
     if (ctx.values.async) return 0;
-    return followOperation(kube, name, before, { out: ctx.out, err: ctx.err, timeoutMs });
+    return followOperation(backend, name, before, { out: ctx.out, err: ctx.err, timeoutMs });
   },
 };
 
@@ -154,6 +144,7 @@ const setCommand: Command = {
       help: 'a kustomize image override, e.g. myapp=registry/myapp:v2 (repeatable)',
       valueName: 'IMG',
     },
+    ...SERVER_OPTIONS,
   },
   examples: [
     'mooring app set myapp-production --revision v1.4.3',
@@ -161,9 +152,9 @@ const setCommand: Command = {
     'mooring app set myapp-production --kustomize-image registry.example.com/myapp:v1.4.3',
   ],
   run: async (ctx) => {
-    const kube = connect(ctx.values);
-    const app = await getApplication(kube, ctx.positionals[0]!);
-    await patchApp(kube, app.metadata.name!, setPatch(ctx, app));
+    const backend = await openAppBackend(ctx.values);
+    const app = await backend.get(ctx.positionals[0]!);
+    await backend.patch(app.metadata.name!, setPatch(ctx, app));
     ctx.out.write(`application "${app.metadata.name}" updated\n`);
     return 0;
   },
@@ -178,20 +169,19 @@ const refreshCommand: Command = {
     ...OUTPUT_OPTION,
     hard: { type: 'boolean', help: 'also drop the cached render' },
     timeout: { ...TIMEOUT, help: 'give up after this long (default 2m)' },
+    ...SERVER_OPTIONS,
   },
   examples: ['mooring app refresh myapp-production', 'mooring app refresh myapp-production --hard'],
   run: async (ctx) => {
     const format = outputOf(ctx);
     const timeoutMs = timeoutOf(ctx, '2m')!;
-    const kube = connect(ctx.values);
+    const backend = await openAppBackend(ctx.values);
     const name = ctx.positionals[0]!;
-    await getApplication(kube, name);
-    await patchApp(kube, name, {
-      metadata: { annotations: { [ANNOTATIONS.refresh]: ctx.values.hard ? 'hard' : 'normal' } },
-    });
+    await backend.get(name);
+    await backend.refresh(name, Boolean(ctx.values.hard));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const app = await getApplication(kube, name);
+      const app = await backend.get(name);
       if (!app.metadata.annotations?.[ANNOTATIONS.refresh]) {
         if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
         else
@@ -202,7 +192,7 @@ const refreshCommand: Command = {
       }
       if (Date.now() >= deadline)
         throw fail(
-          `timed out after ${Math.round(timeoutMs / 1000)}s waiting for the controller to refresh application "${name}": is it running and watching namespace ${kube.appNamespace}?`,
+          `timed out after ${Math.round(timeoutMs / 1000)}s waiting for the controller to refresh application "${name}": is it running and watching namespace ${app.metadata.namespace ?? backend.appNamespace}?`,
         );
       await sleep(500);
     }
@@ -214,22 +204,14 @@ const terminateCommand: Command = {
   summary: "Stop an Application's running sync",
   usage: 'APPNAME',
   args: [1, 1],
+  options: { ...SERVER_OPTIONS },
   examples: ['mooring app terminate-op myapp-production'],
   run: async (ctx) => {
-    const kube = connect(ctx.values);
+    const backend = await openAppBackend(ctx.values);
     const name = ctx.positionals[0]!;
-    const app = await getApplication(kube, name);
+    const app = await backend.get(name);
     if (opPhase(app) !== 'Running') throw fail(`no operation is running for application "${name}"`);
-    try {
-      await kube.client.request({
-        method: 'PATCH',
-        path: `${appPath(kube.appNamespace, name)}/status`,
-        body: { status: { operationState: { phase: 'Terminating' } } },
-        contentType: 'application/merge-patch+json',
-      });
-    } catch (err) {
-      throw explain(err, kube);
-    }
+    await backend.terminate(name);
     ctx.out.write(`application "${name}": operation terminating\n`);
     return 0;
   },
@@ -247,15 +229,16 @@ const deleteCommand: Command = {
       valueName: 'BOOL',
     },
     yes: { type: 'boolean', short: 'y', help: 'do not ask (mooring never asks; for argocd compatibility)' },
+    ...SERVER_OPTIONS,
   },
   examples: ['mooring app delete myapp-staging', 'mooring app delete myapp-staging --cascade=false'],
   run: async (ctx) => {
     const c = str(ctx, 'cascade') ?? 'true';
     if (c !== 'true' && c !== 'false') throw usageError(`invalid --cascade "${c}": use true or false`);
-    const kube = connect(ctx.values);
+    const backend = await openAppBackend(ctx.values);
     const name = ctx.positionals[0]!;
-    const app = await getApplication(kube, name);
-    const { deleted, kept } = await deleteApp(kube, app, c === 'true');
+    const app = await backend.get(name);
+    const { deleted, kept } = await backend.delete(app, c === 'true');
     ctx.out.write(`application "${name}" deleted\n`);
     for (const d of deleted) ctx.out.write(`deleted ${d}\n`);
     for (const k of kept) ctx.out.write(`kept ${k}: no longer tracked by this application\n`);

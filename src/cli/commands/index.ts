@@ -5,6 +5,7 @@ import { appWriteCommands } from './app-write.js';
 import { controllerCommand } from './controller.js';
 import { imageCommands } from './image.js';
 import { installCommands } from './install.js';
+import { loginCommands } from './login.js';
 import { versionCommand, completionCommand } from './misc.js';
 
 /** Every command of `mooring`. */
@@ -12,6 +13,7 @@ export const COMMANDS: Command[] = [
   controllerCommand,
   ...appReadCommands,
   ...appWriteCommands,
+  ...loginCommands,
   ...imageCommands,
   ...installCommands,
   ...adminCommands,
