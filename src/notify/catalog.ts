@@ -33,8 +33,10 @@ export const BUILTIN_TRIGGERS: Record<string, { when: string; send: string[]; on
     {
       when:
         "app.status.sync.status == 'OutOfSync' and app.status.operationState != nil" +
-        // Only after a finished sync: a running or failed one at a new revision is not drift.
+        // Only after a finished sync, compared since: a running or failed sync at a new revision is
+        // not drift, nor the OutOfSync left over from before the sync until the next comparison.
         " and app.status.operationState.phase == 'Succeeded'" +
+        ' and app.status.reconciledAt > app.status.operationState.finishedAt' +
         ` and app.status.sync.revision == ${SYNCED_REVISION}` +
         ' and app.spec.syncPolicy?.automated?.selfHeal != true',
       send: ['app-drift-detected'],
