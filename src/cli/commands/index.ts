@@ -7,10 +7,12 @@ import { imageCommands } from './image.js';
 import { installCommands } from './install.js';
 import { loginCommands } from './login.js';
 import { versionCommand, completionCommand } from './misc.js';
+import { serverCommand } from './server.js';
 
 /** Every command of `mooring`. */
 export const COMMANDS: Command[] = [
   controllerCommand,
+  serverCommand,
   ...appReadCommands,
   ...appWriteCommands,
   ...loginCommands,

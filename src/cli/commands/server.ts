@@ -1,0 +1,138 @@
+import { jsonLogger, parseDuration, UserError } from '../../core/index.js';
+import { loadKubeConfig } from '../../cluster/index.js';
+import { Controller } from '../../controller/index.js';
+import { AuthService, startApiServer } from '../../api/index.js';
+import type { Command } from '../command.js';
+import { str } from '../app/common.js';
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Waits for SIGINT or SIGTERM; resolves with its name. */
+const signalled = () =>
+  new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+
+/**
+ * `mooring server`: one process running the engine (the controller) and serving, on one port, the
+ * REST API and event stream, the web UI, the controller's /metrics and /api/webhook, /healthz and /readyz.
+ */
+export const serverCommand: Command = {
+  name: 'server',
+  summary: 'Run the controller and serve the API, the web UI, webhooks and metrics on one port',
+  options: {
+    namespace: {
+      type: 'string',
+      help: 'control-plane namespace with Applications, AppProjects, repo/cluster Secrets and argocd-secret (default argocd)',
+      valueName: 'NS',
+    },
+    'application-namespaces': {
+      type: 'string',
+      help: 'comma-separated globs of more namespaces whose Applications are managed and served',
+      valueName: 'GLOBS',
+    },
+    port: {
+      type: 'string',
+      help: 'port of the API, UI, /metrics and /api/webhook (default 8080; 0 picks one)',
+      valueName: 'N',
+    },
+    address: {
+      type: 'string',
+      help: 'address to listen on (default 0.0.0.0; 127.0.0.1 for local only)',
+      valueName: 'ADDR',
+    },
+    url: {
+      type: 'string',
+      help: 'the external URL users reach the server at (shown in settings)',
+      valueName: 'URL',
+    },
+    'ui-dir': {
+      type: 'string',
+      help: 'the built web UI (default dist/ui of this install)',
+      valueName: 'DIR',
+    },
+    'poll-interval': {
+      type: 'string',
+      help: 'how often each repository is fetched (default 180s)',
+      valueName: 'DURATION',
+    },
+    concurrency: { type: 'string', help: 'applications reconciled at once (default 8)', valueName: 'N' },
+    'cache-dir': {
+      type: 'string',
+      help: 'git mirrors and checked-out trees (default ~/.cache/mooring/controller)',
+      valueName: 'DIR',
+    },
+    'session-ttl': {
+      type: 'string',
+      help: 'lifetime of login sessions (default 24h)',
+      valueName: 'DURATION',
+    },
+    'log-level': { type: 'string', help: 'debug, info, warn or error (default info)', valueName: 'LEVEL' },
+    'allow-file-repos': { type: 'boolean', help: 'let repoURLs be file:// URLs (tests and demos only)' },
+  },
+  examples: [
+    'mooring server --kubeconfig .run/cluster-mooring/kubeconfig --port 8080',
+    "mooring server --namespace argocd --application-namespaces 'team-*' --address 127.0.0.1",
+    'kubectl -n argocd get secret argocd-initial-admin-secret -o jsonpath="{.data.password}" | base64 -d',
+  ],
+  run: async (ctx) => {
+    const level = (str(ctx, 'log-level') ?? 'info') as (typeof LEVELS)[number];
+    if (!LEVELS.includes(level))
+      throw new UserError(`invalid --log-level "${level}": use debug, info, warn or error`);
+    const port = Number(str(ctx, 'port') ?? '8080');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UserError('--port must be a port number (0-65535)');
+    const concurrency = Number(str(ctx, 'concurrency') ?? '8');
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new UserError('--concurrency must be a whole number of at least 1');
+    const sessionTtlMs = parseDuration(str(ctx, 'session-ttl') ?? '24h');
+    if (sessionTtlMs < 60_000) throw new UserError('--session-ttl must be at least 1m');
+    const namespace = str(ctx, 'namespace') ?? 'argocd';
+    const applicationNamespaces = str(ctx, 'application-namespaces')?.split(',').filter(Boolean) ?? [];
+    const logger = jsonLogger({ level, fields: { component: 'server' } });
+    const controller = new Controller({
+      kubeConfig: loadKubeConfig({ kubeconfig: str(ctx, 'kubeconfig'), context: str(ctx, 'context') }),
+      namespace,
+      applicationNamespaces,
+      pollIntervalMs: parseDuration(str(ctx, 'poll-interval') ?? '180s'),
+      concurrency,
+      cacheDir: str(ctx, 'cache-dir'),
+      logger: logger.child({ component: 'controller' }),
+      allowFileRepos: Boolean(ctx.values['allow-file-repos']),
+    });
+    const stop = signalled();
+    await controller.start();
+    let server;
+    try {
+      server = await startApiServer({
+        controller,
+        auth: (projects) =>
+          new AuthService({
+            client: controller.client,
+            namespace,
+            projects,
+            sessionTtlSeconds: Math.round(sessionTtlMs / 1000),
+            logger: logger.child({ component: 'auth' }),
+          }),
+        port,
+        address: str(ctx, 'address'),
+        applicationNamespaces,
+        uiDir: str(ctx, 'ui-dir'),
+        url: str(ctx, 'url'),
+        logger,
+      });
+    } catch (err) {
+      await controller.stop();
+      throw err;
+    }
+    logger.info('mooring server ready', {
+      url: server.url,
+      adminPasswordCommand: `kubectl -n ${namespace} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`,
+    });
+    logger.info('shutting down', { signal: await stop });
+    await server.close();
+    await controller.stop();
+    return 0;
+  },
+};
