@@ -177,6 +177,10 @@ describe('AuthService on the cluster', () => {
     // Only that session: the other token still works.
     expect((await restarted.authenticate(other)).subject).toBe('admin');
 
+    // A day later (the default session lifetime is 24 h) the token has expired.
+    const later = service(ns, projects, { now: () => Date.now() + 25 * 3600_000 });
+    expect((await rejection(later.authenticate(other))).message).toBe('the token has expired');
+
     // Tampered and foreign tokens get a reason, never the token back.
     const [h, p, s] = token.split('.') as [string, string, string];
     const tampered = `${h}.${p.slice(0, -2)}${p.slice(-2) === 'AA' ? 'BB' : 'AA'}.${s}`;

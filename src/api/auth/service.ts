@@ -75,6 +75,9 @@ export class AuthService implements Auth {
   private readonly configMaps: Informer;
   private readonly startTimeoutMs: number;
   private started = false;
+  private ready = false;
+  private synced: Promise<void> = Promise.resolve();
+  private refusal: AuthUnavailableError | undefined;
   private dummyHash: Promise<string> | undefined;
   // Token ids just confirmed missing from their project (jti → ms), so a replayed revoked token
   // does not cost an apiserver read on every request.
@@ -120,36 +123,33 @@ export class AuthService implements Auth {
 
   /** Starts watching the Secrets and ConfigMaps and waits for their first read. */
   async start(): Promise<void> {
+    if (this.ready) return;
     if (!this.started) {
       this.started = true;
       this.secrets.start();
       this.configMaps.start();
-    }
-    const ready = Promise.all([this.secrets.synced, this.configMaps.synced]).then(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const refusedOrLate = new Promise<never>((_, reject) => {
-      const refuse = (what: string) => (err: { code: number; message: string }) =>
-        reject(
-          new AuthUnavailableError(
-            `cannot read ${what} in namespace ${this.namespace}: ${err.code} ${err.message}`,
-          ),
+      this.synced = Promise.all([this.secrets.synced, this.configMaps.synced]).then(() => {
+        this.ready = true;
+      });
+      // Listened to once: a refusal is remembered, and forgotten when a later list succeeds.
+      const refuse = (what: string) => (err: { code: number; message: string }) => {
+        this.refusal = new AuthUnavailableError(
+          `cannot read ${what} in namespace ${this.namespace}: ${err.code} ${err.message}`,
         );
+      };
       void this.secrets.refused.then(refuse('Secrets'));
       void this.configMaps.refused.then(refuse('ConfigMaps'));
-      timer = setTimeout(
-        () =>
-          reject(
-            new AuthUnavailableError(
-              `the Secrets and ConfigMaps of namespace ${this.namespace} could not be read yet`,
-            ),
-          ),
-        this.startTimeoutMs,
-      );
-    });
-    try {
-      // `ready` first: once synced, an earlier refusal no longer matters.
-      await Promise.race([ready, refusedOrLate]);
-    } finally {
+    }
+    const deadline = Date.now() + this.startTimeoutMs;
+    while (!this.ready) {
+      if (this.refusal) throw this.refusal;
+      if (Date.now() >= deadline) {
+        throw new AuthUnavailableError(
+          `the Secrets and ConfigMaps of namespace ${this.namespace} could not be read yet`,
+        );
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.synced, new Promise((r) => (timer = setTimeout(r, 100)))]);
       clearTimeout(timer);
     }
   }
@@ -313,14 +313,10 @@ export class AuthService implements Auth {
 
   async logout(token: string): Promise<void> {
     await this.start();
-    let claims: TokenClaims;
-    try {
-      claims = this.verify(token);
-    } catch (err) {
-      // An expired token needs no revoking.
-      if (err instanceof AuthError && err.message === REJECTION_MESSAGES.expired) return;
-      throw err;
-    }
+    // An expired token needs no revoking.
+    const check = verifyToken(String(token ?? '').trim(), this.signingKey(), this.nowSeconds());
+    if (!check.ok && check.reason === 'expired') return;
+    const claims = this.verify(token);
     if (parseProjectSubject(claims.sub)) {
       throw new AuthError(
         'a project token is revoked by deleting it from its project role, not by logging out',
