@@ -13,6 +13,8 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The status the receiver answered. */
+  status?: number;
 }
 
 /** A real HTTP server on loopback that records every request and answers what `respond` says. */
@@ -43,7 +45,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const got = {
+      const got: ReceivedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
@@ -51,6 +53,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       };
       requests.push(got);
       const answer = receiver.respond(got);
+      got.status = answer.status;
       res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(answer.body ?? '');
     });
   });
