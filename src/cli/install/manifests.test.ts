@@ -12,6 +12,7 @@ interface Rule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  resourceNames?: string[];
 }
 
 const root = join(import.meta.dirname, '../../..');
@@ -19,13 +20,14 @@ const find = (objs: KubeObject[], kind: string, name: string) =>
   objs.find((o) => o.kind === kind && o.metadata.name === name)!;
 const rulesOf = (objs: KubeObject[], kind: string) =>
   objs.filter((o) => o.kind === kind).flatMap((o) => (o.rules as Rule[] | undefined) ?? []);
-/** Rules that would let the holder `verb` core Secrets. */
-const grantsSecrets = (rules: Rule[], verb: string) =>
+/** Rules that would let the holder `verb` core Secrets (any Secret unless `named`, which also counts rules limited by name). */
+const grantsSecrets = (rules: Rule[], verb: string, named = false) =>
   rules.some(
     (r) =>
       (r.apiGroups.includes('') || r.apiGroups.includes('*')) &&
       (r.resources.includes('secrets') || r.resources.includes('*')) &&
-      (r.verbs.includes(verb) || r.verbs.includes('*')),
+      (r.verbs.includes(verb) || r.verbs.includes('*')) &&
+      (named || !r.resourceNames),
   );
 
 function capture(): Out & { text: string } {
@@ -52,8 +54,8 @@ describe('installManifests', () => {
       'ClusterRole/mooring-controller-gitops-workloads',
       'Role/mooring-controller',
       'RoleBinding/mooring-controller',
-      'Deployment/mooring-controller',
-      'Service/mooring-controller',
+      'Deployment/mooring-server',
+      'Service/mooring-server',
     ]);
   });
 
@@ -64,7 +66,17 @@ describe('installManifests', () => {
     const role = find(objs, 'Role', 'mooring-controller');
     expect(role.metadata.namespace).toBe('gitops');
     expect(grantsSecrets(role.rules as Rule[], 'list')).toBe(true);
-    expect(grantsSecrets(role.rules as Rule[], 'create')).toBe(false);
+    // The server creates its own Secrets (signing key, initial admin password, revoked sessions)
+    // and may change only those, by name; it deletes none.
+    expect(grantsSecrets(role.rules as Rule[], 'create')).toBe(true);
+    expect(grantsSecrets(role.rules as Rule[], 'patch')).toBe(false);
+    expect(grantsSecrets(role.rules as Rule[], 'delete', true)).toBe(false);
+    expect((role.rules as Rule[]).find((r) => r.resourceNames)).toEqual({
+      apiGroups: [''],
+      resources: ['secrets'],
+      resourceNames: ['argocd-secret', 'argocd-initial-admin-secret', 'mooring-revoked-tokens'],
+      verbs: ['patch', 'update'],
+    });
     for (const r of [...cluster, ...rulesOf(objs, 'Role')]) {
       expect(r.verbs).not.toContain('*');
       expect(r.verbs).not.toContain('escalate');
@@ -90,8 +102,8 @@ describe('installManifests', () => {
     ]);
   });
 
-  it('runs the controller non-root on a read-only root filesystem, probed on 8080', () => {
-    const d = find(objs, 'Deployment', 'mooring-controller') as KubeObject & {
+  it('runs mooring server non-root on a read-only root filesystem, probed on 8080', () => {
+    const d = find(objs, 'Deployment', 'mooring-server') as KubeObject & {
       spec: { replicas: number; template: { spec: Record<string, unknown> } };
     };
     expect(d.spec.replicas).toBe(1);
@@ -105,7 +117,7 @@ describe('installManifests', () => {
     const c = pod.containers[0]!;
     expect(c.image).toBe('example.com/mooring:1');
     expect(c.args).toEqual([
-      'controller',
+      'server',
       '--namespace',
       'gitops',
       '--cache-dir',
@@ -122,13 +134,13 @@ describe('installManifests', () => {
     expect(c.volumeMounts).toEqual(
       expect.arrayContaining([{ name: 'cache', mountPath: '/var/cache/mooring' }]),
     );
-    expect(find(objs, 'Service', 'mooring-controller').spec).toMatchObject({ ports: [{ port: 8080 }] });
+    expect(find(objs, 'Service', 'mooring-server').spec).toMatchObject({ ports: [{ port: 8080 }] });
   });
 
   it('grants Application rights in each extra namespace and lists Applications cluster-wide', () => {
     const more = installManifests({ applicationNamespaces: ['team-a', 'team-b'] });
     const args = (
-      find(more, 'Deployment', 'mooring-controller').spec as never as {
+      find(more, 'Deployment', 'mooring-server').spec as never as {
         template: { spec: { containers: { args: string[] }[] } };
       }
     ).template.spec.containers[0]!.args;

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { UserError, type KubeObject } from '../../core/index.js';
 import { appProjectCrd, applicationCrd } from '../../controller/index.js';
 import { rbacObjects, SERVICE_ACCOUNT } from './rbac.js';
-import { controllerDeployment, controllerService } from './workload.js';
+import { serverDeployment, serverService } from './workload.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -16,7 +16,7 @@ export const DEFAULT_IMAGE = `ghcr.io/mooring/mooring:${VERSION}`;
 export interface InstallOptions {
   /** Control-plane namespace (default argocd). */
   namespace?: string;
-  /** Controller image (default ghcr.io/mooring/mooring:<version>). */
+  /** Server image (default ghcr.io/mooring/mooring:<version>). */
   image?: string;
   /** More namespaces whose Applications are managed, by name (RBAC has no globs). */
   applicationNamespaces?: string[];
@@ -36,7 +36,7 @@ function checkNamespace(ns: string, what: string): void {
 
 /**
  * Everything Mooring needs in a cluster, in apply order: Namespace, the two CRDs, ServiceAccount,
- * RBAC, the controller Deployment and its Service.
+ * RBAC, the Deployment of `mooring server` (controller, API, UI) and its Service.
  */
 export function installManifests(opts: InstallOptions = {}): KubeObject[] {
   const namespace = opts.namespace ?? 'argocd';
@@ -50,8 +50,8 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
     appProjectCrd(),
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVICE_ACCOUNT, namespace } },
     ...rbacObjects({ namespace, applicationNamespaces, manageSecrets: opts.manageSecrets ?? false }),
-    controllerDeployment({ namespace, image, applicationNamespaces }),
-    controllerService(namespace),
+    serverDeployment({ namespace, image, applicationNamespaces }),
+    serverService(namespace),
   ];
 }
 

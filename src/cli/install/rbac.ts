@@ -91,17 +91,22 @@ function namespacedGrant(
   ];
 }
 
-/** What the controller does with Applications wherever they live: read, write status and annotations, record Events. */
+/**
+ * What the server does with Applications wherever they live: read, write status and annotations,
+ * create and delete them for API callers (after its own RBAC and project checks), record and read Events.
+ */
 const APPLICATION_RULES = [
   {
     apiGroups: ['argoproj.io'],
     resources: ['applications'],
-    verbs: ['get', 'list', 'watch', 'patch', 'update'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
   },
   { apiGroups: ['argoproj.io'], resources: ['applications/status'], verbs: ['get', 'patch', 'update'] },
-  // Events about Applications are recorded beside them; the recorder only ever POSTs.
-  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'list', 'watch'] },
 ];
+
+/** The Secrets of the control-plane namespace the server writes: its signing key and local accounts, the initial admin password, revoked sessions. */
+export const SERVER_SECRETS = ['argocd-secret', 'argocd-initial-admin-secret', 'mooring-revoked-tokens'];
 
 /** Options of the RBAC. */
 export interface RbacOptions {
@@ -140,6 +145,8 @@ export function rbacObjects(opts: RbacOptions): KubeObject[] {
       { apiGroups: [''], resources: CORE_WORKLOAD_RESOURCES, verbs: MANAGE },
       { apiGroups: WORKLOAD_GROUPS, resources: ['*'], verbs: MANAGE },
       { apiGroups: ['rbac.authorization.k8s.io'], resources: RBAC_RESOURCES, verbs: MANAGE },
+      // The API shows the Events of an app's resources, wherever they run (read only).
+      { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
     ]),
   ];
   if (opts.applicationNamespaces.length > 0) {
@@ -157,9 +164,14 @@ export function rbacObjects(opts: RbacOptions): KubeObject[] {
   }
   objects.push(
     ...namespacedGrant(ns, SERVICE_ACCOUNT, ns, [
-      // Repository and cluster Secrets (label-selected watches) and argocd-secret (webhook secrets):
-      // the only Secrets the controller reads, so reading Secrets is granted here and nowhere else.
+      // Repository and cluster Secrets (label-selected watches) and argocd-secret (webhook secrets,
+      // signing key, local accounts): the only Secrets the server reads, so reading Secrets is
+      // granted here and nowhere else.
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+      // The server creates its own Secrets when missing and changes only those (RBAC cannot limit
+      // `create` by name).
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: SERVER_SECRETS, verbs: ['patch', 'update'] },
       ...APPLICATION_RULES,
       // create + patch: the `default` project is created by server-side apply when missing.
       {

@@ -4,18 +4,21 @@ import { SERVICE_ACCOUNT } from './rbac.js';
 /** Where the controller keeps git mirrors and rendered trees in the pod (an emptyDir). */
 export const CACHE_DIR = '/var/cache/mooring';
 
-/** Port of /healthz, /readyz, /metrics and /api/webhook. */
+/** Port of the API, the web UI, /healthz, /readyz, /metrics and /api/webhook. */
 export const HTTP_PORT = 8080;
 
 /** UID of the image's non-root user (Dockerfile); numeric so runAsNonRoot can verify it. */
 export const RUN_AS_USER = 10001;
 
-const LABELS = { 'app.kubernetes.io/name': 'mooring-controller', 'app.kubernetes.io/part-of': 'mooring' };
+/** Name of the Deployment and Service of `mooring server`. */
+export const SERVER_NAME = 'mooring-server';
 
-/** The controller's arguments after the image's entrypoint (`node dist/cli/main.js`). */
-export function controllerArgs(namespace: string, applicationNamespaces: string[]): string[] {
+const LABELS = { 'app.kubernetes.io/name': SERVER_NAME, 'app.kubernetes.io/part-of': 'mooring' };
+
+/** `mooring server`'s arguments after the image's entrypoint (`node dist/cli/main.js`). */
+export function serverArgs(namespace: string, applicationNamespaces: string[]): string[] {
   return [
-    'controller',
+    'server',
     '--namespace',
     namespace,
     ...(applicationNamespaces.length ? ['--application-namespaces', applicationNamespaces.join(',')] : []),
@@ -26,8 +29,11 @@ export function controllerArgs(namespace: string, applicationNamespaces: string[
   ];
 }
 
-/** The controller Deployment: one replica, non-root, read-only root filesystem. */
-export function controllerDeployment(opts: {
+/**
+ * The Deployment of `mooring server` (the controller, the API and the web UI in one process): one
+ * replica, non-root, read-only root filesystem.
+ */
+export function serverDeployment(opts: {
   namespace: string;
   image: string;
   applicationNamespaces: string[];
@@ -40,12 +46,12 @@ export function controllerDeployment(opts: {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'mooring-controller', namespace: opts.namespace, labels: LABELS },
+    metadata: { name: SERVER_NAME, namespace: opts.namespace, labels: LABELS },
     spec: {
       // One controller at a time: there is no leader election, and two would both sync every app.
       replicas: 1,
       strategy: { type: 'Recreate' },
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'mooring-controller' } },
+      selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } },
       template: {
         metadata: { labels: LABELS },
         spec: {
@@ -59,9 +65,9 @@ export function controllerDeployment(opts: {
           },
           containers: [
             {
-              name: 'controller',
+              name: 'server',
               image: opts.image,
-              args: controllerArgs(opts.namespace, opts.applicationNamespaces),
+              args: serverArgs(opts.namespace, opts.applicationNamespaces),
               // git, kustomize and helm write only below $HOME and $TMPDIR: both point at the tmp emptyDir.
               env: [
                 { name: 'HOME', value: '/tmp' },
@@ -98,14 +104,14 @@ export function controllerDeployment(opts: {
   };
 }
 
-/** The Service in front of the controller: git webhooks at /api/webhook, Prometheus at /metrics. */
-export function controllerService(namespace: string): KubeObject {
+/** The Service in front of the server: API and UI, git webhooks at /api/webhook, Prometheus at /metrics. */
+export function serverService(namespace: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: 'mooring-controller', namespace, labels: LABELS },
+    metadata: { name: SERVER_NAME, namespace, labels: LABELS },
     spec: {
-      selector: { 'app.kubernetes.io/name': 'mooring-controller' },
+      selector: { 'app.kubernetes.io/name': SERVER_NAME },
       ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
     },
   };
