@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, parseDuration, UserError } from '../core/index.js';
 import { loadKubeConfig } from '../cluster/index.js';
-import { Controller, startHealthServer } from '../controller/index.js';
+import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
 
 /** Help text of `mooring controller`. */
 export const CONTROLLER_HELP = `Run the Mooring controller: watch Applications, pull from Git, compare with the cluster.
@@ -18,6 +18,7 @@ Flags:
   --port N                       port of /healthz, /readyz, /metrics and /api/webhook (default 8080; 0 picks a free one)
   --cache-dir DIR                git mirrors and checked-out trees (default ~/.cache/mooring/controller)
   --log-level LEVEL              debug, info, warn or error (default info)
+  --notifications=false          do not send the notifications of argocd-notifications-cm (default true)
 
 Examples:
   mooring controller --kubeconfig .run/cluster-mooring/kubeconfig
@@ -25,7 +26,10 @@ Examples:
 `;
 
 /** `mooring controller`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
-export async function runController(argv: string[]): Promise<number> {
+export async function runController(
+  argv: string[],
+  overrides: Partial<ControllerOptions> = {},
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -65,6 +69,7 @@ export async function runController(argv: string[]): Promise<number> {
     cacheDir: values['cache-dir'],
     logger,
     allowFileRepos: values['allow-file-repos'],
+    ...overrides,
   });
   const health = await startHealthServer({
     port: Number(values.port),
