@@ -154,6 +154,8 @@ describe('cluster registry: watch caches per cluster and connection state', () =
       t.writer.get({ group: '', kind: 'ConfigMap', namespace: 'default', name: 'x' }),
     ).rejects.toThrow(reason);
     expect(changes).toEqual(['Failed']);
+    // Asked for while it is unreachable, the cluster fails fast with the reason.
+    await expect(r.target({ name: 'remote' })!.discovery.load()).rejects.toThrow(reason);
     expect(r.connections().find((c) => c.name === 'remote')).toMatchObject({
       connectionState: { status: 'Failed', message: expect.stringContaining('ECONNREFUSED') },
     });

@@ -113,10 +113,19 @@ export class ClusterRegistry {
     return [...this.entries.values()].map((e) => ({ server: e.server, name: e.name }));
   }
 
-  /** The target for a destination (by server, else by name), created on first use. */
+  /**
+   * The target for a destination (by server, else by name), created on first use. While the cluster
+   * is unreachable, a target whose requests fail at once with the reason.
+   */
   target(dest: ApplicationDestination): ClusterTarget | undefined {
     const entry = this.find(dest);
     if (!entry) return undefined;
+    if (entry.state.status === 'Failed') {
+      // Until it answers again: a target whose every request fails at once with the reason.
+      const dead = createTarget(entry.server, entry.name, entry.config, this.logger);
+      dead.drop(new ClusterUnreachableError(entry.server, entry.name, entry.state.message));
+      return dead;
+    }
     if (!entry.target) {
       entry.target = createTarget(entry.server, entry.name, entry.config, this.logger, () =>
         this.suspect(entry.server),
