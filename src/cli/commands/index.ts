@@ -7,6 +7,7 @@ import { imageCommands } from './image.js';
 import { installCommands } from './install.js';
 import { loginCommands } from './login.js';
 import { versionCommand, completionCommand } from './misc.js';
+import { notificationsCommands } from './notifications.js';
 import { serverCommand } from './server.js';
 
 /** Every command of `mooring`. */
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   ...imageCommands,
   ...installCommands,
   ...adminCommands,
+  ...notificationsCommands,
   versionCommand,
   completionCommand,
 ];
