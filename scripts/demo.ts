@@ -1,14 +1,16 @@
 // The quickstart (`npm run demo`): a real local cluster and git server, the seed's config repo
-// (examples/config-repo) pushed to it, Mooring installed (CRDs, least-privilege RBAC) and its controller
-// running as its own ServiceAccount, the three Applications applied; it shows their progress until
-// they are Synced and Healthy, prints what to try next, and keeps reconciling until Ctrl-C.
+// (examples/config-repo) pushed to it, Mooring installed (CRDs, least-privilege RBAC) and `mooring server`
+// (the controller, API and web UI in one process) running as its own ServiceAccount, the three
+// Applications applied; it shows their progress until they are Synced and Healthy, prints the UI's
+// address, how to get the admin password and what to try next, and keeps reconciling until Ctrl-C.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Controller, startHealthServer } from '../src/controller/index.js';
+import { Controller } from '../src/controller/index.js';
+import { AuthService, startApiServer, type ApiServer } from '../src/api/index.js';
 import { jsonLogger, type Application } from '../src/core/index.js';
 import { Discovery, KubeClient, loadKubeConfig, ResourceWriter } from '../src/cluster/index.js';
 import { installManifests } from '../src/cli/install/manifests.js';
@@ -90,13 +92,20 @@ async function main() {
     logger: jsonLogger({ level: process.env.MOORING_LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
   });
   await controller.start();
-  const http = await startHealthServer({
-    port: 0,
-    host: '127.0.0.1',
-    ready: () => controller.ready,
-    routes: controller.routes(),
-  });
-  say(`controller running as argocd/mooring-controller; metrics at http://127.0.0.1:${http.port}/metrics`);
+  const apiOptions = {
+    controller,
+    auth: (projects: ConstructorParameters<typeof AuthService>[0]['projects']) =>
+      new AuthService({ client: controller.client, namespace: 'argocd', projects }),
+    address: '127.0.0.1',
+  };
+  // 8080 as in production; another free port when something else holds it.
+  let http: ApiServer;
+  try {
+    http = await startApiServer({ ...apiOptions, port: Number(process.env.MOORING_PORT ?? 8080) });
+  } catch {
+    http = await startApiServer({ ...apiOptions, port: 0 });
+  }
+  say(`mooring server running as argocd/mooring-controller: web UI and API at ${http.url}`);
 
   await adminWriter.apply({
     apiVersion: 'v1',
@@ -160,8 +169,12 @@ async function main() {
       apps.every((a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy');
     if (done && !announced) {
       announced = true;
-      say('all three environments are Synced and Healthy. Try, in another terminal:');
+      say('all three environments are Synced and Healthy.');
       process.stdout.write(`
+  Web UI: ${http.url}   (user admin; the password is generated into a Secret:)
+  kubectl --kubeconfig ${kubeconfig} -n argocd get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d
+
+  Try, in another terminal:
   eval "$(MOORING_CLUSTER_NAME=demo scripts/local-cluster env)"
   bin/mooring.js app list                                  # the three apps
   kubectl scale deployment myapp --replicas=1 -n production   # drift: Mooring scales it back to 5
