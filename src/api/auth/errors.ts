@@ -1,13 +1,22 @@
 /**
- * A request about project tokens that cannot be done as asked (no such project or role, a
- * duplicate id, a bad expiry); `status` is the HTTP status to answer with.
+ * A request the auth service cannot do as asked, other than an authentication failure (no such
+ * project or role, a duplicate token id, a bad expiry, a too-short new password); `status` is the
+ * HTTP status to answer with.
  */
-export class ProjectTokenError extends Error {
+export class AuthRequestError extends Error {
   constructor(
     message: string,
     readonly status: 400 | 404 | 409,
   ) {
     super(message);
+    this.name = 'AuthRequestError';
+  }
+}
+
+/** An AuthRequestError about project tokens. */
+export class ProjectTokenError extends AuthRequestError {
+  constructor(message: string, status: 400 | 404 | 409) {
+    super(message, status);
     this.name = 'ProjectTokenError';
   }
 }

@@ -8,7 +8,7 @@ export {
   type RbacResource,
 } from './types.js';
 export { AuthService, type AuthServiceOptions } from './service.js';
-export { AuthUnavailableError, ProjectTokenError } from './errors.js';
+export { AuthRequestError, AuthUnavailableError, ProjectTokenError } from './errors.js';
 export { RbacEnforcer, rbacConfigFromData, type RbacConfig } from './enforcer.js';
 export {
   BUILTIN_POLICY_CSV,

@@ -1,8 +1,9 @@
 import { Informer, type KubeClient } from '../../cluster/index.js';
 import { silentLogger, type KubeObject, type Logger } from '../../core/index.js';
-import { findAccount } from './accounts.js';
+import { findAccount, type LocalAccount } from './accounts.js';
+import { KeyedLock } from './keyed-lock.js';
 import { RbacEnforcer, rbacConfigFromData } from './enforcer.js';
-import { AuthUnavailableError, ProjectTokenError } from './errors.js';
+import { AuthRequestError, AuthUnavailableError, ProjectTokenError } from './errors.js';
 import { ensureInitialAdmin } from './initial-admin.js';
 import { newClaims, REJECTION_MESSAGES, signToken, verifyToken, type TokenClaims } from './jwt.js';
 import {
@@ -10,9 +11,13 @@ import {
   ARGOCD_RBAC_CM,
   ARGOCD_SECRET,
   CONFIGMAP_RESOURCE,
+  b64,
+  corePath,
+  describeSecretError,
   REVOCATIONS_SECRET,
   SECRET_RESOURCE,
   secretBytes,
+  secretText,
   type DataObject,
 } from './kube-objects.js';
 import { hashPassword, UnsupportedHashError, verifyPassword } from './password.js';
@@ -79,6 +84,7 @@ export class AuthService implements Auth {
   private synced: Promise<void> = Promise.resolve();
   private refusal: AuthUnavailableError | undefined;
   private dummyHash: Promise<string> | undefined;
+  private readonly attempts = new KeyedLock();
   // Token ids just confirmed missing from their project (jti → ms), so a replayed revoked token
   // does not cost an apiserver read on every request.
   private readonly unlisted = new Map<string, number>();
@@ -214,6 +220,15 @@ export class AuthService implements Auth {
   async login(username: string, password: string, clientAddress: string): Promise<{ token: string }> {
     await this.start();
     const keys = [`user:${username}`, `addr:${clientAddress}`];
+    // One attempt at a time per username and address: parallel guesses queue behind the limiter.
+    const account = await this.attempts.run(keys, () => this.checkPassword(username, password, keys));
+    const token = signToken(newClaims(account.name, this.nowSeconds(), this.ttl), this.signingKey());
+    this.logger.info('login', { account: account.name, client: clientAddress });
+    return { token };
+  }
+
+  /** Checks a local account's password under the rate limiter; answers the account or throws AuthError. */
+  private async checkPassword(username: string, password: string, keys: string[]): Promise<LocalAccount> {
     const wait = this.limiter.retryAfterSeconds(keys);
     if (wait > 0) {
       throw new AuthError(`too many failed logins; try again in ${wait} seconds`, 429, wait);
@@ -234,14 +249,53 @@ export class AuthService implements Auth {
     }
     if (!ok || !account) {
       this.limiter.recordFailure(keys);
-      this.logger.info('login failed', { account: username, client: clientAddress });
+      // An unknown name may be a password typed in the wrong field: it is not logged.
+      this.logger.info('login failed', {
+        account: account ? username : '(unknown)',
+        client: keys[1]!.slice(5),
+      });
       throw new AuthError('invalid username or password', 401);
     }
     if (!account.enabled) throw new AuthError(`account ${username} is disabled`, 401);
     this.limiter.recordSuccess(keys);
-    const token = signToken(newClaims(username, this.nowSeconds(), this.ttl), this.signingKey());
-    this.logger.info('login', { account: username, client: clientAddress });
-    return { token };
+    return account;
+  }
+
+  /**
+   * Changes a local account's password after checking the current one (rate-limited like a login).
+   * Sessions issued before the change are refused from then on (passwordMtime, as in Argo CD).
+   */
+  async updatePassword(
+    username: string,
+    currentPassword: string,
+    newPassword: string,
+    clientAddress: string,
+  ): Promise<void> {
+    await this.start();
+    if (typeof newPassword !== 'string' || newPassword.length < 8 || newPassword.length > 128) {
+      throw new AuthRequestError('the new password must have 8 to 128 characters', 400);
+    }
+    const keys = [`user:${username}`, `addr:${clientAddress}`];
+    const account = await this.attempts.run(keys, () => this.checkPassword(username, currentPassword, keys));
+    const prefix = account.name === 'admin' ? 'admin' : `accounts.${account.name}`;
+    const hash = await hashPassword(newPassword);
+    const mtime = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      await this.client.request({
+        method: 'PATCH',
+        path: corePath(this.namespace, 'secrets', ARGOCD_SECRET),
+        contentType: 'application/merge-patch+json',
+        body: { data: { [`${prefix}.password`]: b64(hash), [`${prefix}.passwordMtime`]: b64(mtime) } },
+      });
+    } catch (err) {
+      throw describeSecretError('updating a password in', ARGOCD_SECRET, err);
+    }
+    // Wait for this process's watch to carry the new hash, so the next login here uses it.
+    const deadline = Date.now() + this.startTimeoutMs;
+    while (secretText(this.argocdSecret(), `${prefix}.password`) !== hash && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.logger.info('password changed', { account: account.name });
   }
 
   private unknownUserHash(): Promise<string> {

@@ -54,6 +54,17 @@ export interface Auth {
   authenticate(token: string): Promise<Principal>;
   /** Revokes a session token until it would have expired; survives a server restart. */
   logout(token: string): Promise<void>;
+  /**
+   * Changes a local account's password after checking the current one (rate-limited like login;
+   * AuthError 401/429, or AuthRequestError 400 for a new password under 8 characters); sessions
+   * issued before the change stop working.
+   */
+  updatePassword?(
+    username: string,
+    currentPassword: string,
+    newPassword: string,
+    clientAddress: string,
+  ): Promise<void>;
   /** Mints a project-role token (recorded in the AppProject's spec.roles[].jwtTokens, as Argo CD does). */
   createProjectToken(
     project: string,
