@@ -162,6 +162,7 @@ describe('notifications', () => {
             [`${sub}.on-sync-succeeded.hook`]: '',
             [`${sub}.on-deployed.hook`]: '',
             [`${sub}.on-drift-detected.hook`]: '',
+            [`${sub}.on-deleted.hook`]: '',
             [`${sub}.on-sync-succeeded.slack`]: 'deploys',
             [`${sub}.on-sync-succeeded.email`]: 'ops@example.com',
             [`${sub}.on-sync-succeeded.broken`]: '',
@@ -290,5 +291,16 @@ describe('notifications', () => {
     // Nothing else was sent again along the way.
     expect(hooks('on-sync-succeeded')).toHaveLength(1);
     expect(hooks('on-deployed')).toHaveLength(1);
+  });
+
+  it('sends on-deleted once when the Application is deleted', async () => {
+    expect(hooks('on-deleted')).toHaveLength(0);
+    await kubectl(['delete', 'application', app, '-n', ns]);
+    await waitFor('the on-deleted notification', async () => hooks('on-deleted').length > 0);
+    await controller.notifications!.idle();
+    expect(hooks('on-deleted')).toHaveLength(1);
+    expect(JSON.parse(hooks('on-deleted')[0]!.body)).toMatchObject({
+      message: `Application ${app} was deleted.`,
+    });
   });
 });
