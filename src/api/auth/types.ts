@@ -79,6 +79,8 @@ export interface Auth {
    * repositories and clusters. Deny wins; policy.default applies to every authenticated principal.
    */
   can(principal: Principal, resource: RbacResource, action: RbacAction, object: string): boolean;
+  /** Stops the implementation's watches (AuthService has one). */
+  stop?(): void;
 }
 
 /** What AuthService needs to read AppProjects (for project roles and tokens). */
