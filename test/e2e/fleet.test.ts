@@ -107,6 +107,8 @@ describe('fleet: one repo, two clusters', () => {
       ExtraCluster,
       ExtraCluster,
     ];
+    // The CRDs `mooring install` puts in each cluster of agent mode, established while hub mode runs.
+    await Promise.all([a, b].map((c) => c.kubectl(['apply', '-f', join(root, 'deploy/crds')])));
   });
 
   afterAll(async () => {
