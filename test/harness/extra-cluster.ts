@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { inject } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const script = join(root, 'scripts/local-cluster');
@@ -84,8 +83,8 @@ async function waitGone(pid: number): Promise<void> {
   throw new Error(`process ${pid} did not exit`);
 }
 
-/** Stops extra clusters left behind by test processes that no longer exist. */
-async function stopOrphans(): Promise<void> {
+/** Stops extra clusters left behind by test processes that no longer exist (killed before their afterAll). */
+export async function stopOrphans(): Promise<void> {
   if (!existsSync(owners)) return;
   for (const name of await readdir(owners)) {
     const pid = Number(await readFile(join(owners, name), 'utf8').catch(() => '0'));
@@ -129,6 +128,7 @@ export async function startExtraCluster(prefix: string): Promise<ExtraCluster> {
     throw err;
   }
   const env = await runScript(name, ['env']);
+  const kubectlBin = join((await runScript(name, ['path'])).trim().split(':')[0]!, 'kubectl');
   const kubeconfig = /^export KUBECONFIG=(.*)$/m.exec(env)![1]!;
   const runDir = resolve(kubeconfig, '..');
   const load = () => {
@@ -146,7 +146,7 @@ export async function startExtraCluster(prefix: string): Promise<ExtraCluster> {
     kubectl: (args, opts = {}) =>
       new Promise((done, reject) => {
         const child = execFile(
-          inject('kubectl'),
+          kubectlBin,
           ['--kubeconfig', kubeconfig, ...args],
           { maxBuffer: 1 << 24 },
           (err, stdout, stderr) =>
