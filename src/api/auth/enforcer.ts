@@ -111,12 +111,20 @@ export class RbacEnforcer {
     if (principal.kind === 'project-token' && project && project.metadata.name !== principal.project) {
       return false;
     }
-    if (defaultRole && set.decide(defaultRole, resource, action, object) === 'allow') return true;
-    if (set.decide(principal.subject, resource, action, object) === 'allow') return true;
-    if (principal.kind === 'project-token') return false;
-    for (const group of principal.groups) {
-      if (set.mentions(group) && set.decide(group, resource, action, object) === 'allow') return true;
+    // Deny wins across everything that applies to the caller: the default role, the subject and each
+    // of its groups. (Argo CD lets policy.default's allows survive a deny; a deny line that does
+    // nothing surprises people, so Mooring does not.)
+    const subjects = [principal.subject];
+    if (principal.kind !== 'project-token') {
+      if (defaultRole) subjects.push(defaultRole);
+      subjects.push(...principal.groups.filter((g) => set.mentions(g)));
     }
-    return false;
+    let allowed = false;
+    for (const s of subjects) {
+      const decision = set.decide(s, resource, action, object);
+      if (decision === 'deny') return false;
+      if (decision === 'allow') allowed = true;
+    }
+    return allowed;
   }
 }

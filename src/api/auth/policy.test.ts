@@ -129,15 +129,17 @@ describe('RBAC enforcement', () => {
     expect(e.can(bot, 'clusters', 'get', 'https://x')).toBe(false);
   });
 
-  it("cannot take away the default role's permissions with a deny (as Argo CD documents)", () => {
+  it("takes away the default role's permissions with a deny (stricter than Argo CD)", () => {
     const e = enforcer({
       'policy.default': 'role:readonly',
       'policy.csv': 'p, alice, applications, get, prod/*, deny',
     });
-    expect(e.can(user('alice'), 'applications', 'get', 'prod/web')).toBe(true);
+    expect(e.can(user('alice'), 'applications', 'get', 'prod/web')).toBe(false);
+    expect(e.can(user('alice'), 'applications', 'get', 'staging/web')).toBe(true);
+    expect(e.can(user('bob'), 'applications', 'get', 'prod/web')).toBe(true);
   });
 
-  it('grants through groups; a group deny does not undo the user own allow (each subject on its own)', () => {
+  it("grants through groups; a group's deny wins over the user's own allow", () => {
     const e = enforcer({
       'policy.csv': [
         'p, team-a, applications, sync, team-a/*, allow',
@@ -147,7 +149,8 @@ describe('RBAC enforcement', () => {
     });
     expect(e.can(user('carol', ['team-a']), 'applications', 'sync', 'team-a/web')).toBe(true);
     expect(e.can(user('carol', ['team-a']), 'applications', 'sync', 'team-b/web')).toBe(false);
-    expect(e.can(user('bob', ['team-b']), 'applications', 'get', 'x/web')).toBe(true);
+    expect(e.can(user('bob', ['team-b']), 'applications', 'get', 'x/web')).toBe(false);
+    expect(e.can(user('bob'), 'applications', 'get', 'x/web')).toBe(true);
   });
 
   it('matches app-in-any-namespace objects: default/* covers default/ns/app, */ns/* only that namespace', () => {
