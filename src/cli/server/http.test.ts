@@ -1,5 +1,11 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../cli-error.js';
 import { ApiClient, normalizeServerUrl } from './http.js';
@@ -41,12 +47,6 @@ function handler(req: IncomingMessage, res: ServerResponse) {
   if (url.pathname === '/empty') {
     res.writeHead(200);
     return res.end();
-  }
-  if (url.pathname === '/sse') {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write('data: {"a":1}\n\n: comment\n');
-    res.end('data: {"a":\ndata: 2}\r\n\r\n');
-    return;
   }
   json(500, { error: 'Internal', message: 'boom\nsecond line', code: 13 });
 }
@@ -114,17 +114,71 @@ describe('ApiClient', () => {
     ]);
   });
 
-  it('reads server-sent events, multi-line data included', async () => {
-    const events: string[] = [];
-    await new ApiClient({ url }).stream({ path: '/sse' }, (d) => events.push(d));
-    expect(events).toEqual(['{"a":1}', '{"a":\n2}']);
-  });
-
   it('normalizes server URLs: https by default, no trailing slash, no credentials', () => {
     expect(normalizeServerUrl('mooring.example.com:8443')).toBe('https://mooring.example.com:8443');
     expect(normalizeServerUrl('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080');
     expect(normalizeServerUrl('https://x.example/mooring/')).toBe('https://x.example/mooring');
     expect(() => normalizeServerUrl('https://u:p@x.example')).toThrow('no credentials in the URL');
     expect(() => normalizeServerUrl('ftp://x')).toThrow('use http:// or https://');
+  });
+
+  it('refuses a self-signed TLS server unless --insecure', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mooring-tls-'));
+    try {
+      await promisify(execFile)('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ]);
+      const tls = createHttpsServer(
+        { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) },
+        handler,
+      );
+      await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+      const tlsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+      try {
+        expect(await fails(new ApiClient({ url: tlsUrl, token: TOKEN }), '/echo')).toEqual([
+          4,
+          `cannot reach the server at ${tlsUrl}: self-signed certificate`,
+        ]);
+        expect(
+          await new ApiClient({ url: tlsUrl, token: TOKEN, insecure: true }).request({ path: '/echo' }),
+        ).toMatchObject({ auth: `Bearer ${TOKEN}`, method: 'GET' });
+      } finally {
+        await new Promise<void>((r) => tls.close(() => r()));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives up on a connection that does not complete (here: a TLS handshake never answered)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentUrl = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      expect(await fails(new ApiClient({ url: silentUrl }, 200), '/x')).toEqual([
+        4,
+        `cannot reach the server at ${silentUrl}: no connection within 0.2 s`,
+      ]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });

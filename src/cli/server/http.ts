@@ -83,7 +83,11 @@ export function exitCodeOf(status: number): number {
 export class ApiClient {
   readonly url: string;
 
-  constructor(private readonly conn: ServerConnection) {
+  /** @param connectTimeoutMs how long to wait for the TCP (and TLS) connection; 10 s by default. */
+  constructor(
+    private readonly conn: ServerConnection,
+    private readonly connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  ) {
     this.url = normalizeServerUrl(conn.url);
   }
 
@@ -104,37 +108,6 @@ export class ApiClient {
       }
     }
     throw this.refusal(status, answerMessage(status, text), res.headers['retry-after']);
-  }
-
-  /**
-   * Opens a server-sent-events stream; calls onData with each event's data until the stream ends or
-   * the signal aborts.
-   */
-  async stream(req: ApiRequest, onData: (data: string) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.send(req, signal, false);
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) {
-      throw this.refusal(status, answerMessage(status, await readBody(res)), res.headers['retry-after']);
-    }
-    let buffer = '';
-    let data: string[] = [];
-    res.setEncoding('utf8');
-    try {
-      for await (const chunk of res as AsyncIterable<string>) {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).replace(/\r$/, '');
-          buffer = buffer.slice(nl + 1);
-          if (line === '') {
-            if (data.length) onData(data.join('\n'));
-            data = [];
-          } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-        }
-      }
-    } catch (err) {
-      if (!signal?.aborted) throw this.unreachable(err);
-    }
   }
 
   /** The CliError of an error status; a 401 to a token tells how to log in again, never what the token was. */
@@ -159,7 +132,7 @@ export class ApiClient {
     return new CliError(`cannot reach the server at ${this.url}: ${errorMessage(err)}`, EXIT.unreachable);
   }
 
-  private send(req: ApiRequest, signal?: AbortSignal, idleTimeout = true): Promise<IncomingMessage> {
+  private send(req: ApiRequest): Promise<IncomingMessage> {
     const target = new URL(this.url + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) {
       if (v === undefined) continue;
@@ -175,21 +148,19 @@ export class ApiClient {
         method: req.method ?? 'GET',
         headers,
         ...(https && this.conn.insecure ? { rejectUnauthorized: false } : {}),
-        ...(signal ? { signal } : {}),
       });
       r.on('socket', (socket: Socket) => {
         if (!socket.connecting) return;
         const timer = setTimeout(
-          () => r.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS / 1000} s`)),
-          CONNECT_TIMEOUT_MS,
+          () => r.destroy(new Error(`no connection within ${this.connectTimeoutMs / 1000} s`)),
+          this.connectTimeoutMs,
         );
         socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(timer));
         socket.once('close', () => clearTimeout(timer));
       });
-      if (idleTimeout)
-        r.setTimeout(IDLE_TIMEOUT_MS, () =>
-          r.destroy(new Error(`no answer within ${IDLE_TIMEOUT_MS / 1000} s`)),
-        );
+      r.setTimeout(IDLE_TIMEOUT_MS, () =>
+        r.destroy(new Error(`no answer within ${IDLE_TIMEOUT_MS / 1000} s`)),
+      );
       r.on('response', resolve);
       r.on('error', (err) => reject(this.unreachable(err)));
       r.end(body);
