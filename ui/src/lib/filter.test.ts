@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../../src/api/contract/index.js';
 import {
+  clusterLabel,
   EMPTY_FILTER,
   facets,
   filterApps,
@@ -118,6 +119,13 @@ describe('facets', () => {
       ['OutOfSync', 1],
       ['Synced', 2],
     ]);
+  });
+});
+
+describe('clusterLabel', () => {
+  it('names the in-cluster URL as Argo CD does', () => {
+    expect(clusterLabel('https://kubernetes.default.svc')).toBe('in-cluster');
+    expect(clusterLabel('https://other:6443')).toBe('https://other:6443');
   });
 });
 

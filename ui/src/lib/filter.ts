@@ -99,6 +99,11 @@ export function appCluster(app: Application): string {
   return app.spec.destination.name || app.spec.destination.server || '';
 }
 
+/** A cluster as people read it: Argo CD's "in-cluster" for the local API server's in-cluster URL. */
+export function clusterLabel(cluster: string): string {
+  return cluster === 'https://kubernetes.default.svc' ? 'in-cluster' : cluster;
+}
+
 /** Text the search box matches against (lowercase): name, project, repo, path, cluster, namespace. */
 function searchText(app: Application): string {
   const s = app.spec.source ?? app.spec.sources?.[0];

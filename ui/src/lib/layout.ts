@@ -36,7 +36,7 @@ export interface LayoutSizes {
 }
 
 /** Node box and gap sizes the UI draws with. */
-export const DEFAULT_SIZES: LayoutSizes = { nodeWidth: 240, nodeHeight: 52, columnGap: 70, rowGap: 14 };
+export const DEFAULT_SIZES: LayoutSizes = { nodeWidth: 270, nodeHeight: 52, columnGap: 64, rowGap: 14 };
 
 /** The id of the Application node. */
 export const ROOT_ID = 'application';

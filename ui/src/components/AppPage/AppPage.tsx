@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { operationState } from '../../lib/apps.js';
+import { historyNewestFirst, operationState } from '../../lib/apps.js';
+import { clusterLabel } from '../../lib/filter.js';
 import { shortRevision, timeAgo } from '../../lib/format.js';
 import { nodeId, ROOT_ID } from '../../lib/layout.js';
 import { appHash } from '../../lib/route.js';
@@ -76,6 +77,7 @@ export function AppPage(props: { namespace: string; name: string; params: URLSea
   const running = op?.phase === 'Running' || op?.phase === 'Terminating';
   const conditions = app.status?.conditions ?? [];
   const deleting = !!app.metadata.deletionTimestamp;
+  const deployed = historyNewestFirst(app)[0];
 
   return (
     <div className="app-page">
@@ -92,25 +94,53 @@ export function AppPage(props: { namespace: string; name: string; params: URLSea
             {deleting && <span className="pill pill--bad">Deleting</span>}
           </div>
           <dl className="app-header__facts">
-            <dt>Revision</dt>
-            <dd>
-              <code title={app.status?.sync?.revision}>
-                {shortRevision(app.status?.sync?.revision) || '—'}
-              </code>{' '}
-              <span className="muted">tracking {s?.targetRevision || 'HEAD'}</span>
-            </dd>
-            <dt>Source</dt>
-            <dd className="ellipsis" title={s?.repoURL}>
-              {s?.repoURL} <span className="muted">{s?.path ?? s?.chart}</span>
-            </dd>
-            <dt>Destination</dt>
-            <dd>
-              {app.spec.destination.name ?? app.spec.destination.server} / {app.spec.destination.namespace}
-            </dd>
-            <dt>Project</dt>
-            <dd>{app.spec.project}</dd>
-            <dt>Reconciled</dt>
-            <dd>{timeAgo(app.status?.reconciledAt) || '—'}</dd>
+            <div>
+              <dt>Git revision</dt>
+              <dd>
+                <code title={app.status?.sync?.revision}>
+                  {shortRevision(app.status?.sync?.revision) || '—'}
+                </code>{' '}
+                <span className="muted">tracking {s?.targetRevision || 'HEAD'}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>Deployed</dt>
+              <dd>
+                <code title={deployed?.revision}>{shortRevision(deployed?.revision) || '—'}</code>{' '}
+                {deployed?.deployedAt && <span className="muted">{timeAgo(deployed.deployedAt)}</span>}
+              </dd>
+            </div>
+            <div className="app-header__source">
+              <dt>Source</dt>
+              <dd className="ellipsis" title={`${s?.repoURL ?? ''} ${s?.path ?? ''}`}>
+                {s?.repoURL} <span className="muted">{s?.path ?? s?.chart}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>Destination</dt>
+              <dd>
+                {app.spec.destination.namespace}{' '}
+                <span className="muted">
+                  on {clusterLabel(app.spec.destination.name ?? app.spec.destination.server ?? '')}
+                </span>
+              </dd>
+            </div>
+            <div>
+              <dt>Project</dt>
+              <dd>{app.spec.project}</dd>
+            </div>
+            <div>
+              <dt>Sync policy</dt>
+              <dd>
+                {app.spec.syncPolicy?.automated
+                  ? `Auto${app.spec.syncPolicy.automated.prune ? ', prune' : ''}${app.spec.syncPolicy.automated.selfHeal ? ', self-heal' : ''}`
+                  : 'Manual'}
+              </dd>
+            </div>
+            <div>
+              <dt>Reconciled</dt>
+              <dd>{timeAgo(app.status?.reconciledAt) || '—'}</dd>
+            </div>
           </dl>
           {app.status?.health?.message && <p className="muted">{app.status.health.message}</p>}
           <div className="actions" role="toolbar" aria-label="Application actions">
@@ -166,7 +196,10 @@ export function AppPage(props: { namespace: string; name: string; params: URLSea
         {conditions.length > 0 && (
           <ul className="conditions" aria-label="Conditions">
             {conditions.map((c, i) => (
-              <li key={i} className={/Error|Warning/.test(c.type) ? 'text-bad' : ''}>
+              <li
+                key={i}
+                className={/Error/.test(c.type) ? 'text-bad' : /Warning/.test(c.type) ? 'text-warn' : ''}
+              >
                 <strong>{c.type}</strong>: {c.message}
               </li>
             ))}

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import type { Application } from '../../../../src/api/contract/index.js';
-import { appCluster } from '../../lib/filter.js';
+import { appCluster, clusterLabel } from '../../lib/filter.js';
 import { shortRevision, timeAgo } from '../../lib/format.js';
 import { appHash } from '../../lib/route.js';
 import { visibleRows } from '../../lib/virtual.js';
@@ -17,6 +17,16 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
   return (
     <div className="scroll" ref={ref} tabIndex={-1}>
       <table className="app-table" aria-rowcount={apps.length + 1}>
+        <colgroup>
+          <col style={{ width: '20%' }} />
+          <col style={{ width: '8%' }} />
+          <col style={{ width: '10%' }} />
+          <col style={{ width: '10%' }} />
+          <col style={{ width: '22%' }} />
+          <col style={{ width: '7%' }} />
+          <col style={{ width: '15%' }} />
+          <col style={{ width: '8%' }} />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -54,7 +64,8 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
                   <code>{shortRevision(app.status?.sync?.revision) || s?.targetRevision}</code>
                 </td>
                 <td className="ellipsis">
-                  {appCluster(app)}/{app.spec.destination.namespace}
+                  {app.spec.destination.namespace}{' '}
+                  <span className="muted">on {clusterLabel(appCluster(app))}</span>
                 </td>
                 <td className="muted">{timeAgo(app.status?.reconciledAt)}</td>
               </tr>

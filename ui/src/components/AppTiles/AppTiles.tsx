@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { Application } from '../../../../src/api/contract/index.js';
-import { appCluster } from '../../lib/filter.js';
+import { appCluster, clusterLabel } from '../../lib/filter.js';
 import { shortRevision } from '../../lib/format.js';
 import { appHash } from '../../lib/route.js';
 import { columnsFor, visibleRows } from '../../lib/virtual.js';
@@ -8,7 +8,7 @@ import { HealthStatus, SyncStatus } from '../StatusBadge/StatusBadge.js';
 
 const TILE_MIN = 300;
 const GAP = 16;
-const ROW = 176;
+const ROW = 150;
 
 /** Tracks an element's scroll position and size. */
 export function useViewport(ref: RefObject<HTMLElement | null>) {
@@ -59,7 +59,8 @@ function Tile({ app }: { app: Application }) {
         </dd>
         <dt>Destination</dt>
         <dd>
-          {appCluster(app)}/{app.spec.destination.namespace ?? ''}
+          {app.spec.destination.namespace ?? ''}{' '}
+          <span className="muted">on {clusterLabel(appCluster(app))}</span>
         </dd>
       </dl>
     </a>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AppFilter, Facets } from '../../lib/filter.js';
+import { clusterLabel, type AppFilter, type Facets } from '../../lib/filter.js';
 import { HealthStatus, SyncStatus } from '../StatusBadge/StatusBadge.js';
 
 type ListKey = 'projects' | 'namespaces' | 'clusters' | 'health' | 'sync';
@@ -50,6 +50,8 @@ function Group(props: {
               <HealthStatus status={v} />
             ) : props.k === 'sync' ? (
               <SyncStatus status={v} />
+            ) : props.k === 'clusters' ? (
+              clusterLabel(v)
             ) : (
               v || <em>(none)</em>
             )}

@@ -71,6 +71,7 @@ export function ResourceTree(props: {
                   ? describe(n)
                   : `Application ${name}, health ${health ?? 'Unknown'}, sync ${sync ?? 'Unknown'}`
               }
+              title={n ? `${n.kind} ${n.name}` : name}
               data-kind={n?.kind ?? 'Application'}
               data-name={n?.name ?? name}
             >
