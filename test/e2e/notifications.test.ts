@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import type { Controller } from '../../src/controller/index.js';
 import type { Application } from '../../src/core/index.js';
 import { kubectl, uniqueName, waitFor } from '../harness/cluster.js';
@@ -15,6 +16,18 @@ import {
   type ReceivedRequest,
   type SmtpReceiver,
 } from '../harness/receivers.js';
+
+/** Runs `mooring` in the test process (its real entry point and command registry). */
+async function mooring(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(
+    [...args, '--kubeconfig', inject('kubeconfig')],
+    { write: (t) => void (out += t), isTTY: false },
+    { write: (t) => void (err += t), isTTY: false },
+  );
+  return { code, out, err };
+}
 
 const HOOK_SECRET = 'hmac-key-3f9a';
 const SLACK_TOKEN = 'xoxb-test-token-77';
@@ -291,6 +304,56 @@ describe('notifications', () => {
     // Nothing else was sent again along the way.
     expect(hooks('on-sync-succeeded')).toHaveLength(1);
     expect(hooks('on-deployed')).toHaveLength(1);
+  });
+
+  it('mooring notifications test sends one sample through a configured service', async () => {
+    const before = hooks('on-sync-succeeded').length;
+    const sent = await mooring([
+      'notifications',
+      'test',
+      '-n',
+      ns,
+      '--trigger',
+      'on-sync-succeeded',
+      '--service',
+      'webhook:hook',
+      '--app',
+      app,
+    ]);
+    expect(sent).toMatchObject({
+      code: 0,
+      out: 'sent app-sync-succeeded (on-sync-succeeded) via webhook:hook\n',
+    });
+    expect(hooks('on-sync-succeeded')).toHaveLength(before + 1);
+    const r = hooks('on-sync-succeeded').at(-1)!;
+    expect(r.headers['x-mooring-signature']).toBe(
+      `sha256=${createHmac('sha256', HOOK_SECRET).update(r.body).digest('hex')}`,
+    );
+    const failed = await mooring([
+      'notifications',
+      'test',
+      '-n',
+      ns,
+      '--trigger',
+      'on-sync-succeeded',
+      '--service',
+      'webhook:broken',
+    ]);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain('failed: webhook broken answered HTTP 500 Internal Server Error');
+    expect(failed.err).not.toContain(http.url);
+    const unknown = await mooring([
+      'notifications',
+      'test',
+      '-n',
+      ns,
+      '--trigger',
+      'on-deployed',
+      '--service',
+      'nope',
+    ]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.err).toContain('service "nope" is not configured');
   });
 
   it('sends on-deleted once when the Application is deleted', async () => {
