@@ -87,6 +87,19 @@ class TargetClient extends KubeClient {
   }
 }
 
+/** Discovery that tries again on the next use after a failed first load, instead of keeping the failure. */
+class RetryingDiscovery extends Discovery {
+  private ready?: Promise<void>;
+
+  override load(): Promise<void> {
+    this.ready ??= this.refresh().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+}
+
 /** A watch cache whose waits for a first list end when the cluster is dropped. */
 class TargetCache extends ClusterCache {
   constructor(
@@ -118,7 +131,7 @@ export function createTarget(
   onTransportError: () => void = () => {},
 ): DroppableTarget {
   const client = new TargetClient(config, onTransportError);
-  const discovery = new Discovery(client);
+  const discovery = new RetryingDiscovery(client);
   let fail!: (err: Error) => void;
   const gone = new Promise<never>((_, reject) => (fail = reject));
   gone.catch(() => {}); // observed through watchKind only

@@ -175,6 +175,20 @@ describe('cluster registry: watch caches per cluster and connection state', () =
     await fwd.cut();
   });
 
+  it('loads discovery again after a failed first load (the cluster was not up yet)', async () => {
+    const fwd = await forwarder(new URL(testKubeConfig().getCurrentCluster()!.server));
+    await fwd.cut();
+    const r = new ClusterRegistry(testKubeConfig());
+    registry = r;
+    r.updateFromSecrets([await clusterSecret('remote', fwd.url())]);
+    const t = r.target({ name: 'remote' })!;
+    await expect(t.discovery.load()).rejects.toThrow(/ECONNREFUSED/);
+    await fwd.restore();
+    await t.discovery.load();
+    expect(t.discovery.peek('', 'ConfigMap')?.plural).toBe('configmaps');
+    await fwd.cut();
+  });
+
   it('takes a cluster Secret for the in-cluster server without credentials as a new name for it', async () => {
     const r = new ClusterRegistry(testKubeConfig());
     registry = r;
