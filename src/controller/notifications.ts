@@ -278,7 +278,8 @@ export class NotificationController {
       this.startDeliveries(key, nextPending);
       return;
     }
-    this.schedule(key); // kept conflicting: look again with the next copy
+    // Kept conflicting with other writers: look again a moment later.
+    setTimeout(() => this.schedule(key), 1000).unref();
   }
 
   /** Writes the notified state and the pending list, guarded by the copy's resourceVersion. */
@@ -372,7 +373,7 @@ export class NotificationController {
   /** Removes a delivered (or given up) notification from the app's pending list. */
   private async settle(key: string, id: string): Promise<void> {
     let app = this.newest(key) ?? this.evaluated.get(key);
-    for (let attempt = 0; app && attempt < 5; attempt++) {
+    for (let attempt = 0; app && attempt < 10; attempt++) {
       const pending = readPending(app.metadata.annotations);
       if (!pending.some((p) => p.id === id)) return;
       try {
@@ -390,6 +391,7 @@ export class NotificationController {
         app = (await this.opts.writer.get(keyOf(app))) as Application | undefined;
       }
     }
+    if (app) this.logger.warn('could not clear a delivered notification; it may be sent again', { app: key });
   }
 
   /** The app is gone: on-deleted (and whatever was still pending) is sent now, with nowhere left to record it. */
