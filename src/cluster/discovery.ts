@@ -31,7 +31,11 @@ export class Discovery {
 
   /** Loads (once) the whole discovery document. */
   async load(): Promise<void> {
-    this.loaded ??= this.refresh();
+    // A failed first load is not kept: the next call tries again.
+    this.loaded ??= this.refresh().catch((err: unknown) => {
+      this.loaded = undefined;
+      throw err;
+    });
     return this.loaded;
   }
 

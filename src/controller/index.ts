@@ -11,7 +11,13 @@ export {
 } from './validate.js';
 export { IN_CLUSTER_NAME } from './defaults.js';
 export { defaultProject } from './defaults.js';
-export { ClusterRegistry, type ClusterTarget } from './clusters.js';
+export {
+  ClusterRegistry,
+  type ClusterTarget,
+  type ClusterConnection,
+  type ConnectionStatus,
+} from './clusters.js';
+export { ClusterUnreachableError } from './cluster-target.js';
 export { Operations, type Operation, type OperationState, type HistoryEntry } from './operations.js';
 export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 export { metricsRoute, webhookRoute } from './http-routes.js';
