@@ -34,6 +34,7 @@ describe('the web UI', () => {
   let work: WorkingCopy;
   let repoDir: string;
   let firstRevision: string;
+  let repoURL: string;
 
   /** The seed's Application for one environment, on this test's repo and namespaces. */
   async function seedApplication(env: string, repoURL: string): Promise<Application> {
@@ -68,7 +69,7 @@ describe('the web UI', () => {
     const repoName = uniqueName('ui-config');
     await createRepo(git, repoName, repoDir);
     work = await cloneRepo(git, repoName);
-    const repoURL = git.repoUrl(repoName);
+    repoURL = git.repoUrl(repoName);
     await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(cp_.name, repoURL)) });
     server = await startTestServer({ namespace: cp_.name, controller: { pollIntervalMs: 2_000, jitter: 0 } });
     for (const env of ENVS) {
@@ -296,6 +297,56 @@ describe('the web UI', () => {
     await fact('Deployed').getByText(firstRevision.slice(0, 7)).waitFor();
     await fact('Git revision').getByText(newRevision.slice(0, 7)).waitFor();
     await fact('Sync policy').getByText('Manual').waitFor();
+  });
+
+  it('creates an app from the form (refusing a bad name, then a bad YAML, readably) and deletes it', async () => {
+    const extra = appName('extra');
+    await page.getByRole('link', { name: 'Applications', exact: true }).click();
+    await page.getByRole('button', { name: '+ New app' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New application' });
+    await dialog.getByLabel('Application name', { exact: true }).fill('Not_A_Name');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('Lowercase letters, digits').waitFor();
+    await dialog.getByText('A repository URL is required.').waitFor();
+    await dialog.getByRole('button', { name: 'YAML' }).click();
+    await dialog.getByLabel('Application manifest (YAML)').fill('kind: Deployment\nmetadata: {name: x}\n');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByRole('alert').getByText('Expected kind: Application, got kind: Deployment.').waitFor();
+    await dialog.getByRole('button', { name: 'Form' }).click();
+    await dialog.getByLabel('Application name', { exact: true }).fill(extra);
+    await dialog.getByLabel('Repository URL').fill(repoURL);
+    await dialog.getByLabel('Path', { exact: true }).fill('overlays/development');
+    await dialog.getByLabel('Revision', { exact: true }).fill('main');
+    await dialog.getByLabel('Namespace', { exact: true }).fill(target('extra'));
+    await dialog.getByLabel('Application namespace').fill(cp_.name);
+    await screenshot(page, 'new-app-form');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    // The new app's page opens with its tree (manual sync: Mooring only compares; the development
+    // app owns what it finds, so it is OutOfSync here).
+    await page.getByRole('heading', { name: extra, level: 1 }).waitFor();
+    await page.locator('.app-header').getByText('OutOfSync', { exact: true }).waitFor({ timeout: 60_000 });
+    await treeNode('Deployment', 'myapp').waitFor();
+    const created = JSON.parse(
+      await kubectl(['get', 'application', extra, '-n', cp_.name, '-o', 'json']),
+    ) as Application;
+    expect(created.spec.source).toEqual({ repoURL, path: 'overlays/development', targetRevision: 'main' });
+    expect(created.spec.syncPolicy).toBeUndefined();
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const del = page.getByRole('dialog', { name: `Delete ${extra}` });
+    const confirm = del.getByRole('button', { name: 'Delete' });
+    expect(await confirm.isDisabled()).toBe(true);
+    // Its objects belong to the development app: delete the Application only.
+    await del.getByRole('checkbox', { name: /cascade/ }).uncheck();
+    await del.getByLabel(/to confirm/).fill(extra);
+    await confirm.click();
+    await page.getByRole('heading', { name: 'Applications' }).waitFor();
+    await waitFor('the app gone', async () =>
+      (await kubectl(['get', 'applications', '-n', cp_.name, '-o', 'name'])).includes(`/${extra}\n`)
+        ? false
+        : true,
+    );
+    await waitFor('its tile gone', async () => (await page.locator('.tile').count()) === 3);
   });
 
   it('logs out, and a stale session sends the user back to the login page with a message', async () => {

@@ -93,9 +93,10 @@ export function CreateAppDialog(props: { defaultNamespace: string; onClose: () =
         {mode === 'form' ? (
           <div className="form-grid">
             {TEXT_FIELDS.map(([k, label, placeholder]) => (
-              <label key={k} className="field">
-                <span>{label}</span>
+              <div key={k} className="field">
+                <label htmlFor={`new-app-${k}`}>{label}</label>
                 <input
+                  id={`new-app-${k}`}
                   name={k}
                   value={form[k]}
                   placeholder={placeholder}
@@ -108,7 +109,7 @@ export function CreateAppDialog(props: { defaultNamespace: string; onClose: () =
                     {problems[k]}
                   </span>
                 )}
-              </label>
+              </div>
             ))}
             <fieldset className="field field--checks">
               <legend>Sync policy</legend>

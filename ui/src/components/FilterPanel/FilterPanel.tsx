@@ -80,9 +80,10 @@ export function FilterPanel(props: {
   const f = props.filter;
   return (
     <aside className="filters" aria-label="Filters">
-      <label className="field">
-        <span>Labels</span>
+      <div className="field">
+        <label htmlFor="filter-labels">Labels</label>
         <input
+          id="filter-labels"
           type="text"
           placeholder="env=prod,team!=x"
           value={f.labels}
@@ -95,7 +96,7 @@ export function FilterPanel(props: {
             {props.labelError}
           </span>
         )}
-      </label>
+      </div>
       {GROUPS.map(([k, title]) => (
         <Group
           key={k}

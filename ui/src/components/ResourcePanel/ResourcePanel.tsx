@@ -5,6 +5,7 @@ import type {
   ResourceDiff,
   ResourceNode,
 } from '../../../../src/api/contract/index.js';
+import { ApiRequestError } from '../../lib/api.js';
 import { manifestYaml, parseUnifiedDiff, unifiedDiff } from '../../lib/diff.js';
 import { timeAgo } from '../../lib/format.js';
 import { ErrorMessage, Loading } from '../Feedback/Feedback.js';
@@ -113,6 +114,14 @@ function ChildManifest({ app, node, version }: { app: Application; node: Resourc
       cancelled = true;
     };
   }, [api, app.metadata.namespace, app.metadata.name, node, version]);
+  // A server without Argo CD's …/resource endpoint answers "no API route": say so plainly.
+  if (error instanceof ApiRequestError && error.status === 404 && error.message.startsWith('no API route'))
+    return (
+      <p className="muted">
+        This server does not serve the live manifests of objects the app does not manage directly (such as
+        Pods); see the Summary and Events tabs.
+      </p>
+    );
   if (error) return <ErrorMessage title="Could not load the live manifest" error={error} />;
   if (text === null) return <Loading what="the live manifest" />;
   return <Yaml text={text} empty="The object does not exist in the cluster." />;
