@@ -81,8 +81,20 @@ export function checkSpec(deps: ApiDeps, app: Application): void {
   if (invalid.length) throw badRequest(invalid.map((c) => c.message).join('; '));
 }
 
+/** JSON with object keys sorted, so two objects compare equal whatever order their keys came in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 function sameSpec(a: Application, b: Application): boolean {
-  return JSON.stringify(a.spec) === JSON.stringify(b.spec);
+  return canonical(a.spec) === canonical(b.spec);
 }
 
 /** GET/POST /api/v1/applications and GET/PUT/DELETE /api/v1/applications/{name}. */

@@ -206,7 +206,22 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
         if (opPhase(app) !== 'Running') {
           throw new HttpError(409, `no operation is running for application "${app.metadata.name}"`);
         }
-        await engine.patchStatus(app, { status: { operationState: { phase: 'Terminating' } } });
+        const startedAt = (app.status?.operationState as unknown as OperationState).startedAt;
+        const ask = () => engine.patchStatus(app, { status: { operationState: { phase: 'Terminating' } } });
+        await ask();
+        // The controller may persist a step it was running and write 'Running' over the request;
+        // ask again until it shows it took it (Terminating, or finished).
+        for (let i = 0; i < 5; i++) {
+          const now = await engine.waitFor(
+            app.metadata.name!,
+            app.metadata.namespace!,
+            (a) => opPhase(a) !== 'Running',
+            1_000,
+          );
+          const op = now?.status?.operationState as OperationState | undefined;
+          if (!op || op.startedAt !== startedAt || op.phase !== 'Running') break;
+          await ask();
+        }
         return {};
       },
     },
