@@ -71,7 +71,12 @@ describe('the web UI', () => {
     work = await cloneRepo(git, repoName);
     repoURL = git.repoUrl(repoName);
     await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(cp_.name, repoURL)) });
-    server = await startTestServer({ namespace: cp_.name, controller: { pollIntervalMs: 2_000, jitter: 0 } });
+    server = await startTestServer({
+      namespace: cp_.name,
+      controller: { pollIntervalMs: 2_000, jitter: 0 },
+      // The stream checks the session this often: a revoked one shows within seconds.
+      heartbeatMs: 2_000,
+    });
     for (const env of ENVS) {
       await kubectl(['apply', '-f', '-'], { input: JSON.stringify(await seedApplication(env, repoURL)) });
     }
@@ -349,7 +354,29 @@ describe('the web UI', () => {
     await waitFor('its tile gone', async () => (await page.locator('.tile').count()) === 3);
   });
 
-  it('logs out, and a stale session sends the user back to the login page with a message', async () => {
+  it('sends the user to the login page with the reason when the session is revoked, and back after login', async () => {
+    await page.goto(`${server.url}/#/applications/${cp_.name}/${prod}`);
+    await page.getByRole('heading', { name: prod, level: 1 }).waitFor();
+    const token = (await page.context().cookies()).find((c) => c.name === 'argocd.token')?.value;
+    expect(token).toBeTruthy();
+    // Revoked from elsewhere (another tab's logout): the page's next request or the stream gets a 401.
+    const res = await fetch(`${server.url}/api/v1/session`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const message = page.locator('#login-message');
+    await message.waitFor();
+    expect((await message.textContent())?.length).toBeGreaterThan(5);
+    await screenshot(page, 'login-session-ended');
+    await page.getByLabel('Password').fill(server.adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back where the user was.
+    await page.getByRole('heading', { name: prod, level: 1 }).waitFor();
+  });
+
+  it('logs out, and a link opened logged out goes through the login page', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.getByText('You have logged out.').waitFor();

@@ -171,7 +171,8 @@ export function facets(apps: readonly Application[]): Facets {
     bump(maps.health, app.status?.health?.status ?? 'Unknown');
     bump(maps.sync, app.status?.sync?.status ?? 'Unknown');
   }
-  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => a[0].localeCompare(b[0]));
+  const sorted = (m: Map<string, number>) =>
+    [...m].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
   return {
     projects: sorted(maps.projects),
     namespaces: sorted(maps.namespaces),
