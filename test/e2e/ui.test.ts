@@ -168,7 +168,15 @@ describe('the web UI', () => {
     await screenshot(page, 'list-tiles-dark');
     await page.getByRole('button', { name: 'Table' }).click();
     await screenshot(page, 'list-table-dark');
+    // The toggle overrides the system's choice: light, then dark, then the system's again.
+    const bodyBg = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+    await page.getByRole('button', { name: 'Theme: system (change)' }).click();
+    expect(await bodyBg()).toBe('rgb(245, 247, 250)');
+    await page.getByRole('button', { name: 'Theme: light (change)' }).click();
+    expect(await bodyBg()).toBe('rgb(13, 17, 23)');
+    await page.getByRole('button', { name: 'Theme: dark (change)' }).click();
     await page.emulateMedia({ colorScheme: 'light' });
+    expect(await bodyBg()).toBe('rgb(245, 247, 250)');
     await page.getByRole('button', { name: 'Tiles' }).click();
   });
 
@@ -209,6 +217,13 @@ describe('the web UI', () => {
     await page.locator('.app-header').getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
     expect(await page.locator('.tree-node--missing').count()).toBe(0);
     await screenshot(page, 'app-tree');
+    // Keyboard: a node opens its panel with Enter, Escape closes it.
+    await treeNode('Service', 'myapp').focus();
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('complementary', { name: 'Details of Service myapp' });
+    await panel.getByRole('tab', { name: 'Summary' }).waitFor();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
   });
 
   it('shows a kubectl scale as a diff without reloading, and the dialog syncs it back', async () => {
@@ -322,7 +337,7 @@ describe('the web UI', () => {
     await dialog.getByLabel('Repository URL').fill(repoURL);
     await dialog.getByLabel('Path', { exact: true }).fill('overlays/development');
     await dialog.getByLabel('Revision', { exact: true }).fill('main');
-    await dialog.getByLabel('Namespace', { exact: true }).fill(target('extra'));
+    await dialog.getByLabel('Destination namespace').fill(target('extra'));
     await dialog.getByLabel('Application namespace').fill(cp_.name);
     await screenshot(page, 'new-app-form');
     await dialog.getByRole('button', { name: 'Create' }).click();

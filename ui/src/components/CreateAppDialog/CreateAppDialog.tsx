@@ -21,9 +21,9 @@ const TEXT_FIELDS: [TextKey, string, string?][] = [
   ['repoURL', 'Repository URL', 'https://github.com/myorg/myapp-config.git'],
   ['path', 'Path', 'overlays/production'],
   ['targetRevision', 'Revision', 'HEAD, a branch, tag or commit'],
-  ['destServer', 'Cluster URL'],
+  ['destServer', 'Destination cluster URL'],
   ['destName', 'or cluster name'],
-  ['destNamespace', 'Namespace'],
+  ['destNamespace', 'Destination namespace'],
   ['appNamespace', 'Application namespace'],
 ];
 const BOOL_FIELDS: [BoolKey, string][] = [
@@ -119,7 +119,15 @@ export function CreateAppDialog(props: { defaultNamespace: string; onClose: () =
                     type="checkbox"
                     name={k}
                     checked={form[k]}
-                    onChange={(e) => setForm({ ...form, [k]: e.target.checked })}
+                    // Prune and self-heal are parts of automated sync: off (and cleared) without it.
+                    disabled={(k === 'prune' || k === 'selfHeal') && !form.autoSync}
+                    onChange={(e) =>
+                      setForm(
+                        k === 'autoSync' && !e.target.checked
+                          ? { ...form, autoSync: false, prune: false, selfHeal: false }
+                          : { ...form, [k]: e.target.checked },
+                      )
+                    }
                   />{' '}
                   {label}
                 </label>
