@@ -111,7 +111,7 @@ describe('mooring app over the server', () => {
     );
   });
 
-  it('creates, lists, shows and diffs through the server as through kubeconfig', async () => {
+  it('creates an app through the server, and refuses to create it twice without --upsert', async () => {
     const create = await mooring(
       [
         'app',
@@ -136,6 +136,9 @@ describe('mooring app over the server', () => {
       out: '',
       err: `mooring: application "${app}" already exists: use --upsert to update it\n`,
     });
+  });
+
+  it('lists, shows and diffs through the server as through kubeconfig', async () => {
     await waitForApp(control.name, app, 'compared', (a) => a.status?.sync?.status === 'OutOfSync');
     const seen: Record<string, { code: number | null; out: string; err: string }> = {};
     for (const args of [
@@ -169,6 +172,9 @@ describe('mooring app over the server', () => {
     };
     expect(op.operation.initiatedBy).toEqual({ username: 'admin' });
     expect(await viaServer('app', 'diff', app)).toEqual({ code: 0, out: '', err: '' });
+  });
+
+  it('shows the synced app and its history through the server as through kubeconfig', async () => {
     for (const args of [
       ['app', 'get', app],
       ['app', 'history', app],
@@ -200,6 +206,44 @@ describe('mooring app over the server', () => {
     expect(await kubectl(['get', 'configmap', 'srv-a', '-n', dest.name, '-o', 'jsonpath={.data.key}'])).toBe(
       'v1',
     );
+  });
+
+  it('takes a project token from the environment (CI) and answers a 403 in one line', async () => {
+    await kubectl([
+      'patch',
+      'appproject',
+      'default',
+      '-n',
+      control.name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: {
+          roles: [{ name: 'ci', policies: ['p, proj:default:ci, applications, get, default/*, allow'] }],
+        },
+      }),
+    ]);
+    const res = await fetch(`${srv.url}/api/v1/projects/default/roles/ci/token`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await srv.login()}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    const { token } = (await res.json()) as { token: string };
+    // No config file: the server and token come from the environment only.
+    const ci = {
+      MOORING_CONFIG: join(dir, 'ci', 'config.yaml'),
+      MOORING_SERVER: srv.url,
+      MOORING_AUTH_TOKEN: token,
+    };
+    const list = await mooring(['app', 'list', '-n', control.name, '-o', 'name'], ci);
+    expect(list).toEqual({ code: 0, out: `${app}\n`, err: '' });
+    const sync = await mooring(['app', 'sync', app, '-n', control.name], ci);
+    expect(sync).toEqual({
+      code: 4,
+      out: '',
+      err: `mooring: permission denied: applications, sync, default/${app}, sub: proj:default:ci\n`,
+    });
+    await expect(stat(join(dir, 'ci'))).rejects.toThrow(/ENOENT/);
   });
 
   it('deletes the app with its resources through the server', async () => {
