@@ -245,6 +245,9 @@ describe('the web UI', () => {
     await panel.getByText('registry.example.com/myapp:v1.4.2').waitFor();
     await panel.getByRole('tab', { name: 'Summary' }).click();
     await panel.getByText('OutOfSync').first().waitFor();
+    // The Deployment's own events, from the cluster's deployment controller.
+    await panel.getByRole('tab', { name: 'Events' }).click();
+    await panel.getByRole('cell', { name: 'ScalingReplicaSet' }).first().waitFor();
 
     await page.getByRole('button', { name: '⟳ Sync' }).click();
     const dialog = page.getByRole('dialog', { name: `Sync ${prod}` });
