@@ -20,7 +20,12 @@ export function useAppStore(api: Api, enabled: boolean) {
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
 
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled) {
+      // Logged out: forget what the last user could see.
+      setApps([]);
+      setLoading(true);
+      return;
+    }
     let cancelled = false;
     setError(null);
     api
