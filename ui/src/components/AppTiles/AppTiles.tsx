@@ -86,10 +86,14 @@ export function AppTiles({ apps }: { apps: readonly Application[] }) {
           gridAutoRows: ROW,
         }}
         aria-label="Applications"
-        aria-rowcount={rows}
       >
-        {shown.map((app) => (
-          <li key={`${app.metadata.namespace}/${app.metadata.name}`}>
+        {shown.map((app, i) => (
+          // Only some tiles are in the DOM: tell assistive technology where each sits in the whole list.
+          <li
+            key={`${app.metadata.namespace}/${app.metadata.name}`}
+            aria-setsize={apps.length}
+            aria-posinset={w.start * cols + i + 1}
+          >
             <Tile app={app} />
           </li>
         ))}
