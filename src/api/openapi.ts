@@ -109,6 +109,10 @@ export const SCHEMAS: Record<string, Schema> = {
     ['kind', 'name', 'targetState', 'liveState'],
   ),
   ManagedResourcesResponse: list('ResourceDiff'),
+  ApplicationResourceResponse: obj(
+    { manifest: { type: 'string', description: 'the live object as JSON; Secret values masked' } },
+    ['manifest'],
+  ),
   ManifestResponse: obj({ manifests: { type: 'array', items: str }, revision: str, sourceType: str }, [
     'manifests',
     'revision',

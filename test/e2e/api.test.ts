@@ -243,6 +243,24 @@ describe('mooring server API', () => {
       expect(pod.images).toEqual(['registry.example.com/web:v1']);
       expect(pod.health?.status).toBe('Healthy');
     }
+    // The live manifest of a child, and of a Secret (masked); nothing outside the app's tree.
+    const pod = tree.find((n) => n.kind === 'Pod')!;
+    const podLive = await call(
+      `/api/v1/applications/${app}/resource?resourceName=${pod.name}&namespace=${dest.name}&kind=Pod&group=&version=v1`,
+    );
+    expect(JSON.parse(podLive.body.manifest as string)).toMatchObject({
+      kind: 'Pod',
+      metadata: { uid: pod.uid },
+    });
+    const secretLive = await call(
+      `/api/v1/applications/${app}/resource?resourceName=web-secret&namespace=${dest.name}&kind=Secret&group=`,
+    );
+    expect(JSON.parse(secretLive.body.manifest as string).data.password).toMatch(/^\++$/);
+    expect(secretLive.text).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));
+    const foreign = await call(
+      `/api/v1/applications/${app}/resource?resourceName=kube-root-ca.crt&namespace=${dest.name}&kind=ConfigMap`,
+    );
+    expect(foreign.status).toBe(404);
     expect(tree.find((n) => n.kind === 'ConfigMap' && n.name === 'web-config')).toMatchObject({
       syncStatus: 'Synced',
     });

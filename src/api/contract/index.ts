@@ -168,6 +168,14 @@ export interface ManagedResourcesResponse {
   items: ResourceDiff[];
 }
 
+/**
+ * Answer of GET /api/v1/applications/{name}/resource?namespace=&resourceName=&group=&kind=&version=:
+ * the live object (one of the app's resources or their children) as a JSON string, Secret values masked.
+ */
+export interface ApplicationResourceResponse {
+  manifest: string;
+}
+
 /** Answer of GET /api/v1/applications/{name}/manifests. */
 export interface ManifestResponse {
   manifests: string[];

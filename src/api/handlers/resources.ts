@@ -3,6 +3,7 @@ import { formatDiff, maskSecrets } from '../../diff/index.js';
 import type { AppState } from '../../controller/index.js';
 import { findChildren } from '../children.js';
 import type {
+  ApplicationResourceResponse,
   ApplicationTree,
   EventList,
   EventView,
@@ -119,6 +120,59 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
           items.push(item);
         }
         return { items };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/applications/{name}/resource',
+      operationId: 'ApplicationService_GetResource',
+      summary: "The live manifest of one of the app's resources or their children (Secret values masked)",
+      tag: 'applications',
+      params: [
+        ...APP_PARAMS,
+        { name: 'resourceName', in: 'query', type: 'string', description: 'the resource name' },
+        {
+          name: 'namespace',
+          in: 'query',
+          type: 'string',
+          description: "the resource's namespace ('' when cluster-scoped)",
+        },
+        { name: 'kind', in: 'query', type: 'string', description: 'the resource kind' },
+        {
+          name: 'group',
+          in: 'query',
+          type: 'string',
+          description: "the resource's API group ('' for the core group)",
+        },
+        {
+          name: 'version',
+          in: 'query',
+          type: 'string',
+          description: 'ignored: the served version is answered',
+        },
+      ],
+      response: 'ApplicationResourceResponse',
+      async handle(ctx): Promise<ApplicationResourceResponse> {
+        const name = ctx.query.get('resourceName');
+        const kind = ctx.query.get('kind');
+        if (!name || !kind) throw badRequest('resourceName and kind are required');
+        const namespace = ctx.query.get('namespace') ?? '';
+        const group = ctx.query.get('group') ?? '';
+        const app = await appFor(deps, ctx, 'get');
+        const state = stateOf(deps, app);
+        const { live, children } = await treeObjects(deps, state);
+        // Only the app's own resources and their children: the API is no window onto other objects.
+        const found = [...live.values(), ...children].find((o) => {
+          const k = keyOf(o);
+          return k.name === name && k.kind === kind && k.group === group && k.namespace === namespace;
+        });
+        if (!found) {
+          throw new HttpError(
+            404,
+            `application "${app.metadata.name}" has no ${group ? `${group}/` : ''}${kind} "${name}"${namespace ? ` in namespace "${namespace}"` : ''}`,
+          );
+        }
+        return { manifest: json(maskSecrets(shown(found)).desired) };
       },
     },
     {
