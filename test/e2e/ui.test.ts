@@ -199,6 +199,7 @@ describe('the web UI', () => {
       .getByText('Succeeded', { exact: true })
       .waitFor({ timeout: 90_000 });
     expect(await dialog.getByRole('cell', { name: 'Deployment' }).count()).toBeGreaterThan(0);
+    await screenshot(page, 'sync-dialog-done');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
 
@@ -224,6 +225,17 @@ describe('the web UI', () => {
     await panel.getByRole('tab', { name: 'Summary' }).waitFor();
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });
+    // A Pod is not in Git: its live manifest comes from the cluster, and it has no desired side.
+    const pod = treeNode('Pod').first();
+    const podName = (await pod.getAttribute('data-name'))!;
+    await pod.click();
+    const podPanel = page.getByRole('complementary', { name: `Details of Pod ${podName}` });
+    await podPanel.getByRole('tab', { name: 'Live manifest' }).click();
+    await podPanel.getByText('kind: Pod').waitFor();
+    await podPanel.getByText(`name: ${podName}`).first().waitFor();
+    await podPanel.getByRole('tab', { name: 'Desired manifest' }).click();
+    await podPanel.getByText('Not in Git').waitFor();
+    await podPanel.getByRole('button', { name: 'Close details' }).click();
   });
 
   it('shows a kubectl scale as a diff without reloading, and the dialog syncs it back', async () => {
