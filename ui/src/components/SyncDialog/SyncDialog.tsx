@@ -169,6 +169,7 @@ export function SyncDialog(props: {
         {waiting && <p role="status">Sync requested; waiting for the controller to start it…</p>}
         {ours && <OperationProgress op={ours} />}
         <div className="dialog__actions">
+          {done && <span className="muted">Finished: you can close this dialog.</span>}
           <button type="button" className="button" onClick={props.onClose}>
             {startedAfter !== undefined ? 'Close' : 'Cancel'}
           </button>
@@ -177,7 +178,6 @@ export function SyncDialog(props: {
               {busy ? 'Starting…' : 'Synchronize'}
             </button>
           )}
-          {done && <span className="muted">Finished.</span>}
         </div>
       </form>
     </Dialog>
