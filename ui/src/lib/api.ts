@@ -2,6 +2,7 @@ import type {
   ApiError,
   Application,
   ApplicationList,
+  ApplicationResourceResponse,
   ApplicationRollbackRequest,
   ApplicationSyncRequest,
   ApplicationTree,
@@ -181,7 +182,7 @@ export function createApi(onUnauthorized: (message: string) => void, base = ''):
         group: r.group,
         kind: r.kind,
       };
-      const answer = await call<{ manifest?: string }>('GET', appPath(ns, name, 'resource', q));
+      const answer = await call<ApplicationResourceResponse>('GET', appPath(ns, name, 'resource', q));
       return answer.manifest ?? '';
     },
     sync: (ns, name, req) =>
