@@ -18,7 +18,7 @@ function topHelp(commands: Command[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}`),
     '',
     "Run 'mooring <command> --help' for a command's flags and examples.",
-    'Exit codes: 0 ok, 1 failure (or a diff / wait timeout), 2 wrong usage, 3 not found, 4 cluster unreachable.',
+    'Exit codes: 0 ok, 1 failure (or a diff / wait timeout), 2 wrong usage, 3 not found, 4 cluster/server unreachable, not logged in or refused.',
     '',
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
+import { ensureUiBuilt } from '../harness/browser.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -34,6 +35,8 @@ function parseEnv(text: string): Record<string, string> {
  * integration suite, and hands their coordinates to tests through `inject`.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Built once here, so tests serving dist/ui never race a rebuild.
+  await ensureUiBuilt();
   const script = join(root, 'scripts/local-cluster');
   const clusterEnv = { ...process.env, MOORING_CLUSTER_NAME: process.env.MOORING_CLUSTER_NAME ?? 'test' };
   const external = process.env.KUBECONFIG;
