@@ -85,7 +85,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await controlPlane.start();
   const auth = typeof opts.auth === 'function' ? opts.auth((name) => controlPlane.project(name)) : opts.auth;
   const ownsAuth = typeof opts.auth === 'function';
-  await auth.ensureInitialAdmin();
+  const stopAuth = () => {
+    if (ownsAuth) (auth as Auth & { stop?: () => void }).stop?.();
+  };
+  try {
+    await auth.ensureInitialAdmin();
+  } catch (err) {
+    controlPlane.stop();
+    stopAuth();
+    throw err;
+  }
   const feed = new AppFeed(() => engine.apps());
   const deps: ApiDeps = {
     engine,
@@ -185,12 +194,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       sendError(res, 500, 'internal error: see the server log');
     });
   });
+  // Slow clients get a minute to send a request; answers (event streams) may last as long as they like.
   server.headersTimeout = 30_000;
-  server.requestTimeout = 0; // event streams stay open
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8080, opts.address ?? '0.0.0.0', resolve);
-  });
+  server.requestTimeout = 60_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8080, opts.address ?? '0.0.0.0', resolve);
+    });
+  } catch (err) {
+    controlPlane.stop();
+    stopAuth();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const host =
     opts.address && opts.address !== '0.0.0.0' && opts.address !== '::' ? opts.address : '127.0.0.1';
@@ -203,7 +219,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       for (const close of [...(openStreams.get(deps) ?? [])]) close();
       feed.stop();
       controlPlane.stop();
-      if (ownsAuth) (auth as Auth & { stop?: () => void }).stop?.();
+      stopAuth();
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeIdleConnections();

@@ -3,6 +3,7 @@ import { validateApplication } from '../../controller/index.js';
 import { applicationFilter, paginate, parseApplicationQuery } from '../app-query.js';
 import type { ApplicationList } from '../contract/index.js';
 import { appObject, principalOf, requireCan, type ApiDeps } from '../deps.js';
+import { appPath } from '../engine.js';
 import { badRequest, forbidden, HttpError, notFound } from '../http.js';
 import { projectRuleViolation } from '../project-rules.js';
 import { queryBool, type ParamSpec, type RequestContext, type RouteSpec } from '../route.js';
@@ -91,6 +92,17 @@ function canonical(v: unknown): string {
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/** Whether a's resourceVersion is after b's (etcd's are numbers; otherwise any other version counts). */
+function newer(a: Application, b: Application): boolean {
+  const x = a.metadata.resourceVersion ?? '';
+  const y = b.metadata.resourceVersion ?? '';
+  try {
+    return BigInt(x) > BigInt(y);
+  } catch {
+    return x !== y;
+  }
 }
 
 function sameSpec(a: Application, b: Application): boolean {
@@ -195,16 +207,15 @@ export function applicationRoutes(deps: ApiDeps): RouteSpec[] {
         if (refresh !== 'normal' && refresh !== 'hard') {
           throw badRequest(`invalid refresh "${refresh}": use normal or hard`);
         }
-        await engine.patch(app, { metadata: { annotations: { [ANNOTATIONS.refresh]: refresh } } });
-        // The controller removes the annotation when it has compared again; answer with that state.
-        let seen = false;
+        const asked = await engine.patch(app, {
+          metadata: { annotations: { [ANNOTATIONS.refresh]: refresh } },
+        });
+        // The controller removes the annotation once it compared again: answer with the first
+        // version newer than our request that no longer has it.
         const done = await engine.waitFor(
           app.metadata.name!,
           app.metadata.namespace!,
-          (a) => {
-            if (a.metadata.annotations?.[ANNOTATIONS.refresh]) seen = true;
-            return seen && !a.metadata.annotations?.[ANNOTATIONS.refresh];
-          },
+          (a) => !a.metadata.annotations?.[ANNOTATIONS.refresh] && newer(a, asked),
           30_000,
         );
         return view(done ?? app);
@@ -276,14 +287,25 @@ export function applicationRoutes(deps: ApiDeps): RouteSpec[] {
           throw badRequest(`invalid propagationPolicy "${policy}": use foreground or background`);
         }
         const app = await appFor(deps, ctx, 'delete');
-        const others = (app.metadata.finalizers ?? []).filter((f) => !f.startsWith(CASCADE_FINALIZER));
-        const wanted = cascade
-          ? [...others, policy === 'background' ? `${CASCADE_FINALIZER}/background` : CASCADE_FINALIZER]
-          : others;
-        if (JSON.stringify(wanted) !== JSON.stringify(app.metadata.finalizers ?? [])) {
-          await engine.patch(app, {
-            metadata: { finalizers: wanted, resourceVersion: app.metadata.resourceVersion },
+        // Cascade or not is said by Argo CD's finalizer, which the controller acts on. Set on a fresh
+        // read, retried when the controller's status writes get in between.
+        for (let attempt = 0; ; attempt++) {
+          const fresh = await engine.kube<Application>({
+            path: appPath(app.metadata.namespace!, app.metadata.name!),
           });
+          const others = (fresh.metadata.finalizers ?? []).filter((f) => !f.startsWith(CASCADE_FINALIZER));
+          const wanted = cascade
+            ? [...others, policy === 'background' ? `${CASCADE_FINALIZER}/background` : CASCADE_FINALIZER]
+            : others;
+          if (JSON.stringify(wanted) === JSON.stringify(fresh.metadata.finalizers ?? [])) break;
+          try {
+            await engine.patch(fresh, {
+              metadata: { finalizers: wanted, resourceVersion: fresh.metadata.resourceVersion },
+            });
+            break;
+          } catch (err) {
+            if (!(err instanceof HttpError && err.status === 409) || attempt >= 4) throw err;
+          }
         }
         await engine.delete(app);
         return {};
@@ -291,15 +313,24 @@ export function applicationRoutes(deps: ApiDeps): RouteSpec[] {
     },
   ];
 
-  /** Writes the new spec/labels/annotations over the live object (optimistic concurrency by resourceVersion). */
+  /**
+   * Writes the new spec/labels/annotations over the live object. The controller writes status all the
+   * time, so a conflict on resourceVersion is retried on a fresh read (as client-go's RetryOnConflict).
+   */
   async function replaceSpec(existing: Application, next: Application): Promise<Application> {
-    const fresh = await engine.kube<Application>({
-      path: `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(existing.metadata.namespace!)}/applications/${encodeURIComponent(existing.metadata.name!)}`,
-    });
-    fresh.spec = next.spec;
-    fresh.metadata.labels = next.metadata.labels;
-    fresh.metadata.annotations = next.metadata.annotations;
-    return engine.replace(fresh);
+    for (let attempt = 0; ; attempt++) {
+      const fresh = await engine.kube<Application>({
+        path: appPath(existing.metadata.namespace!, existing.metadata.name!),
+      });
+      fresh.spec = next.spec;
+      fresh.metadata.labels = next.metadata.labels;
+      fresh.metadata.annotations = next.metadata.annotations;
+      try {
+        return await engine.replace(fresh);
+      } catch (err) {
+        if (!(err instanceof HttpError && err.status === 409) || attempt >= 4) throw err;
+      }
+    }
   }
 }
 

@@ -187,7 +187,9 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
         if (b.dryRun) sync.dryRun = true;
         return view(
           await engine.patch(app, {
-            ...(b.dryRun ? {} : { spec: { syncPolicy: { automated: null } } }),
+            ...(b.dryRun || !app.spec.syncPolicy?.automated
+              ? {}
+              : { spec: { syncPolicy: { automated: null } } }),
             operation: { sync, initiatedBy: { username: ctx.principal!.subject } },
           }),
         );
