@@ -211,18 +211,20 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
         const startedAt = (app.status?.operationState as unknown as OperationState).startedAt;
         const ask = () => engine.patchStatus(app, { status: { operationState: { phase: 'Terminating' } } });
         await ask();
-        // The controller may persist a step it was running and write 'Running' over the request;
-        // ask again until it shows it took it (Terminating, or finished).
-        for (let i = 0; i < 5; i++) {
-          const now = await engine.waitFor(
-            app.metadata.name!,
-            app.metadata.namespace!,
-            (a) => opPhase(a) !== 'Running',
-            1_000,
-          );
-          const op = now?.status?.operationState as OperationState | undefined;
-          if (!op || op.startedAt !== startedAt || op.phase !== 'Running') break;
-          await ask();
+        // A controller pass that was already running persists its state afterwards, and can write
+        // 'Running' over the request: until the operation ends (or 10 s pass), ask again whenever
+        // memory shows it Running after the last request had time to land.
+        let askedAt = Date.now();
+        const deadline = askedAt + 10_000;
+        while (Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          const op = engine.find(app.metadata.name!, app.metadata.namespace)?.status?.operationState as
+            OperationState | undefined;
+          if (!op || op.startedAt !== startedAt || !['Running', 'Terminating'].includes(op.phase)) break;
+          if (op.phase === 'Running' && Date.now() - askedAt > 1_000) {
+            await ask();
+            askedAt = Date.now();
+          }
         }
         return {};
       },
