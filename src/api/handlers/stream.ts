@@ -7,6 +7,9 @@ import { errorBody } from '../http.js';
 import { RESPONDED, type RouteSpec } from '../route.js';
 import { LIST_PARAMS, view } from './applications.js';
 
+/** Unsent bytes a stream may pile up before it is ended (a client that stopped reading). */
+const MAX_BUFFERED_BYTES = 16 << 20;
+
 /** Open streams, so the server can end them when it stops. */
 export const openStreams = new WeakMap<ApiDeps, Set<() => void>>();
 
@@ -36,28 +39,37 @@ export function streamRoutes(deps: ApiDeps): RouteSpec[] {
           Connection: 'keep-alive',
           'X-Accel-Buffering': 'no',
         });
-        const send = (c: AppChange) => {
-          const event: ApplicationWatchEvent = { result: { type: c.type, application: view(c.application) } };
-          res.write(`data: ${JSON.stringify(event)}\n\n`);
-        };
-        for (const a of deps.engine.apps()) if (visible(a)) send({ type: 'ADDED', application: a });
-        const unsubscribe = deps.feed.subscribe((c) => {
-          if (visible(c.application)) send(c);
-        });
         let closed = false;
+        const timer: { heartbeat?: NodeJS.Timeout } = {};
+        let unsubscribe = () => {};
+        const streams = openStreams.get(deps) ?? new Set<() => void>();
+        openStreams.set(deps, streams);
         const close = (reason?: { status: number; message: string }) => {
           if (closed) return;
           closed = true;
-          clearInterval(heartbeat);
+          clearInterval(timer.heartbeat);
           unsubscribe();
           streams.delete(close);
           if (reason)
             res.write(`event: error\ndata: ${JSON.stringify(errorBody(reason.status, reason.message))}\n\n`);
           res.end();
         };
+        const send = (c: AppChange) => {
+          const event: ApplicationWatchEvent = { result: { type: c.type, application: view(c.application) } };
+          res.write(`data: ${JSON.stringify(event)}\n\n`);
+        };
+        for (const a of deps.engine.apps()) if (visible(a)) send({ type: 'ADDED', application: a });
+        const initial = res.writableLength;
+        unsubscribe = deps.feed.subscribe((c) => {
+          if (closed || !visible(c.application)) return;
+          // A client that stopped reading must not make the server buffer without end.
+          if (res.writableLength > initial + MAX_BUFFERED_BYTES)
+            return close({ status: 429, message: 'the client reads too slowly: reconnect' });
+          send(c);
+        });
         // A heartbeat keeps proxies from closing an idle stream; the token is checked again each time,
         // so a stream ends when its session expires or is revoked.
-        const heartbeat = setInterval(() => {
+        timer.heartbeat = setInterval(() => {
           if (!ctx.token) return close({ status: 401, message: 'session ended' });
           deps.auth.authenticate(ctx.token).then(
             (p) => {
@@ -67,8 +79,6 @@ export function streamRoutes(deps: ApiDeps): RouteSpec[] {
             (err: unknown) => close({ status: 401, message: `session ended: ${(err as Error).message}` }),
           );
         }, deps.heartbeatMs);
-        const streams = openStreams.get(deps) ?? new Set();
-        openStreams.set(deps, streams);
         streams.add(close);
         ctx.req.on('close', () => close());
         res.on('error', () => close());
