@@ -33,13 +33,17 @@ async function readStream(
   url: string,
   token: string,
   ms: number,
-): Promise<{ status: number; events: unknown[] }> {
+  onOpen?: () => void,
+): Promise<{ status: number; events: unknown[]; errors: unknown[]; ended: boolean }> {
   const ac = new AbortController();
   const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, signal: ac.signal });
   const events: unknown[] = [];
-  if (!res.ok || !res.body) return { status: res.status, events };
+  const errors: unknown[] = [];
+  if (!res.ok || !res.body) return { status: res.status, events, errors, ended: false };
+  onOpen?.();
   const timer = setTimeout(() => ac.abort(), ms);
   let buffered = '';
+  let ended = false;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buffered += Buffer.from(chunk).toString('utf8');
@@ -48,15 +52,16 @@ async function readStream(
         const block = buffered.slice(0, i);
         buffered = buffered.slice(i + 2);
         const data = block.split('\n').find((l) => l.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice(6)));
+        if (data) (block.startsWith('event: error') ? errors : events).push(JSON.parse(data.slice(6)));
       }
     }
+    ended = true;
   } catch {
     // aborted: done reading
   } finally {
     clearTimeout(timer);
   }
-  return { status: res.status, events };
+  return { status: res.status, events, errors, ended };
 }
 
 // RBAC, AppProject rules, tokens, malformed requests and credential hygiene, through the API of a
@@ -290,6 +295,17 @@ describe('mooring server API: who may do what', () => {
       events.map((e) => (e as { result: { application: Application } }).result.application.metadata.name),
     );
     expect([...seen]).toEqual([appA]);
+  });
+
+  it('ends a stream when its session is revoked', async () => {
+    const t = await srv.login('alice', 'alice-password');
+    const r = await readStream(`${srv.url}/api/v1/stream/applications`, t, 20_000, () => {
+      void call('/api/v1/session', t, { method: 'DELETE' });
+    });
+    expect(r.ended).toBe(true);
+    expect(r.errors).toEqual([
+      expect.objectContaining({ code: 16, message: expect.stringMatching(/^session ended/) }),
+    ]);
   });
 
   it('enforces the project rules on create, whoever asks: repository, destination', async () => {
