@@ -81,6 +81,7 @@ export const SCHEMAS: Record<string, Schema> = {
     ],
   },
   ApplicationTree: obj({ nodes: { type: 'array', items: ref('ResourceNode') } }, ['nodes']),
+  ApplicationTreeWatchEvent: obj({ result: ref('ApplicationTree') }, ['result']),
   ResourceDiff: obj(
     {
       group: str,
@@ -180,14 +181,12 @@ export function openApiDocument(routes: RouteSpec[], version: string): Record<st
           { description, content: { 'application/json': { schema: ref('ApiError') } } },
         ]),
     );
-    const ok =
-      r.response === 'event-stream'
-        ? {
-            description:
-              'text/event-stream: each event is one `data:` line holding an ApplicationWatchEvent; `: heartbeat` comments keep it open',
-            content: { 'text/event-stream': { schema: ref('ApplicationWatchEvent') } },
-          }
-        : { description: 'OK', content: { 'application/json': { schema: ref(r.response) } } };
+    const ok = r.response.startsWith('event-stream:')
+      ? {
+          description: `text/event-stream: each event is one \`data:\` line holding a ${r.response.slice(13)}; \`: heartbeat\` comments keep it open`,
+          content: { 'text/event-stream': { schema: ref(r.response.slice(13)) } },
+        }
+      : { description: 'OK', content: { 'application/json': { schema: ref(r.response) } } };
     (paths[r.path] ??= {})[r.method.toLowerCase()] = {
       operationId: r.operationId,
       summary: r.summary,

@@ -48,7 +48,7 @@ export interface RouteSpec {
   params?: ParamSpec[];
   /** Name of the request body's schema (components.schemas). */
   body?: string;
-  /** Name of the answer's schema; 'event-stream' for server-sent events. */
+  /** Name of the answer's schema; `event-stream:<schema of each event>` for server-sent events. */
   response: string;
   handle(ctx: RequestContext): Promise<unknown>;
 }

@@ -475,6 +475,22 @@ describe('mooring server API', () => {
     expect(comments).toBeGreaterThan(0);
   });
 
+  it('streams the resource tree as it changes', async () => {
+    const pods = (e: unknown) =>
+      (e as { result: ApplicationTree }).result.nodes.filter((n) => n.kind === 'Pod' && !n.missing).length;
+    const { status, events } = await readStream(
+      `${srv.url}/api/v1/stream/applications/${app}/resource-tree`,
+      token,
+      60_000,
+      (ev) => ev.length > 0 && pods(ev.at(-1)) === 3,
+      () => void kubectl(['scale', 'deployment', 'web', '--replicas=3', '-n', dest.name]),
+    );
+    expect(status).toBe(200);
+    expect(pods(events[0])).toBe(2);
+    expect(pods(events.at(-1))).toBe(3);
+    expect((await call(`/api/v1/stream/applications/nope/resource-tree`)).status).toBe(404);
+  });
+
   it('serves settings, version, the OpenAPI document and the UI without a login', async () => {
     expect((await call('/api/v1/settings', { token: null })).body).toMatchObject({ anonymous: false });
     expect((await call('/api/version', { token: null })).body.Version).toMatch(/^\d+\.\d+\.\d+/);

@@ -71,6 +71,14 @@ export interface ApplicationWatchEvent {
   result: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; application: Application };
 }
 
+/**
+ * One event of GET /api/v1/stream/applications/{name}/resource-tree (server-sent events): the whole
+ * tree, first at once, then each time it changes.
+ */
+export interface ApplicationTreeWatchEvent {
+  result: ApplicationTree;
+}
+
 /** A resource named in a sync request. */
 export interface SyncOperationResource {
   group?: string;

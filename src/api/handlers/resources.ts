@@ -46,6 +46,14 @@ async function treeObjects(
   return { live, children };
 }
 
+/** The resource tree of an app from the engine's memory (children listed on demand, cached briefly). */
+export async function appTree(deps: ApiDeps, app: Application): Promise<ApplicationTree> {
+  const state = deps.engine.state(app);
+  if (!state?.comparison) return { nodes: [] };
+  const { live, children } = await treeObjects(deps, state);
+  return { nodes: buildTree(state.comparison.resources, live, children) };
+}
+
 const RESOURCE_FILTERS: ParamSpec[] = [
   { name: 'group', in: 'query', type: 'string', description: 'only resources of this API group' },
   { name: 'kind', in: 'query', type: 'string', description: 'only resources of this kind' },
@@ -65,11 +73,7 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
       params: APP_PARAMS,
       response: 'ApplicationTree',
       async handle(ctx): Promise<ApplicationTree> {
-        const app = await appFor(deps, ctx, 'get');
-        const state = deps.engine.state(app);
-        if (!state?.comparison) return { nodes: [] };
-        const { live, children } = await treeObjects(deps, state);
-        return { nodes: buildTree(state.comparison.resources, live, children) };
+        return appTree(deps, await appFor(deps, ctx, 'get'));
       },
     },
     {
