@@ -28,6 +28,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY ui ./ui
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
@@ -47,4 +48,4 @@ ENV NODE_ENV=production HOME=/home/mooring
 USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["node", "dist/cli/main.js"]
-CMD ["controller"]
+CMD ["server"]
