@@ -23,11 +23,13 @@ import {
   terminate,
   EMPTY_PRUNE_MESSAGE,
   type SyncPlan,
+  type SyncResourceResult,
   type SyncState,
 } from '../sync/index.js';
 import { compareApp, DryRunCache } from './compare.js';
 import type { AppState, Reconciler } from './reconciler.js';
 import type { RecordEvent } from './events.js';
+import { permitsLive, type ForbiddenResource } from './project-rules.js';
 import { clusterSyncPort } from './sync-port.js';
 
 /** `operation.sync` of an Application, as Argo CD writes it. */
@@ -100,7 +102,10 @@ const SELF_HEAL_QUIET_MS = 30_000;
  * every step (so a restarted controller resumes), and records history, retries and Events.
  */
 export class Operations {
-  private readonly plans = new Map<string, { id: string; plan: SyncPlan; removals: Map<string, string[]> }>();
+  private readonly plans = new Map<
+    string,
+    { id: string; plan: SyncPlan; removals: Map<string, string[]>; forbidden: ForbiddenResource[] }
+  >();
   private readonly selfHeal = new Map<string, { attempts: number; nextAt: number; lastAt: number }>();
   private readonly logger: Logger;
 
@@ -227,7 +232,12 @@ export class Operations {
   private async step(app: Application, appKey: string, op: OperationState, state: AppState | undefined) {
     const mooring = op.syncResult?.mooring;
     const attemptStartedAt = mooring?.startedAt ?? op.startedAt;
-    if (mooring?.nextRetryAt && Date.parse(mooring.nextRetryAt) > this.now().getTime()) {
+    // A terminate request ends a retry's wait at once.
+    if (
+      op.phase !== 'Terminating' &&
+      mooring?.nextRetryAt &&
+      Date.parse(mooring.nextRetryAt) > this.now().getTime()
+    ) {
       return Date.parse(mooring.nextRetryAt) - this.now().getTime();
     }
     if (!state?.target) return 2_000; // not compared yet (e.g. right after a restart): look again soon
@@ -247,6 +257,11 @@ export class Operations {
         message: errorMessage(err),
         finishedAt: this.now().toISOString(),
       });
+    }
+    if (cached.forbidden.length > 0) {
+      // As Argo CD: a sync holding a kind the project forbids fails before anything is applied.
+      this.plans.delete(appKey);
+      return this.persist(app, op, refusedSync(cached.plan, cached.forbidden, this.now().toISOString()));
     }
     let syncState: SyncState = {
       ...initialSyncState(cached.plan),
@@ -308,11 +323,21 @@ export class Operations {
         ignoreDifferences: app.spec.ignoreDifferences,
       });
     }
+    const { project } = this.deps.reconciler.projectOf(app);
+    const isNamespaced = (g: string, k: string) => target.discovery.peek(g, k)?.namespaced;
+    // A live object of a kind the project forbids is none of the app's business: never pruned.
     const extras = comparison.resources
       .filter((r) => r.requiresPruning)
       .map((r) => comparison.live.get(keyString(r)))
-      .filter((o): o is KubeObject => o !== undefined);
+      .filter((o): o is KubeObject => o !== undefined && permitsLive(project, o, isNamespaced));
     const sync = op.operation.sync ?? {};
+    const selected = sync.resources?.map((r) =>
+      keyString({ ...r, group: r.group ?? '', namespace: r.namespace ?? '' }),
+    );
+    // A selective sync checks only what it selects (and runs no hooks), as Argo CD's task validation.
+    const forbidden = this.deps.reconciler
+      .forbiddenIn(app, target, selected ? desired : [...desired, ...hooks])
+      .filter((f) => !selected || selected.includes(keyString(f.key)));
     let prune = sync.prune ?? false;
     if (
       prune &&
@@ -351,7 +376,7 @@ export class Operations {
       startedAt,
       appInstance: instance,
     });
-    return { plan, removals };
+    return { plan, removals, forbidden };
   }
 
   /**
@@ -389,13 +414,16 @@ export class Operations {
           resources: [],
           mooring: { startedAt: at, nextRetryAt: at },
         };
-        ops.push({ op: 'add', path: '/status/operationState', value: next });
-        await this.deps.jsonPatchStatus(app, ops);
-        return delay;
+        const written = await writeOperationState(
+          (o) => this.deps.jsonPatchStatus(app, o),
+          op.phase,
+          next,
+          ops,
+        );
+        return written === 'terminating' ? 0 : delay;
       }
     }
     if (finishedAt) next.finishedAt = finishedAt;
-    ops.push({ op: 'add', path: '/status/operationState', value: next });
     if (phase === 'Succeeded' && !op.operation.sync?.dryRun) {
       const history = ((app.status?.history ?? []) as unknown as HistoryEntry[]).slice();
       const id = history.reduce((m, h) => Math.max(m, h.id), -1) + 1;
@@ -410,7 +438,11 @@ export class Operations {
       const limit = app.spec.revisionHistoryLimit ?? 10;
       ops.push({ op: 'add', path: '/status/history', value: history.slice(-Math.max(1, limit)) });
     }
-    await this.deps.jsonPatchStatus(app, ops);
+    const written = await writeOperationState((o) => this.deps.jsonPatchStatus(app, o), op.phase, next, ops);
+    if (written === 'terminating') {
+      this.logger.info('terminate requested during a sync step', { app: app.metadata.name });
+      return 0;
+    }
     if (finishedAt) {
       this.deps.onSyncFinished?.(phase, (Date.parse(finishedAt) - Date.parse(op.startedAt)) / 1000);
       const summary = summarize(s);
@@ -425,6 +457,65 @@ export class Operations {
     }
     return undefined;
   }
+}
+
+/**
+ * Writes status.operationState (with `extra` ops) only while its phase is still `expected`, the one the
+ * step started from: a JSON-patch test makes the write fail when a user asked to terminate meanwhile.
+ * The step's progress is then written under phase Terminating, so the next step terminates; an
+ * operation that already finished keeps its end. Resolves to which of the two was written.
+ */
+export async function writeOperationState(
+  patch: (ops: unknown[]) => Promise<void>,
+  expected: OperationState['phase'],
+  next: OperationState,
+  extra: unknown[] = [],
+): Promise<'written' | 'terminating'> {
+  const test = (phase: OperationState['phase']) => ({
+    op: 'test',
+    path: '/status/operationState/phase',
+    value: phase,
+  });
+  const set = (value: OperationState) => ({ op: 'add', path: '/status/operationState', value });
+  try {
+    await patch([test(expected), ...extra, set(next)]);
+    return 'written';
+  } catch (err) {
+    if (expected === 'Terminating') throw err;
+    // The phase moved under this step: while an operation runs only a terminate request does that.
+    const finished = next.phase !== 'Running' && next.phase !== 'Terminating';
+    try {
+      await patch([
+        test('Terminating'),
+        ...(finished ? [...extra, set(next)] : [set({ ...next, phase: 'Terminating' })]),
+      ]);
+    } catch {
+      throw err; // Not a terminate request (or another failure): report the first error.
+    }
+    return finished ? 'written' : 'terminating';
+  }
+}
+
+/** The failed end of a sync refused for kinds its project forbids: one SyncFailed result for each. */
+function refusedSync(plan: SyncPlan, forbidden: ForbiddenResource[], finishedAt: string): SyncState {
+  const resources = forbidden.map((f): SyncResourceResult => ({
+    group: f.key.group,
+    version: f.version,
+    kind: f.key.kind,
+    namespace: f.key.namespace,
+    name: f.key.name,
+    status: 'SyncFailed',
+    message: f.message,
+    hookPhase: 'Failed',
+    syncPhase: 'Sync',
+  }));
+  return {
+    ...initialSyncState(plan),
+    resources,
+    phase: 'Failed',
+    message: `one or more synchronization tasks are not valid: ${forbidden.map((f) => f.message).join('; ')}`,
+    finishedAt,
+  };
 }
 
 /** What changes when a sync step gets somewhere: phase, wave, and each resource's result. */

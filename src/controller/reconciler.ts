@@ -20,6 +20,7 @@ import type { RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
 import { compareApp, DryRunCache, type Comparison } from './compare.js';
 import { prepareDesired } from './desired.js';
+import { forbiddenResources, type ForbiddenResource } from './project-rules.js';
 import type { RecordEvent } from './events.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
@@ -161,6 +162,10 @@ export class Reconciler {
           signal,
         });
         conditions.push(...comparison.conditions);
+        // Kinds the project forbids: reported here, refused by every sync (Argo CD shows them Unknown).
+        const forbidden = this.forbiddenIn(app, target, prepared.objects);
+        markForbidden(comparison, forbidden);
+        conditions.push(...forbidden.map((f) => ({ type: 'ComparisonError', message: f.message })));
         this.states.set(appKey, {
           app,
           commit,
@@ -236,6 +241,18 @@ export class Reconciler {
       isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
     });
     return { rendered, prepared };
+  }
+
+  /** The app's AppProject (undefined when it does not exist) and its name. */
+  projectOf(app: Application): { name: string; project?: AppProject } {
+    const name = app.spec?.project || 'default';
+    return { name, project: this.deps.project(name) };
+  }
+
+  /** The objects among `objects` whose kind the app's project does not permit on this cluster. */
+  forbiddenIn(app: Application, target: ClusterTarget, objects: readonly KubeObject[]): ForbiddenResource[] {
+    const { name, project } = this.projectOf(app);
+    return forbiddenResources(objects, project, name, (g, k) => target.discovery.peek(g, k)?.namespaced);
   }
 
   /** Resolves a revision of the app's repository to a commit (fetching if it is not known). */
@@ -339,6 +356,12 @@ export class Reconciler {
     );
     for (const c of newErrors) await this.deps.recordEvent(app, 'Warning', c.type, c.message);
   }
+}
+
+/** Shows each forbidden resource as Unknown, as Argo CD does (its diff stays: the sync refuses it). */
+function markForbidden(comparison: Comparison, forbidden: ForbiddenResource[]): void {
+  const keys = new Set(forbidden.map((f) => keyString(f.key)));
+  for (const r of comparison.resources) if (keys.has(keyString(r))) r.status = 'Unknown';
 }
 
 /** The container images the desired objects run, as Argo CD lists them in status.summary.images. */

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Discovery, KubeClient, ResourceWriter } from '../../src/cluster/index.js';
+import { writeOperationState, type OperationState } from '../../src/controller/operations.js';
 import type { Application } from '../../src/core/index.js';
-import { kubectl, uniqueName } from '../harness/cluster.js';
-import { deployApp, startTestController, waitForApp } from '../harness/suite.js';
+import { kubectl, testKubeConfig, uniqueName } from '../harness/cluster.js';
+import { deployApp, getApp, startTestController, waitForApp } from '../harness/suite.js';
 
 interface OpState {
   phase?: string;
@@ -104,5 +106,70 @@ data: { a: "1" }
     const done = await waitForApp(ns, 'terminated', 'terminated', (a) => opOf(a)?.phase === 'Failed');
     expect(opOf(done)?.message).toBe('Operation terminated');
     await expect(kubectl(['get', 'configmap', 'after', '-n', `${ns}-b`])).rejects.toThrow(/NotFound/);
+  });
+
+  it('keeps a terminate request made while a step was in flight (the step’s write does not overwrite it)', async () => {
+    // The Application lives in a namespace no controller serves, so only this test writes its status.
+    const appNs = `${ns}-c`;
+    await kubectl(['create', 'namespace', appNs]);
+    const name = uniqueName('raced');
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name, namespace: appNs },
+        spec: {
+          project: 'default',
+          source: { repoURL: 'https://git.example.com/r.git', path: '.' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: appNs },
+        },
+      }),
+    });
+    const client = new KubeClient(testKubeConfig());
+    const writer = new ResourceWriter(client, new Discovery(client));
+    const key = { group: 'argoproj.io', kind: 'Application', namespace: appNs, name };
+    const patch = async (ops: unknown[]) => {
+      await writer.jsonPatch(key, ops, { subresource: 'status' });
+    };
+    const running: OperationState = {
+      operation: { sync: { revision: 'main' } },
+      phase: 'Running',
+      message: 'starting',
+      startedAt: new Date().toISOString(),
+      syncResult: { revision: 'abc', resources: [] },
+    };
+    const setPhase = (phase: string) =>
+      kubectl([
+        'patch',
+        'application',
+        name,
+        '-n',
+        appNs,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { operationState: { phase } } }),
+      ]);
+    await patch([{ op: 'add', path: '/status', value: { operationState: running } }]);
+    // The step read phase Running; the user asks to terminate before the step writes its progress.
+    await setPhase('Terminating');
+    const progress: OperationState = { ...running, message: 'waiting for wave 0 to be healthy' };
+    await expect(writeOperationState(patch, 'Running', progress)).resolves.toBe('terminating');
+    let op = opOf(await getApp(appNs, name));
+    expect(op?.phase).toBe('Terminating');
+    expect(op?.message).toBe('waiting for wave 0 to be healthy');
+
+    // Without a request in between the step's write goes through as before.
+    await patch([{ op: 'add', path: '/status/operationState', value: running }]);
+    await expect(writeOperationState(patch, 'Running', progress)).resolves.toBe('written');
+    expect(opOf(await getApp(appNs, name))?.phase).toBe('Running');
+
+    // A request that comes after the step finished the operation leaves its end as it is.
+    await setPhase('Terminating');
+    const done: OperationState = { ...running, phase: 'Succeeded', message: 'successfully synced' };
+    await expect(writeOperationState(patch, 'Running', done)).resolves.toBe('written');
+    op = opOf(await getApp(appNs, name));
+    expect(op?.phase).toBe('Succeeded');
+    await kubectl(['delete', 'namespace', appNs, '--wait=false']);
   });
 });
