@@ -78,6 +78,8 @@ export async function compareApp(input: {
   target: CompareTarget;
   dryRuns: DryRunCache;
   ignoreDifferences?: ResourceIgnoreDifferences[];
+  /** False for a live object whose kind the app's project forbids: not the app's to report or prune. */
+  permitsLive?: (obj: KubeObject) => boolean;
   signal?: AbortSignal;
 }): Promise<Comparison> {
   const { target, dryRuns } = input;
@@ -129,6 +131,7 @@ export async function compareApp(input: {
     const key = keyOf(obj);
     const k = keyString(key);
     if (desiredKeys.has(k) || obj.metadata.ownerReferences?.some((o) => o.controller)) continue;
+    if (input.permitsLive && !input.permitsLive(obj)) continue;
     live.set(k, obj);
     diffs.set(k, diffObject({ live: obj }));
     const status = resourceStatus(obj, key, 'OutOfSync', assessHealth(obj));

@@ -29,7 +29,7 @@ import {
 import { compareApp, DryRunCache } from './compare.js';
 import type { AppState, Reconciler } from './reconciler.js';
 import type { RecordEvent } from './events.js';
-import { permitsLive, type ForbiddenResource } from './project-rules.js';
+import type { ForbiddenResource } from './project-rules.js';
 import { clusterSyncPort } from './sync-port.js';
 
 /** `operation.sync` of an Application, as Argo CD writes it. */
@@ -321,15 +321,16 @@ export class Operations {
         target: { cache: target.cache, writer: target.writer },
         dryRuns: new DryRunCache(),
         ignoreDifferences: app.spec.ignoreDifferences,
+        permitsLive: this.deps.reconciler.livePermission(app, target),
       });
     }
-    const { project } = this.deps.reconciler.projectOf(app);
-    const isNamespaced = (g: string, k: string) => target.discovery.peek(g, k)?.namespaced;
-    // A live object of a kind the project forbids is none of the app's business: never pruned.
+    // A live object of a kind the project forbids is none of the app's business: never pruned (the
+    // comparison may predate a change of the project, so this is checked again here).
+    const permitted = this.deps.reconciler.livePermission(app, target);
     const extras = comparison.resources
       .filter((r) => r.requiresPruning)
       .map((r) => comparison.live.get(keyString(r)))
-      .filter((o): o is KubeObject => o !== undefined && permitsLive(project, o, isNamespaced));
+      .filter((o): o is KubeObject => o !== undefined && permitted(o));
     const sync = op.operation.sync ?? {};
     const selected = sync.resources?.map((r) =>
       keyString({ ...r, group: r.group ?? '', namespace: r.namespace ?? '' }),

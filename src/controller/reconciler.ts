@@ -20,7 +20,7 @@ import type { RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
 import { compareApp, DryRunCache, type Comparison } from './compare.js';
 import { prepareDesired } from './desired.js';
-import { forbiddenResources, type ForbiddenResource } from './project-rules.js';
+import { forbiddenResources, permitsLive, type ForbiddenResource } from './project-rules.js';
 import type { RecordEvent } from './events.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
@@ -159,6 +159,7 @@ export class Reconciler {
           target: { cache: target.cache, writer: target.writer },
           dryRuns: this.dryRunsFor(target.server),
           ignoreDifferences: app.spec.ignoreDifferences,
+          permitsLive: this.livePermission(app, target),
           signal,
         });
         conditions.push(...comparison.conditions);
@@ -253,6 +254,12 @@ export class Reconciler {
   forbiddenIn(app: Application, target: ClusterTarget, objects: readonly KubeObject[]): ForbiddenResource[] {
     const { name, project } = this.projectOf(app);
     return forbiddenResources(objects, project, name, (g, k) => target.discovery.peek(g, k)?.namespaced);
+  }
+
+  /** Whether the app's project permits a live object's kind (Argo CD leaves forbidden ones alone). */
+  livePermission(app: Application, target: ClusterTarget): (obj: KubeObject) => boolean {
+    const { project } = this.projectOf(app);
+    return (obj) => permitsLive(project, obj, (g, k) => target.discovery.peek(g, k)?.namespaced);
   }
 
   /** Resolves a revision of the app's repository to a commit (fetching if it is not known). */
