@@ -15,9 +15,15 @@ describe('request helpers', () => {
       message: /not valid JSON/,
     });
     await expect(readJsonBody(req('x'.repeat(20)), 10)).rejects.toMatchObject({ status: 413 });
-    await expect(readJsonBody(req('{}', { 'content-type': 'text/plain' }))).rejects.toMatchObject({
+    await expect(
+      readJsonBody(req('{}', { 'content-type': 'text/plain', cookie: 'argocd.token=t' })),
+    ).rejects.toMatchObject({ status: 415 });
+    await expect(readJsonBody(req('{}', { 'content-type': 'multipart/form-data' }))).rejects.toMatchObject({
       status: 415,
     });
+    // What `curl -d '{"username":…}'` sends, as in Argo CD's API docs.
+    const curl = req('{"username":"admin"}', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(await readJsonBody(curl)).toEqual({ username: 'admin' });
   });
 
   it('takes the token from the Authorization header, else the cookie', () => {

@@ -440,7 +440,7 @@ describe('mooring server API: who may do what', () => {
       ['/api/v1/applications', { method: 'POST', body: 'x'.repeat(2 << 20) }, 413, /larger than/],
       [
         '/api/v1/applications',
-        { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } },
+        { method: 'POST', body: '{}', headers: { 'Content-Type': 'multipart/form-data' } },
         415,
         /content type/,
       ],
