@@ -332,13 +332,6 @@ export class Operations {
       .map((r) => comparison.live.get(keyString(r)))
       .filter((o): o is KubeObject => o !== undefined && permitted(o));
     const sync = op.operation.sync ?? {};
-    const selected = sync.resources?.map((r) =>
-      keyString({ ...r, group: r.group ?? '', namespace: r.namespace ?? '' }),
-    );
-    // A selective sync checks only what it selects (and runs no hooks), as Argo CD's task validation.
-    const forbidden = this.deps.reconciler
-      .forbiddenIn(app, target, selected ? desired : [...desired, ...hooks])
-      .filter((f) => !selected || selected.includes(keyString(f.key)));
     let prune = sync.prune ?? false;
     if (
       prune &&
@@ -377,6 +370,13 @@ export class Operations {
       startedAt,
       appInstance: instance,
     });
+    // Every object the sync would write (a selective sync's selection, hooks, a namespace it creates)
+    // is checked against the project, as Argo CD validates each task before running any.
+    const forbidden = this.deps.reconciler.forbiddenIn(
+      app,
+      target,
+      plan.tasks.filter((t) => t.type !== 'prune').map((t) => t.object),
+    );
     return { plan, removals, forbidden };
   }
 
