@@ -151,11 +151,14 @@ function decodeContinue(token: string): string {
 
 /** Sorts by namespace/name and cuts one page; `continue` names the last item given. */
 export function paginate(apps: Application[], query: ApplicationQuery): ApplicationList {
-  const sorted = [...apps].sort((a, b) => (appKey(a) < appKey(b) ? -1 : appKey(a) > appKey(b) ? 1 : 0));
+  // Keys computed once: building them inside the comparator made a page cost grow with every app.
+  const keyed = apps.map((a) => ({ key: appKey(a), app: a }));
+  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  const sorted = keyed.map((k) => k.app);
   let start = 0;
   if (query.continue) {
     const after = decodeContinue(query.continue);
-    start = sorted.findIndex((a) => appKey(a) > after);
+    start = keyed.findIndex((k) => k.key > after);
     if (start < 0) start = sorted.length;
   }
   const limit = query.limit && query.limit > 0 ? query.limit : sorted.length;
