@@ -7,3 +7,4 @@ export * from './application.js';
 export * from './tracking.js';
 export * from './duration.js';
 export * from './metrics.js';
+export * from './glob.js';
