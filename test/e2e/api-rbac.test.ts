@@ -261,7 +261,8 @@ describe('mooring server API: who may do what', () => {
     expect((await call(`/api/v1/applications/${appA}`, tokens.alice!)).status).toBe(200);
     const denied = await call(`/api/v1/applications/${appD}`, tokens.alice!);
     expect(denied.status).toBe(403);
-    expect(denied.body.message).toBe(`permission denied: applications, get, default/${appD}, sub: alice`);
+    // alice may not see the app, so the refusal does not name its project.
+    expect(denied.body.message).toBe(`permission denied: applications, get, */${appD}, sub: alice`);
     const sync = await call(`/api/v1/applications/${appA}/sync`, tokens.alice!, {
       method: 'POST',
       body: '{}',
@@ -270,6 +271,50 @@ describe('mooring server API: who may do what', () => {
     expect(sync.body.message).toMatch(/applications, sync, team-a\//);
     expect((await call(`/api/v1/applications/${appD}`, tokens.bob!, { method: 'DELETE' })).status).toBe(403);
     expect((await call(`/api/v1/applications/${appD}/resource-tree`, tokens.carol!)).status).toBe(403);
+  });
+
+  it('answers a hidden app and a missing one alike, so names cannot be probed', async () => {
+    const missing = uniqueName('rbac-none');
+    const minted = await call('/api/v1/projects/team-a/roles/ci/token', admin, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'probe', expiresIn: 600 }),
+    });
+    const sync: RequestInit = { method: 'POST', body: '{}' };
+    // Per-app requests, as a path of the app's name and the request.
+    const probes: [(name: string) => string, RequestInit][] = [
+      [(n) => `/api/v1/applications/${n}`, {}],
+      [(n) => `/api/v1/applications/${n}`, { method: 'DELETE' }],
+      [(n) => `/api/v1/applications/${n}/sync`, sync],
+      [(n) => `/api/v1/applications/${n}/resource-tree`, {}],
+      [(n) => `/api/v1/applications/${n}/events`, {}],
+      [(n) => `/api/v1/stream/applications/${n}/resource-tree`, {}],
+    ];
+    // alice is scoped to team-a, carol (role:readonly) is denied the default project, ci is team-a's token.
+    const callers: [string, string][] = [
+      ['alice', tokens.alice!],
+      ['carol', tokens.carol!],
+      ['ci', minted.body.token as string],
+    ];
+    for (const [who, token] of callers) {
+      for (const [path, init] of probes) {
+        const hidden = await call(path(appD), token, init);
+        const absent = await call(path(missing), token, init);
+        expect({ who, path: path(appD), status: hidden.status }).toEqual({
+          who,
+          path: path(appD),
+          status: 403,
+        });
+        // The same answer, but for the name asked about.
+        expect(absent.status, `${who} ${path(missing)}`).toBe(403);
+        expect(absent.text.replaceAll(missing, appD), `${who} ${path(missing)}`).toBe(hidden.text);
+      }
+    }
+    // Whoever may get every app learns that one is missing.
+    for (const [path, init] of [probes[0]!, probes[2]!, probes[5]!]) {
+      const r = await call(path(missing), admin, init);
+      expect({ path: path(missing), status: r.status }).toEqual({ path: path(missing), status: 404 });
+      expect(r.body.message).toBe(`application "${missing}" not found in namespace "${ctl.name}"`);
+    }
   });
 
   it('lets bob sync what he may sync, and the controller does it', async () => {

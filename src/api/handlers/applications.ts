@@ -2,6 +2,7 @@ import { ANNOTATIONS, type Application } from '../../core/index.js';
 import { validateApplication } from '../../controller/index.js';
 import { applicationFilter, paginate, parseApplicationQuery } from '../app-query.js';
 import type { ApplicationList } from '../contract/index.js';
+import type { Principal } from '../auth/types.js';
 import { appObject, principalOf, requireCan, type ApiDeps } from '../deps.js';
 import { appPath } from '../engine.js';
 import { badRequest, forbidden, HttpError, notFound } from '../http.js';
@@ -53,11 +54,64 @@ export function view(app: Application): Application {
   return { ...app, metadata };
 }
 
-/** The app named by the path, 404 when unknown, 403 unless the caller may `action` on it. */
+/**
+ * The app named by the path, 403 unless the caller may `action` on it. The API must not tell which
+ * names exist: a missing app is 404 only to a caller who may `get` that name in every project; to
+ * anyone else it is the same 403 an app hidden from them gets (as Argo CD answers).
+ */
 export async function appFor(deps: ApiDeps, ctx: RequestContext, action: string): Promise<Application> {
-  const app = await deps.engine.get(ctx.params.name!, ctx.query.get('appNamespace') || undefined);
-  requireCan(deps, ctx, 'applications', action, appObject(app, deps.engine.namespace));
+  const principal = principalOf(ctx);
+  const name = ctx.params.name!;
+  const namespace = ctx.query.get('appNamespace') || undefined;
+  let app: Application;
+  try {
+    app = await deps.engine.get(name, namespace);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404 && !maySeeEveryApp(deps, principal, name, namespace)) {
+      throw hiddenApp(deps, principal, action, name, namespace);
+    }
+    throw err;
+  }
+  const object = appObject(app, deps.engine.namespace);
+  if (!deps.auth.can(principal, 'applications', action, object)) {
+    // Only a caller who may see the app learns its project from the refusal.
+    if (!deps.auth.can(principal, 'applications', 'get', object)) {
+      throw hiddenApp(deps, principal, action, name, namespace);
+    }
+    requireCan(deps, ctx, 'applications', action, object);
+  }
   return app;
+}
+
+/** The RBAC object of the asked-for app in a project (`*`: any, as only an all-projects pattern matches it). */
+function objectIn(deps: ApiDeps, project: string, name: string, namespace: string | undefined): string {
+  return namespace && namespace !== deps.engine.namespace
+    ? `${project}/${namespace}/${name}`
+    : `${project}/${name}`;
+}
+
+/**
+ * Whether the caller may get an app of this name whatever its project: a pattern matching every
+ * project, and no deny on any existing project (role:readonly with a deny on one project must not
+ * learn that a name is missing when it could be there).
+ */
+function maySeeEveryApp(deps: ApiDeps, p: Principal, name: string, namespace: string | undefined): boolean {
+  return ['*', ...deps.controlPlane.projectList().map((pr) => pr.metadata.name ?? '')].every((project) =>
+    deps.auth.can(p, 'applications', 'get', objectIn(deps, project, name, namespace)),
+  );
+}
+
+/** The 403 of an app the caller may not see, alike whether it exists: it names only what was asked. */
+function hiddenApp(
+  deps: ApiDeps,
+  p: Principal,
+  action: string,
+  name: string,
+  namespace: string | undefined,
+): HttpError {
+  return forbidden(
+    `permission denied: applications, ${action}, ${objectIn(deps, '*', name, namespace)}, sub: ${p.subject}`,
+  );
 }
 
 /**
