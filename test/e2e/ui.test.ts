@@ -49,6 +49,18 @@ describe('the web UI', () => {
     return app;
   }
 
+  // What of the app table does not fit: the table against its scrolling pane, each header against its cell.
+  // (A string: the test's TypeScript has no DOM types.)
+  const tableOverflow = () =>
+    page.evaluate<string[]>(`(() => {
+      const cut = [];
+      const pane = document.querySelector('.app-table').parentElement;
+      if (pane.scrollWidth > pane.clientWidth) cut.push('table ' + (pane.scrollWidth - pane.clientWidth) + 'px too wide');
+      for (const th of document.querySelectorAll('.app-table thead th')) {
+        if (th.scrollWidth > th.clientWidth) cut.push('header ' + th.textContent + ' cut');
+      }
+      return cut;
+    })()`);
   /** The tree node button of a kind (and name). */
   const treeNode = (kind: string, name?: string) =>
     page.locator(`.tree-node[data-kind="${kind}"]${name ? `[data-name="${name}"]` : ''}`);
@@ -159,6 +171,11 @@ describe('the web UI', () => {
     await page.getByRole('table').getByRole('link', { name: prod }).waitFor();
     expect(await page.getByRole('table').getByRole('row').count()).toBe(4);
     await screenshot(page, 'list-table-light');
+    // At common window widths the whole table is in view: no column off the right edge, no header cut.
+    for (const width of [1920, 1280, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await tableOverflow(), `at ${width}px`).toEqual([]);
+    }
 
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.getByRole('button', { name: 'Tiles' }).click();
@@ -192,6 +209,8 @@ describe('the web UI', () => {
     expect(await dialog.getByRole('checkbox', { name: 'Deployment myapp' }).isChecked()).toBe(true);
     expect(await dialog.getByRole('checkbox', { name: 'Service myapp' }).isChecked()).toBe(true);
     await dialog.getByRole('checkbox', { name: /^Prune delete/ }).check();
+    // Mooring always applies server-side: no checkbox pretends that is a choice.
+    expect(await dialog.getByRole('checkbox', { name: /server-side/i }).count()).toBe(0);
     await screenshot(page, 'sync-dialog');
     await dialog.getByRole('button', { name: 'Synchronize' }).click();
     await dialog

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceDiff } from '../../../src/api/contract/index.js';
-import { buildSyncRequest, defaultSyncChoices, resourceKey } from './sync-request.js';
+import { buildSyncRequest, defaultSyncChoices, resourceKey, SYNC_OPTION_FLAGS } from './sync-request.js';
 
 const res = (kind: string, name: string, group = '', hook = false): ResourceDiff => ({
   group,
@@ -46,6 +46,18 @@ describe('buildSyncRequest', () => {
       syncOptions: { items: ['ApplyOutOfSyncOnly=true'] },
       resources: [{ group: 'apps', kind: 'Deployment', name: 'myapp', namespace: 'production' }],
     });
+  });
+  it('turns off an option the app sets when the dialog unchecks it', () => {
+    const app = ['CreateNamespace=true', 'PruneLast=true'];
+    const c = { ...defaultSyncChoices(resources, app), pruneLast: false };
+    expect(buildSyncRequest(c, resources, app).syncOptions).toEqual({
+      items: ['PruneLast=false', 'CreateNamespace=true'],
+    });
+  });
+  it('offers no option the controller ignores', () => {
+    const names = SYNC_OPTION_FLAGS.map(([, opt]) => opt);
+    expect(names).not.toContain('ServerSideApply');
+    expect(names).not.toContain('RespectIgnoreDifferences');
   });
   it('refuses an empty selection', () => {
     expect(() => buildSyncRequest({ ...defaultSyncChoices(resources), selected: [] }, resources)).toThrow(

@@ -11,23 +11,23 @@ export interface SyncChoices {
   dryRun: boolean;
   force: boolean;
   applyOutOfSyncOnly: boolean;
-  serverSideApply: boolean;
   replace: boolean;
   pruneLast: boolean;
   createNamespace: boolean;
-  respectIgnoreDifferences: boolean;
   /** Keys (resourceKey) of the resources to sync; all of them means "the whole app". */
   selected: string[];
 }
 
-/** The sync options the dialog offers, as Argo CD names them. */
+/**
+ * The sync options the dialog offers: [choice, Argo CD's option name, label, what it does here].
+ * Only options the controller acts on: ServerSideApply is left out (Mooring always applies
+ * server-side) and so is RespectIgnoreDifferences (the controller does not act on it).
+ */
 export const SYNC_OPTION_FLAGS = [
-  ['applyOutOfSyncOnly', 'ApplyOutOfSyncOnly=true', 'Apply out-of-sync only'],
-  ['serverSideApply', 'ServerSideApply=true', 'Server-side apply'],
-  ['replace', 'Replace=true', 'Replace'],
-  ['pruneLast', 'PruneLast=true', 'Prune last'],
-  ['createNamespace', 'CreateNamespace=true', 'Auto-create namespace'],
-  ['respectIgnoreDifferences', 'RespectIgnoreDifferences=true', 'Respect ignore differences'],
+  ['applyOutOfSyncOnly', 'ApplyOutOfSyncOnly', 'Apply out-of-sync only', 'leave synced resources alone'],
+  ['replace', 'Replace', 'Replace', 'delete and re-create instead of applying'],
+  ['pruneLast', 'PruneLast', 'Prune last', 'prune after everything else is synced'],
+  ['createNamespace', 'CreateNamespace', 'Auto-create namespace', 'create the destination namespace'],
 ] as const;
 
 /** The key a resource is selected by in the dialog. */
@@ -47,11 +47,9 @@ export function defaultSyncChoices(
     dryRun: false,
     force: false,
     applyOutOfSyncOnly: has('ApplyOutOfSyncOnly=true'),
-    serverSideApply: has('ServerSideApply=true'),
     replace: has('Replace=true'),
     pruneLast: has('PruneLast=true'),
     createNamespace: has('CreateNamespace=true'),
-    respectIgnoreDifferences: has('RespectIgnoreDifferences=true'),
     selected: resources.filter((r) => !r.hook).map(resourceKey),
   };
 }
@@ -59,13 +57,20 @@ export function defaultSyncChoices(
 /**
  * The body of POST …/sync for the choices. Resources are listed only when some are left out
  * (listing all would turn a full sync into a partial one that skips pruning, as in Argo CD).
- * Throws when nothing is selected.
+ * The controller adds the app's own syncOptions before the request's, so an option the app turns
+ * on and the dialog turns off is sent as `=false`. Throws when nothing is selected.
  */
-export function buildSyncRequest(c: SyncChoices, resources: readonly ResourceDiff[]): ApplicationSyncRequest {
+export function buildSyncRequest(
+  c: SyncChoices,
+  resources: readonly ResourceDiff[],
+  appSyncOptions: readonly string[] = [],
+): ApplicationSyncRequest {
   const all = resources.filter((r) => !r.hook);
   const chosen = all.filter((r) => c.selected.includes(resourceKey(r)));
   if (all.length > 0 && chosen.length === 0) throw new Error('Select at least one resource to sync.');
-  const items = SYNC_OPTION_FLAGS.filter(([k]) => c[k]).map(([, opt]) => opt);
+  const items = SYNC_OPTION_FLAGS.flatMap(([k, opt]) =>
+    c[k] ? [`${opt}=true`] : appSyncOptions.includes(`${opt}=true`) ? [`${opt}=false`] : [],
+  );
   const req: ApplicationSyncRequest = { prune: c.prune, dryRun: c.dryRun };
   if (c.revision.trim()) req.revision = c.revision.trim();
   if (c.force) req.strategy = { apply: { force: true } };

@@ -17,15 +17,16 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
   return (
     <div className="scroll" ref={ref} tabIndex={-1}>
       <table className="app-table" aria-rowcount={apps.length + 1}>
+        {/* Fixed widths for the short columns; Name, Repository and Destination share the rest. */}
         <colgroup>
-          <col style={{ width: '20%' }} />
-          <col style={{ width: '8%' }} />
-          <col style={{ width: '10%' }} />
-          <col style={{ width: '10%' }} />
-          <col style={{ width: '22%' }} />
-          <col style={{ width: '7%' }} />
-          <col style={{ width: '15%' }} />
-          <col style={{ width: '8%' }} />
+          <col />
+          <col className="app-table__col--project" />
+          <col className="app-table__col--status" />
+          <col className="app-table__col--status" />
+          <col />
+          <col className="app-table__col--revision" />
+          <col />
+          <col className="app-table__col--time" />
         </colgroup>
         <thead>
           <tr>
@@ -33,7 +34,7 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
             <th scope="col">Project</th>
             <th scope="col">Health</th>
             <th scope="col">Sync</th>
-            <th scope="col">Repository / path</th>
+            <th scope="col">Repository</th>
             <th scope="col">Revision</th>
             <th scope="col">Destination</th>
             <th scope="col">Reconciled</th>
@@ -47,10 +48,10 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
             const name = app.metadata.name ?? '';
             return (
               <tr key={`${ns}/${name}`} aria-rowindex={w.start + i + 2} style={{ height: ROW }}>
-                <th scope="row">
+                <th scope="row" title={name}>
                   <a href={appHash(ns, name)}>{name}</a>
                 </th>
-                <td>{app.spec.project}</td>
+                <td title={app.spec.project}>{app.spec.project}</td>
                 <td>
                   <HealthStatus status={app.status?.health?.status} />
                 </td>
@@ -63,7 +64,10 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
                 <td>
                   <code>{shortRevision(app.status?.sync?.revision) || s?.targetRevision}</code>
                 </td>
-                <td className="ellipsis">
+                <td
+                  className="ellipsis"
+                  title={`${app.spec.destination.namespace ?? ''} on ${clusterLabel(appCluster(app))}`}
+                >
                   {app.spec.destination.namespace}{' '}
                   <span className="muted">on {clusterLabel(appCluster(app))}</span>
                 </td>

@@ -39,7 +39,7 @@ export function SyncDialog(props: {
     setError(null);
     let req;
     try {
-      req = buildSyncRequest(c, props.resources);
+      req = buildSyncRequest(c, props.resources, app.spec.syncPolicy?.syncOptions);
     } catch (err) {
       setError(err);
       return;
@@ -74,9 +74,12 @@ export function SyncDialog(props: {
         checked={c[k] as boolean}
         onChange={(e) => setC({ ...c, [k]: e.target.checked })}
         disabled={startedAfter !== undefined}
-      />{' '}
-      {label}
-      {hint && <span className="muted small"> {hint}</span>}
+      />
+      {/* One span, so a long hint wraps under the label instead of becoming a column of its own. */}
+      <span>
+        {label}
+        {hint && <span className="muted small"> {hint}</span>}
+      </span>
     </label>
   );
 
@@ -98,8 +101,10 @@ export function SyncDialog(props: {
             </label>
             {check('prune', 'Prune', 'delete what Git no longer has')}
             {check('dryRun', 'Dry run', 'validate only, change nothing')}
-            {check('force', 'Force', 'delete and re-create what cannot be patched')}
-            {SYNC_OPTION_FLAGS.map(([k, , label]) => check(k, label))}
+            {/* Force=true: Mooring's applies always take over conflicting fields, so all it changes
+                is that the dry run that validates everything before the first write is skipped. */}
+            {check('force', 'Force', 'skip the dry-run check before applying')}
+            {SYNC_OPTION_FLAGS.map(([k, , label, hint]) => check(k, label, hint))}
           </fieldset>
           <fieldset className="field">
             <legend>
