@@ -1,36 +1,21 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Application } from '../../src/core/index.js';
 import { kubectl, uniqueName } from '../harness/cluster.js';
 import { cloneRepo, createRepo, type WorkingCopy } from '../harness/git-repo.js';
 import { getApp, repoSecret, startTestController, suiteGitServer, waitForApp } from '../harness/suite.js';
+import { runMooring, type CliResult } from '../harness/cli.js';
 
-const bin = resolve(import.meta.dirname, '../../bin/mooring.js');
-
-/** Runs `mooring` as a user does: a child process; resolves to exit code, stdout and stderr. */
-function mooring(
-  args: string[],
-  opts: { ns?: string; kubeconfig?: string } = {},
-): Promise<{ code: number | null; out: string; err: string }> {
+/** Runs `mooring` with the suite's kubeconfig (and -n when given). */
+function mooring(args: string[], opts: { ns?: string; kubeconfig?: string } = {}): Promise<CliResult> {
   const global = [
     '--kubeconfig',
     opts.kubeconfig ?? inject('kubeconfig'),
     ...(opts.ns ? ['-n', opts.ns] : []),
   ];
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args, ...global], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.on('exit', (code) => done({ code, out, err }));
-  });
+  return runMooring([...args, ...global]);
 }
 
 const configMap = (name: string, value: string) =>

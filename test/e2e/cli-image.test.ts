@@ -1,31 +1,22 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { uniqueName } from '../harness/cluster.js';
 import { cloneRepo, createRepo, gitEnv, type WorkingCopy } from '../harness/git-repo.js';
 import { suiteGitServer } from '../harness/suite.js';
+import { runMooring } from '../harness/cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/mooring.js');
 const SEED_PRODUCTION = join(root, 'examples/config-repo/overlays/production/kustomization.yaml');
 const FILE = 'overlays/production/kustomization.yaml';
 
 /** Runs the CLI as CI would, in a working copy, with the git server's credentials in its environment. */
-function mooring(
+async function mooring(
   cwd: string,
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd,
-    env: gitEnv(suiteGitServer()),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  return new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr })));
+  const r = await runMooring(args, { cwd, env: gitEnv(suiteGitServer()) });
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 // The seed's "Update config repo" CI step, done by `mooring image set --commit --push` on a clone of

@@ -1,31 +1,21 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness/api.js';
 import { createTestNamespace, kubectl, uniqueName } from '../harness/cluster.js';
 import { cloneRepo, createRepo, type WorkingCopy } from '../harness/git-repo.js';
 import { getApp, repoSecret, suiteGitServer, waitForApp } from '../harness/suite.js';
+import { runMooring, type CliResult } from '../harness/cli.js';
 
-const bin = resolve(import.meta.dirname, '../../bin/mooring.js');
-
-type Result = { code: number | null; out: string; err: string };
+type Result = CliResult;
 
 /** Runs `mooring` as a child process with its own config file; `input` is written to its stdin. */
 function mooring(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', MOORING_AUTH_TOKEN: '', MOORING_SERVER: '', ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.on('exit', (code) => done({ code, out, err }));
-    child.stdin.end(input ?? '');
+  return runMooring(args, {
+    env: { ...process.env, MOORING_AUTH_TOKEN: '', MOORING_SERVER: '', ...env },
+    input,
   });
 }
 
