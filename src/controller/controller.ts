@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { minimatch } from 'minimatch';
 import {
   ANNOTATIONS,
   ARGO_API_VERSION,
@@ -37,6 +36,7 @@ import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
 import { Reconciler, type ReconcileResult } from './reconciler.js';
+import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
 
 /** Options of the controller; every one has a default that suits the quickstart. */
@@ -341,7 +341,7 @@ export class Controller {
   private manages(app: KubeObject): boolean {
     const ns = app.metadata.namespace ?? '';
     if (ns === this.namespace) return true;
-    return (this.opts.applicationNamespaces ?? []).some((g) => minimatch(ns, g));
+    return namespaceMatches(this.opts.applicationNamespaces ?? [], ns);
   }
 
   private onAppEvent(type: string, app: Application, previous: Application | undefined): void {
@@ -442,9 +442,11 @@ export class Controller {
         const [group = '', kind = ''] = k.split('/');
         await target.cache.watchKind(group, kind);
       }
+      // Only what the project permits (kind and namespace): a tracked object elsewhere is not the app's.
+      const permitted = this.reconciler.livePermission(app, target);
       const remaining = target.cache
         .trackedBy(instance)
-        .filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller));
+        .filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller) && permitted(o));
       if (remaining.length > 0) {
         const policy = finalizers[index]!.endsWith('/background') ? 'Background' : 'Foreground';
         for (const obj of remaining) {

@@ -20,7 +20,13 @@ import type { RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
 import { compareApp, DryRunCache, type Comparison } from './compare.js';
 import { prepareDesired } from './desired.js';
-import { forbiddenResources, permitsLive, type ForbiddenResource } from './project-rules.js';
+import {
+  forbiddenResources,
+  managedNamespaceOf,
+  permitsLive,
+  type ForbiddenResource,
+  type ProjectScope,
+} from './project-rules.js';
 import type { RecordEvent } from './events.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
@@ -163,8 +169,14 @@ export class Reconciler {
           signal,
         });
         conditions.push(...comparison.conditions);
-        // Kinds the project forbids: reported here, refused by every sync (Argo CD shows them Unknown).
-        const forbidden = this.forbiddenIn(app, target, prepared.objects);
+        // Objects the project forbids (kind, or the namespace they land in), hooks and the Namespace
+        // CreateNamespace=true would create included: reported here, refused by every sync.
+        const managedNs = managedNamespaceOf(app, [...prepared.objects, ...prepared.hooks]);
+        const forbidden = this.forbiddenIn(app, target, [
+          ...prepared.objects,
+          ...prepared.hooks,
+          ...(managedNs ? [managedNs] : []),
+        ]);
         markForbidden(comparison, forbidden);
         conditions.push(...forbidden.map((f) => ({ type: 'ComparisonError', message: f.message })));
         this.states.set(appKey, {
@@ -250,16 +262,31 @@ export class Reconciler {
     return { name, project: this.deps.project(name) };
   }
 
-  /** The objects among `objects` whose kind the app's project does not permit on this cluster. */
+  /**
+   * The objects among `objects` the app's project does not permit on this cluster: their kind, or the
+   * namespace they land in (spec.destinations).
+   */
   forbiddenIn(app: Application, target: ClusterTarget, objects: readonly KubeObject[]): ForbiddenResource[] {
-    const { name, project } = this.projectOf(app);
-    return forbiddenResources(objects, project, name, (g, k) => target.discovery.peek(g, k)?.namespaced);
+    return forbiddenResources(objects, this.scopeOf(app, target));
   }
 
-  /** Whether the app's project permits a live object's kind (Argo CD leaves forbidden ones alone). */
+  /**
+   * Whether the app's project permits a live object, kind and namespace (Argo CD leaves forbidden ones
+   * alone: never pruned, never deleted with the app).
+   */
   livePermission(app: Application, target: ClusterTarget): (obj: KubeObject) => boolean {
-    const { project } = this.projectOf(app);
-    return (obj) => permitsLive(project, obj, (g, k) => target.discovery.peek(g, k)?.namespaced);
+    const scope = this.scopeOf(app, target);
+    return (obj) => permitsLive(obj, scope);
+  }
+
+  private scopeOf(app: Application, target: ClusterTarget): ProjectScope {
+    const { name, project } = this.projectOf(app);
+    return {
+      project,
+      projectName: name,
+      isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
+      cluster: { server: target.server, name: target.name },
+    };
   }
 
   /** Resolves a revision of the app's repository to a commit (fetching if it is not known). */
@@ -365,10 +392,15 @@ export class Reconciler {
   }
 }
 
-/** Shows each forbidden resource as Unknown, as Argo CD does (its diff stays: the sync refuses it). */
+/**
+ * Shows each forbidden resource as Unknown, as Argo CD does (its diff stays: the sync refuses it), and
+ * the app OutOfSync: what Git holds cannot be synced, even where the cluster happens to match it.
+ */
 function markForbidden(comparison: Comparison, forbidden: ForbiddenResource[]): void {
+  if (forbidden.length === 0) return;
   const keys = new Set(forbidden.map((f) => keyString(f.key)));
   for (const r of comparison.resources) if (keys.has(keyString(r))) r.status = 'Unknown';
+  comparison.syncStatus = 'OutOfSync';
 }
 
 /** The container images the desired objects run, as Argo CD lists them in status.summary.images. */
