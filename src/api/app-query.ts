@@ -2,6 +2,7 @@ import type { Application } from '../core/index.js';
 import type { ApplicationList, ApplicationQuery } from './contract/index.js';
 import { badRequest } from './http.js';
 import { queryInt } from './route.js';
+import { normalizeRepoURL } from '../source/index.js';
 
 type Requirement =
   { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
@@ -97,7 +98,7 @@ export function applicationFilter(
 ): (app: Application) => boolean {
   const selector = query.selector ? parseSelector(query.selector) : undefined;
   const search = query.search?.toLowerCase();
-  const repo = query.repo ? normalizeRepo(query.repo) : undefined;
+  const repo = query.repo ? normalizeRepoURL(query.repo) : undefined;
   return (app) => {
     const spec = app.spec ?? ({} as Application['spec']);
     const dest = spec.destination ?? {};
@@ -106,7 +107,7 @@ export function applicationFilter(
     if (query.appNamespace && app.metadata.namespace !== query.appNamespace) return false;
     if (query.projects && !query.projects.includes(spec.project || 'default')) return false;
     if (selector && !selectorMatches(selector, app.metadata.labels)) return false;
-    if (repo && normalizeRepo(source?.repoURL ?? '') !== repo) return false;
+    if (repo && normalizeRepoURL(source?.repoURL ?? '') !== repo) return false;
     if (query.health && !query.health.includes(app.status?.health?.status ?? 'Unknown')) return false;
     if (query.sync && !query.sync.includes(app.status?.sync?.status ?? 'Unknown')) return false;
     if (query.namespace && dest.namespace !== query.namespace) return false;
@@ -131,13 +132,6 @@ export function applicationFilter(
     return true;
   };
 }
-
-const normalizeRepo = (u: string) =>
-  u
-    .trim()
-    .toLowerCase()
-    .replace(/\/+$/, '')
-    .replace(/\.git$/, '');
 
 /** `namespace/name`, the sort and pagination key of an app. */
 export const appKey = (app: Application): string => `${app.metadata.namespace}/${app.metadata.name}`;

@@ -1,7 +1,6 @@
-import { minimatch } from 'minimatch';
 import { KubeApiError } from '../cluster/index.js';
 import type { Application, KubeObject } from '../core/index.js';
-import type { AppState, Controller } from '../controller/index.js';
+import { namespaceMatches, type AppState, type Controller } from '../controller/index.js';
 import { HttpError, notFound } from './http.js';
 
 /** The API path of an Application (or the collection of a namespace). */
@@ -34,7 +33,7 @@ export class Engine {
 
   /** Whether Applications in this namespace are served (the control namespace or an --application-namespaces glob). */
   manages(ns: string): boolean {
-    return ns === this.namespace || this.applicationNamespaces.some((g) => minimatch(ns, g));
+    return ns === this.namespace || namespaceMatches(this.applicationNamespaces, ns);
   }
 
   /** Every managed Application, from memory. */

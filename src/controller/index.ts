@@ -8,6 +8,7 @@ export {
   projectPermitsDestination,
   projectPermitsResource,
   projectPermitsSourceNamespace,
+  namespaceMatches,
 } from './validate.js';
 export { IN_CLUSTER_NAME } from './defaults.js';
 export { defaultProject } from './defaults.js';

@@ -5,7 +5,6 @@ import type { AppProject, Application } from '../core/index.js';
 import { IN_CLUSTER, defaultProject } from './defaults.js';
 import {
   namespaceMatches,
-  normalizeRepoURL,
   projectPermitsDestination,
   projectPermitsRepo,
   projectPermitsResource,
@@ -13,6 +12,7 @@ import {
   validateApplication,
   type ValidationContext,
 } from './validate.js';
+import { normalizeRepoURL } from '../source/index.js';
 
 // argocd-application.yaml from the seed brief, unchanged (examples/ keeps it verbatim).
 const SEED_APPLICATION = readFileSync(

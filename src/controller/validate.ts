@@ -1,4 +1,3 @@
-import { minimatch } from 'minimatch';
 import {
   IN_CLUSTER_SERVER,
   SECRET_TYPE_LABEL,
@@ -7,8 +6,12 @@ import {
   type ApplicationCondition,
   type ApplicationDestination,
   type ApplicationSpec,
+  globMatch,
 } from '../core/index.js';
+import { normalizeRepoURL } from '../source/index.js';
 import { DEFAULT_PROJECT, IN_CLUSTER_NAME } from './defaults.js';
+
+const trimSlash = (s: string): string => s.replace(/\/+$/, '');
 
 /** The condition type of every finding of validateApplication, as Argo CD names it. */
 export const INVALID_SPEC_ERROR = 'InvalidSpecError';
@@ -142,17 +145,6 @@ function checkDestination(
   return found[0];
 }
 
-const trimSlash = (s: string): string => s.replace(/\/+$/, '');
-
-/** Argo CD's repository URL normalisation: case, scp-style ssh, ssh:// and a trailing ".git" do not matter. */
-export function normalizeRepoURL(url: string): string {
-  let u = url.trim().toLowerCase();
-  // git@host:org/repo is the same repository as ssh://git@host/org/repo.
-  if (!u.includes('://') && /^[^/:@]+@[^/:]+:/.test(u)) u = u.replace(':', '/');
-  u = trimSlash(u.replace(/^ssh:\/\//, ''));
-  return u.endsWith('.git') ? u.slice(0, -4) : u;
-}
-
 /**
  * True when the project's spec.sourceRepos admit the repository. Entries are globs where "*" stays
  * within one path segment ("**" crosses them); "!pattern" denies and wins over any allow.
@@ -253,18 +245,8 @@ const globOrDeny = (pattern: string | undefined, value: string): boolean => {
   return isDeny(p) ? !glob(p.slice(1), value) : glob(p, value);
 };
 
-// minimatch treats "/" as a path separator; outside repository URLs Argo CD's globs have none, so
-// "/" is swapped for a private-use character that "*" does match.
-const SLASH_STAND_IN = '\uE000';
-const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true } as const;
-
-/** One glob match; "*" alone matches anything, the empty string included. */
+/** One glob match (Argo CD's gobwas/glob); in repository URLs "*" stays within a path segment. */
 function glob(pattern: string, value: string, slashSeparates = false): boolean {
-  if (pattern === '*') return true;
-  if (slashSeparates) return minimatch(value, pattern, GLOB_OPTIONS);
-  return minimatch(
-    value.replaceAll('/', SLASH_STAND_IN),
-    pattern.replaceAll('/', SLASH_STAND_IN),
-    GLOB_OPTIONS,
-  );
+  if (pattern === '*') return true; // "*" alone admits anything, the empty string and every URL included
+  return globMatch(pattern, value, slashSeparates ? { separators: '/' } : {});
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from './errors.js';
-import { compileGlobPattern } from './glob.js';
+import { compileGlobPattern, globMatch } from './glob.js';
 
 const matches = (pattern: string, value: string, strict = false) =>
   compileGlobPattern(pattern, { strict }).test(value);
@@ -46,5 +46,21 @@ describe('compileGlobPattern', () => {
     expect(compileGlobPattern('[^a]').test('b')).toBe(false);
     expect(compileGlobPattern('[^a]', { caretNegates: true }).test('b')).toBe(true);
     expect(compileGlobPattern('[^a]', { caretNegates: true }).test('a')).toBe(false);
+  });
+});
+
+describe('globMatch', () => {
+  it('keeps * and ? within a segment when separators are given, and lets ** cross them', () => {
+    expect(globMatch('https://github.com/org/*', 'https://github.com/org/repo')).toBe(true);
+    expect(globMatch('https://github.com/org/*', 'https://github.com/org/a/b', { separators: '/' })).toBe(
+      false,
+    );
+    expect(globMatch('https://github.com/org/**', 'https://github.com/org/a/b', { separators: '/' })).toBe(
+      true,
+    );
+    expect(globMatch('a?c', 'a/c', { separators: '/' })).toBe(false);
+    expect(globMatch('a?c', 'a/c')).toBe(true);
+    expect(globMatch('kubectl*', 'kubectl-client-side-apply')).toBe(true);
+    expect(globMatch('*', '')).toBe(true);
   });
 });

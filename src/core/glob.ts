@@ -11,6 +11,11 @@ export interface GlobOptions {
   context?: string;
   /** Whether `[^…]` negates a class as `[!…]` does (otherwise `^` is a class member). */
   caretNegates?: boolean;
+  /**
+   * Characters that `*` and `?` do not cross (gobwas/glob's separators, e.g. `/` for repository URLs);
+   * `**` still matches across them. Default: none.
+   */
+  separators?: string;
 }
 
 /**
@@ -19,7 +24,8 @@ export interface GlobOptions {
  * (nestable), and `\` escapes. The whole value must match.
  */
 export function compileGlobPattern(pattern: string, options: GlobOptions = {}): RegExp {
-  const { strict = false, context = 'glob', caretNegates = false } = options;
+  const { strict = false, context = 'glob', caretNegates = false, separators = '' } = options;
+  const notSeparator = separators ? `[^${separators.replace(/[\\\]^-]/g, (m) => '\\' + m)}]` : '.';
   let i = 0;
   // Returns false when lenient, so the caller falls back to the literal reading.
   const invalid = (why: string): false => {
@@ -33,10 +39,11 @@ export function compileGlobPattern(pattern: string, options: GlobOptions = {}): 
       if (inBraces && (c === ',' || c === '}')) return out;
       i++;
       if (c === '*') {
+        const start = i;
         while (pattern[i] === '*') i++;
-        out += '.*';
+        out += i - start > 0 ? '.*' : `${notSeparator}*`;
       } else if (c === '?') {
-        out += '.';
+        out += notSeparator;
       } else if (c === '\\' && (i < pattern.length || invalid('it ends with a lone "\\"'))) {
         out += escapeChar(pattern[i++]!);
       } else if (c === '[') {
@@ -73,4 +80,21 @@ export function compileGlobPattern(pattern: string, options: GlobOptions = {}): 
 
 function escapeChar(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+const compiled = new Map<string, RegExp>();
+
+/**
+ * Whether `value` matches the glob `pattern` (lenient syntax, see compileGlobPattern), with compiled
+ * patterns cached. The one glob matcher of the code base.
+ */
+export function globMatch(pattern: string, value: string, options: { separators?: string } = {}): boolean {
+  const cacheKey = `${options.separators ?? ''}\u0000${pattern}`;
+  let re = compiled.get(cacheKey);
+  if (!re) {
+    re = compileGlobPattern(pattern, { separators: options.separators });
+    if (compiled.size > 5000) compiled.clear();
+    compiled.set(cacheKey, re);
+  }
+  return re.test(value);
 }

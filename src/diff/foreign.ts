@@ -1,5 +1,4 @@
-import { minimatch } from 'minimatch';
-import type { KubeObject } from '../core/index.js';
+import { globMatch, type KubeObject } from '../core/index.js';
 import {
   fieldPathKey,
   isElementSeg,
@@ -21,7 +20,7 @@ const FOREIGN_EXEMPT = ['spec.template.metadata.annotations["kubectl.kubernetes.
 
 /** True when a manager name matches one of the globs. */
 export function managerMatches(manager: string, globs: readonly string[]): boolean {
-  return globs.some((g) => minimatch(manager, g, { dot: true }));
+  return globs.some((g) => globMatch(g, manager));
 }
 
 /** Options of foreignChanges. */

@@ -1,5 +1,4 @@
-import { minimatch } from 'minimatch';
-import { UserError, type ResourceIgnoreDifferences, type ResourceKey } from '../core/index.js';
+import { globMatch, UserError, type ResourceIgnoreDifferences, type ResourceKey } from '../core/index.js';
 import { managerMatches } from './foreign.js';
 import { evaluateJqPath } from './jq-eval.js';
 import { parseJqPath, type JqPath } from './jq-path.js';
@@ -48,7 +47,7 @@ export function compileIgnoreRules(rules: readonly ResourceIgnoreDifferences[]):
 
 // Empty or absent matches anything; group and kind accept globs (`*`), as in Argo CD.
 function globMatches(pattern: string | undefined, value: string): boolean {
-  return !pattern || minimatch(value, pattern, { dot: true });
+  return !pattern || globMatch(pattern, value);
 }
 
 /** True when a rule applies to the object with this key. */

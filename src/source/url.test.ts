@@ -9,22 +9,22 @@ import {
 } from './url.js';
 
 describe('normalizeRepoURL', () => {
-  it('ignores a trailing .git or slash and the case of scheme and host, not of the path', () => {
+  it('compares as Argo CD does: whole URL case-insensitive, trailing .git or slash ignored', () => {
     const same = [
-      'https://github.com/Org/Repo',
+      'https://github.com/org/repo',
       'https://github.com/Org/Repo.git',
       'https://github.com/Org/Repo/',
       'HTTPS://GitHub.COM/Org/Repo.git/',
       '  https://github.com/Org/Repo  ',
     ];
-    for (const url of same) expect(normalizeRepoURL(url)).toBe('https://github.com/Org/Repo');
-    expect(normalizeRepoURL('https://github.com/org/repo')).not.toBe(normalizeRepoURL(same[0]!));
+    for (const url of same) expect(normalizeRepoURL(url)).toBe('https://github.com/org/repo');
   });
 
-  it('drops a password but keeps the user, and handles scp-like ssh', () => {
+  it('drops a password but keeps the user, and reads scp-like ssh as ssh://', () => {
     expect(normalizeRepoURL('https://me:secret@Host.example/r.git')).toBe('https://me@host.example/r');
-    expect(normalizeRepoURL('git@GitHub.com:org/repo.git')).toBe('git@github.com:org/repo');
-    expect(normalizeRepoURL('ssh://git@Host:2222/org/repo.git')).toBe('ssh://git@host:2222/org/repo');
+    expect(normalizeRepoURL('git@GitHub.com:org/repo.git')).toBe('git@github.com/org/repo');
+    expect(normalizeRepoURL('ssh://git@GitHub.com/org/repo')).toBe('git@github.com/org/repo');
+    expect(normalizeRepoURL('ssh://git@Host:2222/org/repo.git')).toBe('git@host:2222/org/repo');
   });
 
   it('gives one key per repository', () => {

@@ -10,12 +10,15 @@ const SCP_LIKE = /^(?:([^@/:]+)@)?([^@/:]+):(?!\/\/)(.*)$/;
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
 /**
- * Normalizes a repository URL so that spellings of the same repository compare equal: trims
- * whitespace, drops a password in the userinfo, lowercases scheme and host, and removes trailing
- * `/` and `.git`. The path keeps its case (only hosts are case-insensitive).
+ * Normalizes a repository URL as Argo CD does (`git.NormalizeGitURL`), so that spellings of the same
+ * repository compare equal: trims whitespace and lowercases the whole URL (Argo CD's repo matching is
+ * case-insensitive, path included), reads scp-like `user@host:path` as `ssh://user@host/path` and drops
+ * the `ssh://` prefix, drops a password in the userinfo, and removes trailing `/` and `.git`.
  */
 export function normalizeRepoURL(url: string): string {
-  let s = url.trim();
+  let s = url.trim().toLowerCase();
+  const scp = SCHEME.test(s) ? null : SCP_LIKE.exec(s);
+  if (scp) s = `ssh://${scp[1] ? scp[1] + '@' : ''}${scp[2]}/${scp[3]!.replace(/^\/+/, '')}`;
   const scheme = SCHEME.exec(s);
   if (scheme) {
     const rest = s.slice(scheme[0].length);
@@ -23,18 +26,14 @@ export function normalizeRepoURL(url: string): string {
     const authority = slash < 0 ? rest : rest.slice(0, slash);
     const path = slash < 0 ? '' : rest.slice(slash);
     const at = authority.lastIndexOf('@');
-    const userinfo = at < 0 ? '' : authority.slice(0, at);
-    const user = userinfo.split(':')[0] ?? '';
-    const host = authority.slice(at + 1).toLowerCase();
-    s = `${scheme[1]!.toLowerCase()}://${user ? user + '@' : ''}${host}${path}`;
-  } else {
-    const scp = SCP_LIKE.exec(s);
-    if (scp) s = `${scp[1] ? scp[1] + '@' : ''}${scp[2]!.toLowerCase()}:${scp[3]}`;
+    const user = at < 0 ? '' : (authority.slice(0, at).split(':')[0] ?? '');
+    const host = authority.slice(at + 1);
+    s = `${scheme[1] === 'ssh' ? '' : scheme[1] + '://'}${user ? user + '@' : ''}${host}${path}`;
   }
   for (;;) {
     const before = s;
     s = s.replace(/\/+$/, '');
-    if (s.toLowerCase().endsWith('.git')) s = s.slice(0, -4);
+    if (s.endsWith('.git')) s = s.slice(0, -4);
     if (s === before) return s;
   }
 }

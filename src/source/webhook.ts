@@ -140,7 +140,8 @@ export function webhookMatches(
 export function repoIdentity(url: string): string {
   const n = normalizeRepoURL(url);
   const withScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/]*)(.*)$/.exec(n);
-  const scp = /^(?:[^@/:]+@)?([^@/:]+):(.*)$/.exec(n);
+  // normalizeRepoURL writes ssh URLs as `user@host[:port]/path`, without a scheme.
+  const scp = /^(?:[^@/]+@)?([^@/]+)(.*)$/.exec(n);
   let host: string;
   let path: string;
   if (withScheme) {
@@ -148,7 +149,7 @@ export function repoIdentity(url: string): string {
     host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
     path = withScheme[2]!;
   } else if (scp) {
-    host = scp[1]!;
+    host = scp[1]!.replace(/:\d*$/, '');
     path = scp[2]!;
   } else {
     return n.toLowerCase();
