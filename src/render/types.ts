@@ -43,4 +43,16 @@ export interface RenderOptions {
   logger?: Logger;
   /** Kills a tool that runs longer than this (default 120 s). */
   timeoutMs?: number;
+  /** Memory, CPU and network caps of each tool run (kustomize, helm); see ToolLimits. */
+  toolLimits?: ToolLimits;
+}
+
+/** Caps on each external tool a render runs; every field has a default (DEFAULT_TOOL_LIMITS). */
+export interface ToolLimits {
+  /** Memory one tool run may use, in bytes (default 512 MiB): RLIMIT_DATA, GOMEMLIMIT, an RSS watch. */
+  memoryBytes?: number;
+  /** CPU time one tool run may use, in seconds (default 60), beside the wall-clock timeoutMs. */
+  cpuSeconds?: number;
+  /** Runs tools in a network namespace of their own when the system allows it (default true). */
+  isolateNetwork?: boolean;
 }
