@@ -84,3 +84,38 @@ describe('project rules', () => {
     );
   });
 });
+
+describe('resourceRuleViolation: destinations per object', () => {
+  const cluster = { server: 'https://kubernetes.default.svc', name: 'in-cluster' };
+  const obj = (kind: string, name: string, namespace?: string) => ({
+    group: '',
+    kind,
+    name,
+    namespaced: namespace !== undefined,
+    ...(namespace !== undefined ? { namespace } : {}),
+  });
+
+  it('refuses an object whose namespace is not among spec.destinations, naming it', () => {
+    expect(resourceRuleViolation([obj('ConfigMap', 'ok', 'team-a')], project, cluster)).toBeUndefined();
+    expect(
+      resourceRuleViolation(
+        [obj('ConfigMap', 'ok', 'team-a'), obj('ConfigMap', 'evil', 'kube-system')],
+        project,
+        cluster,
+      ),
+    ).toBe(
+      'ConfigMap "evil": namespace "kube-system" is not permitted in project "team" (spec.destinations)',
+    );
+  });
+
+  it('judges a Namespace by its name', () => {
+    expect(resourceRuleViolation([obj('Namespace', 'team-b')], project, cluster)).toBeUndefined();
+    expect(resourceRuleViolation([obj('Namespace', 'kube-system')], project, cluster)).toBe(
+      'Namespace "kube-system": namespace "kube-system" is not permitted in project "team" (spec.destinations)',
+    );
+  });
+
+  it("checks only kinds when the app's cluster is unknown", () => {
+    expect(resourceRuleViolation([obj('ConfigMap', 'evil', 'kube-system')], project)).toBeUndefined();
+  });
+});

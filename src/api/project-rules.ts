@@ -52,21 +52,35 @@ export interface DeployedKind {
   namespaced: boolean;
   /** An example object, for the message. */
   name: string;
+  /** The namespace the object lands in (namespaced kinds), checked against spec.destinations. */
+  namespace?: string;
 }
 
 /**
- * The first deployed kind the project forbids: cluster-scoped kinds must be in
+ * The first deployed object the project forbids: cluster-scoped kinds must be in
  * clusterResourceWhitelist (and not blacklisted), namespaced ones not in namespaceResourceBlacklist
- * (and in namespaceResourceWhitelist when one is set).
+ * (and in namespaceResourceWhitelist when one is set). Given the app's cluster, each namespaced
+ * object's namespace (and a Namespace's name) must also be among the project's spec.destinations.
  */
-export function resourceRuleViolation(kinds: DeployedKind[], project: AppProject): string | undefined {
+export function resourceRuleViolation(
+  kinds: DeployedKind[],
+  project: AppProject,
+  cluster?: KnownCluster,
+): string | undefined {
   const name = project.metadata.name ?? 'default';
   for (const k of kinds) {
-    if (projectPermitsResource(project, k.group, k.kind, k.namespaced)) continue;
     const gk = k.group ? `${k.group}/${k.kind}` : k.kind;
-    return k.namespaced
-      ? `resource ${gk} "${k.name}" is not permitted in project "${name}" (spec.namespaceResourceWhitelist/namespaceResourceBlacklist)`
-      : `cluster-scoped resource ${gk} "${k.name}" is not permitted in project "${name}": add it to spec.clusterResourceWhitelist`;
+    if (!projectPermitsResource(project, k.group, k.kind, k.namespaced)) {
+      return k.namespaced
+        ? `resource ${gk} "${k.name}" is not permitted in project "${name}" (spec.namespaceResourceWhitelist/namespaceResourceBlacklist)`
+        : `cluster-scoped resource ${gk} "${k.name}" is not permitted in project "${name}": add it to spec.clusterResourceWhitelist`;
+    }
+    const isNamespace = !k.namespaced && k.group === '' && k.kind === 'Namespace';
+    if (!cluster || !(k.namespaced || isNamespace)) continue;
+    const namespace = k.namespaced ? (k.namespace ?? '') : k.name;
+    if (!projectPermitsDestination(project, { server: cluster.server, name: cluster.name, namespace })) {
+      return `${gk} "${k.name}": namespace "${namespace}" is not permitted in project "${name}" (spec.destinations)`;
+    }
   }
   return undefined;
 }

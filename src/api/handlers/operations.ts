@@ -79,6 +79,7 @@ function deployedKinds(
       kind: o.kind,
       name: o.metadata.name ?? '',
       namespaced: known?.namespaced ?? Boolean(o.metadata.namespace),
+      namespace: o.metadata.namespace ?? '',
     };
   });
 }
@@ -94,7 +95,7 @@ function checkSyncRules(
   if (!project) throw badRequest(`project "${projectName}" does not exist`);
   const violation =
     projectRuleViolation(app, project, deps.engine.controller.clusters.list(), deps.engine.namespace) ??
-    resourceRuleViolation(deployedKinds(deps, app, selected), project);
+    resourceRuleViolation(deployedKinds(deps, app, selected), project, deps.engine.state(app)?.target);
   if (violation) throw forbidden(violation);
 }
 
