@@ -1,21 +1,30 @@
-import type { HealthStatus, KubeObject, ResourceKey } from '../core/index.js';
+import {
+  describeKey,
+  keyOf,
+  UserError,
+  type HealthStatus,
+  type KubeObject,
+  type ResourceKey,
+} from '../core/index.js';
+import { FIELD_MANAGER, KubeApiError, resourcePath } from '../cluster/index.js';
 import { assessHealth } from '../health/index.js';
 import type { SyncPort, PortApplyOptions, PortDeleteOptions } from '../sync/index.js';
 import type { ClusterTarget } from './clusters.js';
 
+/** How long Replace=true with Force=true waits for the old object to be gone before creating it again. */
+const RECREATE_TIMEOUT_MS = 60_000;
+
 /**
  * The sync's port onto one destination cluster: writes through server-side apply under Mooring's
- * field manager, reads back only from the watch cache.
+ * field manager (Replace=true: an update or create of the whole object, as `kubectl replace`),
+ * reads back only from the watch cache.
  */
 export function clusterSyncPort(target: ClusterTarget): SyncPort {
   return {
     async apply(obj: KubeObject, opts: PortApplyOptions) {
-      const key = keyFor(obj);
+      const key = keyOf(obj);
+      if (opts.replace) return replace(target, obj, opts);
       const before = target.cache.get(key) ?? (opts.dryRun ? undefined : await target.writer.get(key));
-      if (opts.replace && before && !opts.dryRun) {
-        // Replace=true: delete and create, for changes apply cannot make (immutable fields).
-        await target.writer.delete(key, { propagationPolicy: 'Foreground' });
-      }
       const object = await target.writer.apply(obj, {
         dryRun: opts.dryRun,
         force: true,
@@ -23,12 +32,11 @@ export function clusterSyncPort(target: ClusterTarget): SyncPort {
       });
       // Its kind may be new (a CRD applied earlier in this sync): watch it so health can be judged.
       if (!opts.dryRun) await target.cache.watchKind(key.group, key.kind);
-      const action =
-        !before || (opts.replace && !opts.dryRun)
-          ? 'created'
-          : before.metadata.resourceVersion === object.metadata.resourceVersion
-            ? 'unchanged'
-            : 'configured';
+      const action = !before
+        ? 'created'
+        : before.metadata.resourceVersion === object.metadata.resourceVersion
+          ? 'unchanged'
+          : 'configured';
       return { action, object };
     },
     async delete(key: ResourceKey, opts: PortDeleteOptions) {
@@ -44,15 +52,72 @@ export function clusterSyncPort(target: ClusterTarget): SyncPort {
       const obj = target.cache.get(key);
       return obj ? assessHealth(obj) : undefined;
     },
+    async kindInfo(group: string, kind: string) {
+      const r = await target.discovery.resourceFor(group, kind);
+      return r && { namespaced: r.namespaced };
+    },
   };
 }
 
-function keyFor(obj: KubeObject): ResourceKey {
-  const slash = obj.apiVersion.indexOf('/');
-  return {
-    group: slash < 0 ? '' : obj.apiVersion.slice(0, slash),
-    kind: obj.kind,
-    namespace: obj.metadata.namespace ?? '',
-    name: obj.metadata.name ?? '',
+/**
+ * Sync option Replace=true, as Argo CD runs `kubectl replace`/`kubectl create`: the whole object is
+ * written with an update (PUT) when it exists, created (POST) when it does not. With Force=true too,
+ * an existing object is deleted and created again (for changes an update can't make, such as
+ * immutable fields), as `kubectl replace --force`.
+ */
+async function replace(
+  target: ClusterTarget,
+  obj: KubeObject,
+  opts: PortApplyOptions,
+): Promise<{ action: 'created' | 'configured' | 'unchanged'; object: KubeObject }> {
+  const key = keyOf(obj);
+  const r = await target.writer.resourceOf(obj);
+  const query = {
+    fieldManager: FIELD_MANAGER,
+    dryRun: opts.dryRun ? 'All' : undefined,
+    fieldValidation: opts.validate ? undefined : 'Ignore',
   };
+  const named = (err: unknown) =>
+    err instanceof KubeApiError
+      ? new KubeApiError(err.code, err.reason, `${describeKey(key)}: ${err.message}`)
+      : err;
+  let live = await target.writer.get(key);
+  if (live && opts.force && !opts.dryRun) {
+    await target.writer.delete(key, { propagationPolicy: 'Background' });
+    const deadline = Date.now() + RECREATE_TIMEOUT_MS;
+    while ((live = await target.writer.get(key)) !== undefined) {
+      if (Date.now() > deadline)
+        throw new UserError(`${describeKey(key)} was deleted for Replace=true,Force=true but is still there`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  const watch = async () => {
+    if (!opts.dryRun) await target.cache.watchKind(key.group, key.kind);
+  };
+  try {
+    if (!live) {
+      const object = await target.client.request<KubeObject>({
+        method: 'POST',
+        path: resourcePath(r, obj.metadata.namespace),
+        query,
+        body: obj,
+      });
+      await watch();
+      return { action: 'created', object };
+    }
+    // The live resourceVersion makes the update conditional: custom resources refuse unconditional ones.
+    const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata.resourceVersion } };
+    const object = await target.client.request<KubeObject>({
+      method: 'PUT',
+      path: resourcePath(r, obj.metadata.namespace, obj.metadata.name),
+      query,
+      body,
+    });
+    await watch();
+    const action =
+      object.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
+    return { action, object };
+  } catch (err) {
+    throw named(err);
+  }
 }

@@ -58,8 +58,14 @@ function namespacesToCreate(ctx: StepContext): Set<string> {
 }
 
 /** Why a task can't be validated by a server-side dry run now, if it can't. */
-function dryRunBlocker(task: SyncTask, newNamespaces: Set<string>): string | undefined {
-  if (task.skipDryRun) return 'its CustomResourceDefinition is created by this sync';
+function dryRunBlocker(
+  task: SyncTask,
+  newNamespaces: Set<string>,
+  kindMissing: Set<string>,
+): string | undefined {
+  if (task.crdInSync) return 'its CustomResourceDefinition is created by this sync';
+  if (kindMissing.has(task.id))
+    return 'its kind is not in the cluster yet (SkipDryRunOnMissingResource=true)';
   if (task.key.namespace && newNamespaces.has(task.key.namespace))
     return `namespace ${task.key.namespace} is created by this sync`;
   return undefined;
@@ -67,17 +73,17 @@ function dryRunBlocker(task: SyncTask, newNamespaces: Set<string>): string | und
 
 /**
  * Dry-runs every object the sync will apply before it changes anything, as Argo CD does. Objects
- * that will be replaced, hooks that already exist (they are deleted first) and objects whose CRD
- * or namespace comes with the sync are left out. Failures are recorded; true when all passed.
+ * that will be deleted and re-created (Replace=true with Force=true), hooks that already exist
+ * (they are deleted first) and objects whose kind, CRD or namespace comes with the sync are left
+ * out. Failures are recorded; true when all passed.
  */
-export async function validateAll(ctx: StepContext): Promise<boolean> {
+export async function validateAll(ctx: StepContext, kindMissing: Set<string>): Promise<boolean> {
   const fresh = namespacesToCreate(ctx);
   const tasks = ctx.plan.tasks.filter(
     (t) =>
       t.type !== 'prune' &&
-      !t.options.replace &&
-      !t.options.force &&
-      !dryRunBlocker(t, fresh) &&
+      !(t.options.replace && t.options.force) &&
+      !dryRunBlocker(t, fresh, kindMissing) &&
       !(t.type === 'hook' && ctx.port.get(t.key)),
   );
   const outcomes = await Promise.all(
@@ -99,7 +105,7 @@ export async function validateAll(ctx: StepContext): Promise<boolean> {
 }
 
 /** Runs a whole dry-run sync: each apply as a server-side dry run, prunes only reported. */
-export async function runDryRun(ctx: StepContext): Promise<boolean> {
+export async function runDryRun(ctx: StepContext, kindMissing: Set<string>): Promise<boolean> {
   const fresh = namespacesToCreate(ctx);
   let ok = true;
   for (const t of ctx.plan.tasks) {
@@ -112,7 +118,7 @@ export async function runDryRun(ctx: StepContext): Promise<boolean> {
       });
       continue;
     }
-    const blocker = dryRunBlocker(t, fresh);
+    const blocker = dryRunBlocker(t, fresh, kindMissing);
     if (blocker) {
       const action = t.existed ? 'configured' : 'created';
       const message = `${objectRef(t.key)} ${action} (dry run; not validated: ${blocker})`;

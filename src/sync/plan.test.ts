@@ -84,7 +84,7 @@ describe('planSync ordering', () => {
       'Sync/0 Widget w1',
     ]);
     // The custom resource can't be dry-run before its CRD exists.
-    expect(plan.tasks.filter((t) => t.skipDryRun).map((t) => t.key.name)).toEqual(['w1']);
+    expect(plan.tasks.filter((t) => t.crdInSync).map((t) => t.key.name)).toEqual(['w1']);
   });
 
   it('warns about a sync-wave that is not an integer and uses wave 0', () => {

@@ -32,4 +32,9 @@ export interface SyncPort {
   get(key: ResourceKey): KubeObject | undefined;
   /** Its health (assessHealth semantics: undefined means the kind has none). */
   health(key: ResourceKey): HealthStatus | undefined;
+  /**
+   * How the cluster serves a kind (from API discovery, refreshed when the kind is unknown), or
+   * undefined when the cluster has no such kind: a CRD not installed, or a wrong apiVersion/kind.
+   */
+  kindInfo(group: string, kind: string): Promise<{ namespaced: boolean } | undefined>;
 }

@@ -71,8 +71,11 @@ describe('stepSync: one wave', () => {
       }),
     );
     await step(plan, initialSyncState(plan), port);
-    // Replace=true objects are not validated by dry run: the real operation deletes and recreates.
-    expect(port.take()).toEqual(['apply ConfigMap prod/a [serverSideApply,replace,no-validate]']);
+    // Replace=true is an update (or create) of the whole object: it can be dry-run like an apply.
+    expect(port.take()).toEqual([
+      'dry-run ConfigMap prod/a [serverSideApply,replace,no-validate]',
+      'apply ConfigMap prod/a [serverSideApply,replace,no-validate]',
+    ]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type StepContext,
 } from './execute.js';
 import type { SyncPort } from './port.js';
+import { checkTasks } from './validate.js';
 import { isFinished, resultOf, setResult, type SyncState } from './state.js';
 import type { OperationPhase, SyncPlan, SyncResourceResult, SyncTask } from './types.js';
 
@@ -17,6 +18,9 @@ export interface StepSyncOptions {
   /** Clock for finishedAt (default: the system clock). */
   now?: () => Date;
 }
+
+/** Argo CD's message for a sync refused before it starts. */
+const NOT_VALID = 'one or more synchronization tasks are not valid';
 
 const sameStep = (a: SyncTask, b: SyncTask) => a.stage === b.stage && a.wave === b.wave;
 const failedResult = (r: SyncResourceResult | undefined) =>
@@ -43,17 +47,17 @@ export async function stepSync(
   for (const r of plan.results) {
     if (!s.resources.some((x) => sameResult(x, r))) s.resources.push({ ...r });
   }
-  if (plan.errors.length > 0) {
-    return finish(ctx, 'Failed', withReason('one or more synchronization tasks are not valid', plan.errors));
-  }
+  if (plan.errors.length > 0) return finish(ctx, 'Failed', withReason(NOT_VALID, plan.errors));
+  if (s.validated) return advance(ctx);
+  // Every task of every phase and wave is checked before anything is applied (Argo CD does the same).
+  const check = await checkTasks(plan, s, port);
+  if (check.invalid.length > 0) return finish(ctx, 'Failed', withReason(NOT_VALID, check.invalid));
   if (plan.dryRun) {
-    const ok = await runDryRun(ctx);
+    const ok = await runDryRun(ctx, check.kindMissing);
     return ok ? finish(ctx, 'Succeeded', 'successfully synced (all tasks run)') : failDryRun(ctx);
   }
-  if (!s.validated) {
-    if (!(await validateAll(ctx))) return failDryRun(ctx);
-    s.validated = true;
-  }
+  if (!(await validateAll(ctx, check.kindMissing))) return failDryRun(ctx);
+  s.validated = true;
   return advance(ctx);
 }
 
@@ -182,7 +186,9 @@ function stillRunning(ctx: StepContext, message: string): SyncState {
 
 function finish(ctx: StepContext, phase: OperationPhase, message: string): SyncState {
   ctx.state.phase = phase;
-  ctx.state.message = message;
+  // What the plan could not honour (unknown sync options, options Mooring ignores) is said once, at the end.
+  const warnings = [...new Set(ctx.plan.warnings)];
+  ctx.state.message = warnings.length > 0 ? `${message}\nwarnings: ${warnings.join('; ')}` : message;
   // RFC 3339 without fractions, as Kubernetes writes timestamps.
   ctx.state.finishedAt = ctx
     .now()

@@ -31,7 +31,7 @@ export function compareTasks(a: SyncTask, b: SyncTask): number {
   );
 }
 
-/** A task before ordering: its id and dry-run flag are set by orderTasks. */
+/** A task before ordering: its id and crdInSync are set by orderTasks. */
 export function newTask(t: {
   type: SyncTask['type'];
   stage: SyncStage;
@@ -48,7 +48,7 @@ export function newTask(t: {
     key: keyOf(t.object),
     version: splitApiVersion(t.object.apiVersion).version,
     deletePolicies: t.type === 'hook' ? deletePolicies(t.object) : [],
-    skipDryRun: false,
+    crdInSync: false,
   };
 }
 
@@ -76,8 +76,7 @@ export function orderTasks(tasks: SyncTask[], warnings: string[]): SyncTask[] {
   const unique: SyncTask[] = [];
   for (const t of sorted) {
     t.id = `${t.syncPhase}:${keyString(t.key)}`;
-    t.skipDryRun =
-      crdKinds.has(`${t.key.group}/${t.key.kind}`) || t.options.skipDryRunOnMissingResource === true;
+    t.crdInSync = crdKinds.has(`${t.key.group}/${t.key.kind}`);
     if (seen.has(t.id)) {
       warnings.push(`${describeKey(t.key)} appears twice in the ${t.syncPhase} phase; the first one is used`);
       continue;

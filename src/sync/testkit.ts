@@ -8,6 +8,7 @@ import {
   type KubeObject,
   type ResourceKey,
 } from '../core/index.js';
+import { crdTarget } from './kind-order.js';
 import type { SyncInput } from './plan.js';
 import type { PortApplyOptions, PortDeleteOptions, SyncPort } from './port.js';
 import { stepSync } from './runner.js';
@@ -99,6 +100,8 @@ export class RecordingPort implements SyncPort {
   readonly deleteErrors = new Map<string, string>();
   /** Deleted objects keep a deletionTimestamp until finishDeletes(). */
   slowDeletes = false;
+  /** `group/Kind` of kinds the cluster does not serve (until a CRD defining them is applied). */
+  readonly unknownKinds = new Set<string>();
   /** After this many real applies, the next ones write and then never answer (a crash). */
   crashAfter?: number;
   private applies = 0;
@@ -149,6 +152,12 @@ export class RecordingPort implements SyncPort {
     return this.objects.get(keyString(key));
   }
 
+  async kindInfo(group: string, kind: string) {
+    const gk = `${group}/${kind}`;
+    const served = !this.unknownKinds.has(gk) || [...this.objects.values()].some((o) => crdTarget(o) === gk);
+    return served ? { namespaced: !CLUSTER_SCOPED.has(kind) } : undefined;
+  }
+
   health(key: ResourceKey) {
     return this.healths.get(keyString(key));
   }
@@ -168,6 +177,13 @@ export class RecordingPort implements SyncPort {
     return this.calls.splice(0);
   }
 }
+
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+]);
 
 function strip(o: KubeObject): unknown {
   const { generation: _g, deletionTimestamp: _d, ...metadata } = o.metadata;

@@ -27,8 +27,8 @@ export interface SyncTask {
   options: SyncOptions;
   /** Hooks only; empty for other tasks. */
   deletePolicies: HookDeletePolicy[];
-  /** Not validated by the up-front dry run: its kind's CRD comes with this sync, or SkipDryRunOnMissingResource. */
-  skipDryRun: boolean;
+  /** Its kind's CustomResourceDefinition comes with this sync: not dry-run up front, and its kind may be missing. */
+  crdInSync: boolean;
 }
 
 /** An object the plan leaves alone, and why. */
