@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, type ApplicationSource, type KubeObject } from '../core/index.js';
-import { parseManifests } from './manifests.js';
+import { toolOutputLimit } from './limits.js';
+import { parseToolOutput } from './manifests.js';
 import { resolveInside } from './safe-path.js';
 import { requireTool, runTool } from './tools.js';
 import type { RenderOptions, RenderRequest } from './types.js';
@@ -125,11 +126,13 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
       env: ws.env,
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
+      limits: opts.toolLimits,
+      ...toolOutputLimit('helm', opts),
     });
     const fix = (s: string) => s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values');
     r.stderr = fix(ws.scrub(r.stderr));
     if (r.code !== 0) throw toolFailure(`helm template ${appRel} failed`, r, ws);
     warnings.push(...toolWarnings('helm', r, ws));
-    return parseManifests(r.stdout, `helm template ${appRel} output`);
+    return parseToolOutput(r.stdout, `helm template ${appRel} output`, opts);
   });
 }

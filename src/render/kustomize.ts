@@ -1,6 +1,7 @@
 import { UserError, isRecord, type ApplicationSource, type KubeObject } from '../core/index.js';
 import { prepareKustomizations } from './kustomize-check.js';
-import { parseManifests } from './manifests.js';
+import { toolOutputLimit } from './limits.js';
+import { parseToolOutput } from './manifests.js';
 import { toolFailure, toolWarnings, type Workspace } from './workspace.js';
 import { requireTool, runTool } from './tools.js';
 import type { RenderOptions } from './types.js';
@@ -76,7 +77,14 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
   const bin = requireTool(opts.tools ?? {}, 'kustomize');
   await prepareKustomizations(ws.copyRoot, appDir, warnings);
   const run = (args: string[], cwd: string) =>
-    runTool(bin, 'kustomize', args, { cwd, env: ws.env, signal: opts.signal, timeoutMs: opts.timeoutMs });
+    runTool(bin, 'kustomize', args, {
+      cwd,
+      env: ws.env,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      limits: opts.toolLimits,
+      ...toolOutputLimit('kustomize', opts),
+    });
 
   if (isRecord(input.kustomize)) {
     for (const args of kustomizeEdits(input.kustomize)) {
@@ -99,5 +107,5 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
   warnings.push(
     ...toolWarnings('kustomize', r, ws).filter((w) => !(ours && w.includes("'commonLabels' is deprecated"))),
   );
-  return parseManifests(r.stdout, `kustomize build ${appRel} output`);
+  return parseToolOutput(r.stdout, `kustomize build ${appRel} output`, opts);
 }

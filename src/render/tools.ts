@@ -3,7 +3,15 @@ import { accessSync, constants, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../core/index.js';
-import type { ToolPaths } from './types.js';
+import {
+  cpuError,
+  memoryError,
+  OUT_OF_MEMORY,
+  processUsage,
+  sandboxedCommand,
+  toolLimits,
+} from './sandbox.js';
+import type { ToolLimits, ToolPaths } from './types.js';
 
 /** The external tools rendering may run. */
 export type ToolName = 'kustomize' | 'helm';
@@ -94,18 +102,51 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /** Wall-clock limit (default 120 s). */
   timeoutMs?: number;
+  /** Memory, CPU and network caps (DEFAULT_TOOL_LIMITS for what is not given). */
+  limits?: ToolLimits;
+  /** Output (stdout and stderr together) past which the tool is stopped (default 64 MiB). */
+  maxOutputBytes?: number;
+  /** The error of a tool stopped for its output's size (default: "<tool> produced more than N bytes of output"). */
+  outputTooLarge?: () => Error;
 }
 
-const MAX_OUTPUT = 256 * 1024 * 1024;
+const MAX_OUTPUT = 64 * 1024 * 1024;
+/** How often a running tool's memory and CPU time are read from /proc. */
+const WATCH_MS = 100;
 
-/** Runs a tool without a shell and collects its output; rejects only when it cannot run or is stopped. */
-export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOptions): Promise<ToolRun> {
+/**
+ * Runs a tool without a shell of the user's and collects its output; rejects only when it cannot run or
+ * is stopped. Each run is capped: RLIMIT_DATA and GOMEMLIMIT bound its memory, RLIMIT_CPU its CPU time,
+ * a watch on /proc stops it past either cap with a message that says which, a timer past timeoutMs;
+ * it runs in a network namespace of its own where the system allows (see sandboxedCommand).
+ */
+export async function runTool(
+  bin: string,
+  tool: ToolName,
+  args: string[],
+  opts: RunOptions,
+): Promise<ToolRun> {
+  opts.signal?.throwIfAborted();
+  // The shell wrapper would hide a missing binary behind "exec: not found": check it first.
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'ENOENT';
+    throw new UserError(`${tool} cannot be run from "${bin}" (${code}): check ${ENV_VARS[tool]}`);
+  }
+  const limits = toolLimits(opts.limits);
+  const cmd = await sandboxedCommand(bin, args, limits);
+  const env = {
+    ...(opts.env ?? process.env),
+    // Go's collector works harder before the hard limit is reached, so big but honest renders fit.
+    GOMEMLIMIT: `${Math.floor((limits.memoryBytes * 0.8) / (1024 * 1024))}MiB`,
+  };
   return new Promise((resolve, reject) => {
-    opts.signal?.throwIfAborted();
-    const child = spawn(bin, args, {
+    const child = spawn(cmd.file, cmd.args, {
       cwd: opts.cwd,
-      env: opts.env ?? process.env,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so stopping it also stops what it started (git, helm, plugins).
       detached: true,
@@ -114,6 +155,7 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
     const err: Buffer[] = [];
     let size = 0;
     let stopped: Error | undefined;
+    let lastCpu = 0;
     const stop = (e: Error) => {
       if (stopped) return;
       stopped = e;
@@ -123,9 +165,13 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
         child.kill('SIGKILL');
       }
     };
+    const maxOutput = opts.maxOutputBytes ?? MAX_OUTPUT;
     const collect = (into: Buffer[]) => (b: Buffer) => {
       size += b.length;
-      if (size > MAX_OUTPUT) stop(new UserError(`${tool} produced more than ${MAX_OUTPUT} bytes of output`));
+      if (size > maxOutput)
+        stop(
+          opts.outputTooLarge?.() ?? new UserError(`${tool} produced more than ${maxOutput} bytes of output`),
+        );
       else into.push(b);
     };
     child.stdout.on('data', collect(out));
@@ -135,10 +181,23 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
       () => stop(new UserError(`${tool} did not finish within ${timeoutMs / 1000}s`)),
       timeoutMs,
     );
+    let reading = false;
+    const watch = setInterval(() => {
+      if (reading || stopped || child.pid === undefined) return;
+      reading = true;
+      void processUsage(child.pid).then((u) => {
+        reading = false;
+        if (!u || stopped) return;
+        lastCpu = u.cpuSeconds;
+        if (u.rssBytes > limits.memoryBytes) stop(memoryError(tool, limits));
+        else if (u.cpuSeconds > limits.cpuSeconds) stop(cpuError(tool, limits));
+      });
+    }, WATCH_MS);
     const onAbort = () => stop(opts.signal?.reason instanceof Error ? opts.signal.reason : abortError());
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {
       clearTimeout(timer);
+      clearInterval(watch);
       opts.signal?.removeEventListener('abort', onAbort);
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
@@ -149,14 +208,16 @@ export function runTool(bin: string, tool: ToolName, args: string[], opts: RunOp
           : e,
       );
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       done();
       if (stopped) return reject(stopped);
-      resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        code,
-      });
+      const stderr = Buffer.concat(err).toString('utf8');
+      // The rlimits caught it before the watch did: name the cap, never "exit code null".
+      if (OUT_OF_MEMORY.test(stderr)) return reject(memoryError(tool, limits));
+      if (signal === 'SIGXCPU' || (signal === 'SIGKILL' && lastCpu >= limits.cpuSeconds - 1))
+        return reject(cpuError(tool, limits));
+      if (signal) return reject(new UserError(`${tool} was stopped by signal ${signal}`));
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr, code });
     });
   });
 }

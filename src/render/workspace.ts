@@ -1,8 +1,9 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/index.js';
 import { copyRepo, scrubPaths } from './safe-path.js';
+import { toolEnv } from './sandbox.js';
 import type { ToolRun } from './tools.js';
 
 /** A private temporary copy of the repository where tools may edit files. */
@@ -11,7 +12,7 @@ export interface Workspace {
   tmp: string;
   /** The copy of the repository root inside tmp. */
   copyRoot: string;
-  /** The environment tools run with: Helm's homes point into tmp. */
+  /** The environment tools run with: none of the controller's, HOME and the tools' homes in tmp (toolEnv). */
   env: Record<string, string | undefined>;
   /** Replaces temporary paths in a text with repo-relative ones. */
   scrub(text: string): string;
@@ -26,6 +27,7 @@ export async function withWorkspace<T>(
   const tmp = await realpath(await mkdtemp(path.join(tmpdir(), 'mooring-render-')));
   try {
     const copyRoot = path.join(tmp, 'repo');
+    await mkdir(path.join(tmp, 'home'), { mode: 0o700 });
     await copyRepo(rootReal, copyRoot);
     const roots = [
       { from: copyRoot, to: '.' },
@@ -35,13 +37,7 @@ export async function withWorkspace<T>(
     const ws: Workspace = {
       tmp,
       copyRoot,
-      env: {
-        ...process.env,
-        ...extraEnv,
-        HELM_CACHE_HOME: path.join(tmp, 'helm', 'cache'),
-        HELM_CONFIG_HOME: path.join(tmp, 'helm', 'config'),
-        HELM_DATA_HOME: path.join(tmp, 'helm', 'data'),
-      },
+      env: toolEnv(tmp, extraEnv),
       scrub: (text) => scrubPaths(text, roots),
     };
     return await fn(ws);
