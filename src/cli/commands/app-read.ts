@@ -1,3 +1,4 @@
+import { maskSecrets } from '../../diff/index.js';
 import type { Command } from '../command.js';
 import { printData } from '../output.js';
 import { usageError } from '../cli-error.js';
@@ -139,6 +140,10 @@ const manifestsCommand: Command = {
   options: {
     source: { type: 'string', help: 'live (default) or git', valueName: 'SOURCE' },
     revision: { type: 'string', help: 'with --source git: render this revision', valueName: 'REV' },
+    'show-secrets': {
+      type: 'boolean',
+      help: "print Secret values as they are (masked otherwise; a server's API always masks them)",
+    },
     ...SERVER_OPTIONS,
   },
   examples: ['mooring app manifests myapp-production', 'mooring app manifests myapp-production --source git'],
@@ -147,7 +152,10 @@ const manifestsCommand: Command = {
     if (from !== 'live' && from !== 'git') throw usageError(`invalid --source "${from}": use live or git`);
     const backend = await openAppBackend(ctx.values);
     const app = await backend.get(ctx.positionals[0]!);
-    ctx.out.write(yamlDocuments(await backend.manifests(app, from, str(ctx, 'revision'))));
+    const objects = await backend.manifests(app, from, str(ctx, 'revision'));
+    // Secret values stay off a shared terminal unless asked for, as the API masks them.
+    const shown = ctx.values['show-secrets'] ? objects : objects.map((o) => maskSecrets(o).desired!);
+    ctx.out.write(yamlDocuments(shown));
     return 0;
   },
 };
