@@ -7,7 +7,8 @@ function isHealthCode(value: string): value is HealthStatusCode {
 
 /**
  * argoproj.io/Application: the child app's own status.health, Progressing until it has one. This is
- * the check Argo CD documents for app-of-apps (it no longer ships it built in since 1.8).
+ * the check Argo CD documents for app-of-apps; it is NOT registered built in (Argo CD removed it in 1.8,
+ * so a parent app does not take its children's health). It is what an opt-in override can use.
  */
 export function applicationHealth(obj: KubeObject): HealthStatus {
   const reported = rec(rec(obj.status).health);

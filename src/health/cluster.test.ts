@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedHealth, loadFixture, type Expectation } from './fixture.js';
-import { assessHealth } from './index.js';
+import { applicationHealth, assessHealth } from './index.js';
 
 const checkFixtures = (cases: Expectation[]) =>
   it.each(cases)('%s is %s', (name, status, message) => {
@@ -54,11 +54,23 @@ describe('CustomResourceDefinition', () => {
 });
 
 describe('argoproj.io', () => {
+  // Argo CD removed the built-in Application check in 1.8: a child app has no health of its own...
   checkFixtures([
-    ['application-healthy', 'Healthy'],
+    ['application-healthy', undefined],
+    ['application-degraded', undefined],
+  ]);
+  // ...unless the user opts in with a health customization, which takes precedence over built-ins.
+  it.each([
+    ['application-healthy', 'Healthy', undefined],
     ['application-degraded', 'Degraded', 'Deployment "web" exceeded its progress deadline'],
-    ['application-no-health', 'Progressing'],
+    ['application-no-health', 'Progressing', undefined],
     ['application-unknown-code', 'Unknown', 'from a newer controller'],
+  ] as const)('%s with the opted-in Application check is %s', (name, status, message) => {
+    expect(assessHealth(loadFixture(name), { override: applicationHealth })).toStrictEqual(
+      expectedHealth(status, message),
+    );
+  });
+  checkFixtures([
     ['workflow-running', 'Progressing'],
     ['workflow-succeeded', 'Healthy'],
     ['workflow-failed', 'Degraded', "child 'build-x7k-123' failed"],

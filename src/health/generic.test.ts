@@ -30,8 +30,6 @@ describe('kinds without health', () => {
   checkFixtures([
     ['configmap-plain', undefined],
     ['clusterrole-plain', undefined],
-    // Its stale observedGeneration and False condition would read as unhealthy to the generic check.
-    ['pdb-with-conditions', undefined],
     // Deletion is reported for every kind, as Argo CD does.
     ['configmap-deleting', 'Progressing', 'Pending deletion'],
   ]);

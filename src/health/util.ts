@@ -1,4 +1,4 @@
-import { isRecord, type HealthStatus, type HealthStatusCode } from '../core/index.js';
+import { isRecord, type HealthStatus, type HealthStatusCode, type KubeObject } from '../core/index.js';
 
 /** A plain JSON object read from an unstructured Kubernetes object. */
 export type Obj = Record<string, unknown>;
@@ -34,6 +34,8 @@ export interface Condition {
   status: string;
   reason: string;
   message: string;
+  /** The generation the condition was set for, when the controller records it per condition. */
+  observedGeneration?: number;
 }
 
 /** The conditions of a status object (or of any list of condition-shaped values). */
@@ -41,7 +43,15 @@ export function conditionsOf(value: unknown): Condition[] {
   const raw = isRecord(value) ? value.conditions : value;
   return list(raw).map((c) => {
     const r = rec(c);
-    return { type: str(r.type), status: str(r.status), reason: str(r.reason), message: str(r.message) };
+    const condition: Condition = {
+      type: str(r.type),
+      status: str(r.status),
+      reason: str(r.reason),
+      message: str(r.message),
+    };
+    const observed = optNum(r.observedGeneration);
+    if (observed !== undefined) condition.observedGeneration = observed;
+    return condition;
   });
 }
 
@@ -53,4 +63,36 @@ export function findCondition(conditions: Condition[], type: string): Condition 
 /** A HealthStatus; an empty message is left out, as Argo CD's JSON (omitempty) does. */
 export function health(status: HealthStatusCode, message?: string): HealthStatus {
   return message ? { status, message } : { status };
+}
+
+/** True when the condition exists with status "True". */
+export function isTrue(condition: Condition | undefined): boolean {
+  return condition?.status === 'True';
+}
+
+/**
+ * True when the object's controller has not yet seen its latest spec: status.observedGeneration (a number,
+ * or a numeric string as Argo Rollouts writes it) behind metadata.generation. Absent fields say nothing.
+ */
+export function generationStale(
+  obj: KubeObject,
+  observed: unknown = rec(obj.status).observedGeneration,
+): boolean {
+  const generation = optNum(obj.metadata.generation);
+  if (generation === undefined) return false;
+  const seen = typeof observed === 'string' && /^\d+$/.test(observed) ? Number(observed) : optNum(observed);
+  return seen !== undefined && seen < generation;
+}
+
+/** True when a condition records the generation it was set for, and that generation is not the latest. */
+export function conditionStale(obj: KubeObject, condition: Condition | undefined): boolean {
+  const generation = optNum(obj.metadata.generation);
+  const seen = condition?.observedGeneration;
+  return generation !== undefined && seen !== undefined && seen < generation;
+}
+
+/** "Reason: message", or whichever of the two is set. */
+export function reasonMessage(condition: Condition): string {
+  if (condition.reason && condition.message) return `${condition.reason}: ${condition.message}`;
+  return condition.message || condition.reason;
 }
