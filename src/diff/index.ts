@@ -13,6 +13,7 @@ export { formatDiff, formatChanges, toYaml } from './format.js';
 export { normalizeObject, NORMALIZED_ANNOTATIONS, NORMALIZED_METADATA_FIELDS } from './normalize.js';
 export { maskSecrets, isSecret } from './mask.js';
 export { compileIgnoreRules, ruleMatches, type CompiledIgnoreRule } from './ignore.js';
+export { keepIgnoredFields } from './respect-ignore.js';
 export { DEFAULT_FOREIGN_MANAGERS, DEFAULT_OWN_MANAGER } from './foreign.js';
 export { formatPath, pathToPointer } from './path.js';
 export { parseQuantity, quantitiesEqual } from './quantity.js';

@@ -34,7 +34,59 @@ describe('planSync options', () => {
       }),
     );
     expect(plan.tasks[0]!.options).toEqual({ serverSideApply: false, validate: false });
-    expect(plan.warnings).toEqual(['syncOptions: unknown sync option "Nope=1" ignored']);
+    expect(plan.warnings).toEqual([
+      'syncOptions: unknown sync option "Nope=1" ignored',
+      'ServerSideApply=false is not supported: Mooring always applies server-side (field manager "mooring", conflicts forced), never with kubectl.kubernetes.io/last-applied-configuration',
+    ]);
+  });
+
+  it('RespectIgnoreDifferences=true applies existing objects through keepIgnoredFields, new ones as they are', () => {
+    const web = obj('apps/v1', 'Deployment', 'web', { spec: { replicas: 1 } });
+    const api = obj('apps/v1', 'Deployment', 'api', { spec: { replicas: 1 } });
+    const liveWeb = { ...web, spec: { replicas: 5 } };
+    const seen: string[] = [];
+    const plan = planSync(
+      input({
+        desired: [web, api],
+        live: liveMap(liveWeb),
+        appSyncOptions: ['RespectIgnoreDifferences=true'],
+        keepIgnoredFields: (d, l) => {
+          seen.push(d.metadata.name!);
+          return { ...d, spec: { replicas: (l.spec as { replicas: number }).replicas } };
+        },
+      }),
+    );
+    expect(seen).toEqual(['web']);
+    expect(plan.tasks.map((t) => `${t.key.name}: ${JSON.stringify(t.object.spec)}`)).toEqual([
+      'api: {"replicas":1}',
+      'web: {"replicas":5}',
+    ]);
+    // Off for one object by its annotation.
+    const off = planSync(
+      input({
+        desired: [obj('apps/v1', 'Deployment', 'web', { syncOptions: 'RespectIgnoreDifferences=false' })],
+        live: liveMap(liveWeb),
+        appSyncOptions: ['RespectIgnoreDifferences=true'],
+        keepIgnoredFields: () => {
+          throw new Error('not expected');
+        },
+      }),
+    );
+    expect(off.tasks).toHaveLength(1);
+  });
+
+  it('says when Force=true has no effect without Replace=true', () => {
+    const plan = planSync(
+      input({
+        desired: [
+          obj('v1', 'ConfigMap', 'a', { syncOptions: 'Force=true' }),
+          obj('v1', 'ConfigMap', 'b', { syncOptions: 'Force=true,Replace=true' }),
+        ],
+      }),
+    );
+    expect(plan.warnings).toEqual([
+      'Force=true takes effect only with Replace=true (delete and create); other objects are applied',
+    ]);
   });
 
   it('creates the destination namespace first, with managedNamespaceMetadata, untracked', () => {

@@ -45,6 +45,11 @@ export interface SyncInput {
   startedAt?: string;
   /** This app's name in tracking ids; by default what the desired objects' tracking ids say. */
   appInstance?: string;
+  /**
+   * For RespectIgnoreDifferences=true: the manifest with the fields the app's ignoreDifferences
+   * match set to their live values. Without it the option is reported as not honoured.
+   */
+  keepIgnoredFields?: (desired: KubeObject, live: KubeObject) => KubeObject;
 }
 
 /**
@@ -81,6 +86,18 @@ function pruneSkipped(obj: KubeObject, message: string): SyncResourceResult {
   };
 }
 
+/** Messages for options an object has that Mooring does not honour (each message is the same for all objects). */
+function unsupported(options: SyncOptions): string[] {
+  const out: string[] = [];
+  if (options.serverSideApply === false)
+    out.push(
+      'ServerSideApply=false is not supported: Mooring always applies server-side (field manager "mooring", conflicts forced), never with kubectl.kubernetes.io/last-applied-configuration',
+    );
+  if (options.force === true && options.replace !== true)
+    out.push('Force=true takes effect only with Replace=true (delete and create); other objects are applied');
+  return out;
+}
+
 /**
  * Plans a sync the way Argo CD orders one: phase (PreSync, Sync, PostSync; SyncFail only on
  * failure), then wave, then kind, then name; Namespaces and CRDs before what needs them. Prunes
@@ -102,7 +119,9 @@ export function planSync(input: SyncInput): SyncPlan {
   const optionsOf = (obj: KubeObject): SyncOptions => {
     const own = resourceSyncOptions(obj);
     warnings.push(...own.warnings);
-    return mergeSyncOptions(appOptions, own.options);
+    const merged = mergeSyncOptions(appOptions, own.options);
+    warnings.push(...unsupported(merged));
+    return merged;
   };
   const wave = (obj: KubeObject) => waveOf(obj, (m) => warnings.push(`${describeKey(keyOf(obj))}: ${m}`));
 
@@ -138,12 +157,21 @@ export function planSync(input: SyncInput): SyncPlan {
       skipped.push({ key, reason: 'in sync (ApplyOutOfSyncOnly=true)' });
       continue;
     }
+    // As in Argo CD, only an object that exists keeps its ignored fields; a new one is applied as is.
+    let object = obj;
+    if (options.respectIgnoreDifferences && live) {
+      if (input.keepIgnoredFields) object = input.keepIgnoredFields(obj, live);
+      else
+        warnings.push(
+          'RespectIgnoreDifferences=true is not supported here; manifests are applied as they are',
+        );
+    }
     tasks.push(
       newTask({
         type: 'apply',
         stage: 'Sync',
         syncPhase: 'Sync',
-        object: obj,
+        object,
         wave: wave(obj),
         options,
         existed: live !== undefined,
