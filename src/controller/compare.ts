@@ -15,6 +15,7 @@ import {
 } from '../core/index.js';
 import { diffObject, type ObjectDiff } from '../diff/index.js';
 import { aggregateHealth, assessHealth } from '../health/index.js';
+import { isHookObject, isSkipped } from '../sync/index.js';
 import type { ClusterCache, ResourceWriter } from '../cluster/index.js';
 
 /** The comparison of one app's desired objects with the live cluster. */
@@ -75,6 +76,8 @@ export interface CompareTarget {
 export async function compareApp(input: {
   appInstance: string;
   desired: KubeObject[];
+  /** The desired hook objects (and `Skip` ones): never compared; their live counterparts are not extra. */
+  hooks?: KubeObject[];
   target: CompareTarget;
   dryRuns: DryRunCache;
   ignoreDifferences?: ResourceIgnoreDifferences[];
@@ -126,13 +129,23 @@ export async function compareApp(input: {
   }
 
   // Tracked objects that Git no longer has: they require pruning (objects created by controllers from
-  // tracked ones, such as Pods of a tracked Deployment with label tracking, are not extra).
+  // tracked ones, such as Pods of a tracked Deployment with label tracking, are not extra). Hooks left
+  // by a sync (BeforeHookCreation, HookFailed, no policy) are not extra either: as in Argo CD, hooks
+  // take no part in the sync status, never make the app OutOfSync and are never pruned. They are
+  // listed with `hook: true` (and their health, which the app's health leaves out).
+  const hookKeys = new Set((input.hooks ?? []).map((o) => keyString(keyOf(o))));
   for (const obj of target.cache.trackedBy(input.appInstance)) {
     const key = keyOf(obj);
     const k = keyString(key);
     if (desiredKeys.has(k) || obj.metadata.ownerReferences?.some((o) => o.controller)) continue;
     if (input.permitsLive && !input.permitsLive(obj)) continue;
     live.set(k, obj);
+    if ((isHookObject(obj) && !isSkipped(obj)) || hookKeys.has(k)) {
+      const status = resourceStatus(obj, key, 'Synced', assessHealth(obj));
+      status.hook = true;
+      resources.push(status);
+      continue;
+    }
     diffs.set(k, diffObject({ live: obj }));
     const status = resourceStatus(obj, key, 'OutOfSync', assessHealth(obj));
     status.requiresPruning = true;
@@ -146,7 +159,9 @@ export async function compareApp(input: {
       a.namespace.localeCompare(b.namespace) ||
       a.name.localeCompare(b.name),
   );
-  const syncStatus: SyncStatusCode = resources.some((r) => r.status !== 'Synced') ? 'OutOfSync' : 'Synced';
+  const syncStatus: SyncStatusCode = resources.some((r) => !r.hook && r.status !== 'Synced')
+    ? 'OutOfSync'
+    : 'Synced';
   const health: HealthStatus =
     missing > 0 && missing === input.desired.length ? { status: 'Missing' } : aggregateHealth(healths);
   return { syncStatus, health, resources, diffs, live, conditions };

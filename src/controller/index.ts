@@ -19,7 +19,9 @@ export {
   type ConnectionStatus,
 } from './clusters.js';
 export { ClusterUnreachableError } from './cluster-target.js';
-export { Operations, type Operation, type OperationState, type HistoryEntry } from './operations.js';
+export { Operations } from './operations.js';
+/** The operation types live in core; re-exported here for the CLI and API (HistoryEntry is core's RevisionHistory). */
+export type { Operation, OperationState, RevisionHistory as HistoryEntry } from '../core/index.js';
 export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 export { metricsRoute, webhookRoute } from './http-routes.js';
 export { prepareDesired, type PreparedDesired } from './desired.js';

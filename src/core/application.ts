@@ -79,7 +79,13 @@ export interface SyncPolicy {
   automated?: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean };
   syncOptions?: string[];
   managedNamespaceMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  retry?: { limit?: number; backoff?: { duration?: string; factor?: number; maxDuration?: string } };
+  retry?: RetryStrategy;
+}
+
+/** spec.syncPolicy.retry and operation.retry: how often and how soon a failed sync is tried again. */
+export interface RetryStrategy {
+  limit?: number;
+  backoff?: { duration?: string; factor?: number; maxDuration?: string };
 }
 
 /** The spec of an Application. */
@@ -125,8 +131,8 @@ export interface ApplicationStatus {
   conditions?: ApplicationCondition[];
   reconciledAt?: string;
   sourceType?: string;
-  operationState?: Record<string, unknown>;
-  history?: Record<string, unknown>[];
+  operationState?: OperationState;
+  history?: RevisionHistory[];
   summary?: { images?: string[] };
 }
 
@@ -134,7 +140,106 @@ export interface ApplicationStatus {
 export interface Application extends KubeObject {
   spec: ApplicationSpec;
   status?: ApplicationStatus;
-  operation?: Record<string, unknown>;
+  operation?: Operation;
+}
+
+/** One resource a selective sync asks for (`operation.sync.resources[]`). */
+export interface SyncOperationResource {
+  group?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** `operation.sync` of an Application, as Argo CD writes it. */
+export interface SyncOperation {
+  revision?: string;
+  prune?: boolean;
+  dryRun?: boolean;
+  resources?: SyncOperationResource[];
+  syncOptions?: string[];
+  /** Automated self-heal syncs in a row at one revision and source: how long the next one waits. */
+  selfHealAttemptsCount?: number;
+}
+
+/** `operation` of an Application (the request) and `status.operationState.operation` (its copy). */
+export interface Operation {
+  sync?: SyncOperation;
+  initiatedBy?: { username?: string; automated?: boolean };
+  retry?: RetryStrategy;
+}
+
+/** Argo CD's operation phases (for the whole sync, and per resource as `hookPhase`). */
+export type OperationPhase = 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating';
+/** The phases of a sync, in order; SyncFail runs only when the sync failed. */
+export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
+/** Argo CD's per-resource result codes. */
+export type ResultCode = 'Synced' | 'SyncFailed' | 'Pruned' | 'PruneSkipped';
+/** What happened to the object, for summaries and change sets (Mooring's addition). */
+export type SyncAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'pruneSkipped' | 'hook-created';
+
+/** One entry of `status.operationState.syncResult.resources`, as Argo CD writes it. */
+export interface ResourceResult {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  status: ResultCode;
+  message: string;
+  /** Progress of the task (Argo CD uses it for resources too): Running until healthy or complete. */
+  hookPhase: OperationPhase;
+  hookType?: SyncPhase | 'Skip';
+  syncPhase: SyncPhase;
+  action?: SyncAction;
+  wave?: number;
+}
+
+/** What a running sync needs to resume after a restart (Mooring's, under `syncResult.mooring`). */
+export interface SyncResumeState {
+  /** When the current attempt started (a retry starts a new attempt). */
+  startedAt: string;
+  currentPhase?: SyncPhase;
+  currentWave?: number;
+  /** The up-front dry run of every object passed; not repeated on resume. */
+  validated?: boolean;
+  /** metadata.generation each applied object had, by task id. */
+  appliedGenerations?: Record<string, number>;
+  /** When a failed attempt is tried again. */
+  nextRetryAt?: string;
+}
+
+/** `status.operationState.syncResult`. */
+export interface SyncOperationResult {
+  revision: string;
+  /** The source the sync rendered (spec.source when it started): with the revision, what automated sync keys on. */
+  source?: ApplicationSource;
+  sources?: ApplicationSource[];
+  resources: ResourceResult[];
+  /** Not part of Argo CD's API. */
+  mooring?: SyncResumeState;
+}
+
+/** `status.operationState`: Argo CD's shape plus Mooring's resumable state under syncResult.mooring. */
+export interface OperationState {
+  operation: Operation;
+  phase: OperationPhase;
+  message: string;
+  startedAt: string;
+  finishedAt?: string;
+  retryCount?: number;
+  syncResult?: SyncOperationResult;
+}
+
+/** One entry of `status.history`: a successful sync. */
+export interface RevisionHistory {
+  id: number;
+  revision: string;
+  deployedAt: string;
+  deployStartedAt: string;
+  source?: ApplicationSource;
+  sources?: ApplicationSource[];
+  initiatedBy: { username?: string; automated?: boolean };
 }
 
 /** spec of an AppProject. */

@@ -29,9 +29,12 @@ function app(o: {
       sync: { status: o.sync as 'OutOfSync', revision: 'r1' },
       reconciledAt: o.at,
       operationState: {
-        phase: o.phase,
+        operation: {},
+        phase: o.phase as 'Succeeded',
+        message: '',
+        startedAt: '2026-01-01T00:00:05.000Z',
         finishedAt: '2026-01-01T00:00:10.000Z',
-        syncResult: { revision: o.synced },
+        syncResult: { revision: o.synced, resources: [] },
       },
     },
   } as Application;

@@ -35,8 +35,10 @@ function app(opts: {
       ...(opts.phase
         ? {
             operationState: {
-              phase: opts.phase,
-              syncResult: { revision: opts.revision ?? 'abc' },
+              operation: {},
+              phase: opts.phase as 'Failed',
+              startedAt: '2026-01-01T00:00:00.000Z',
+              syncResult: { revision: opts.revision ?? 'abc', resources: [] },
               message: 'boom',
             },
           }

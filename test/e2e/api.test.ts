@@ -7,7 +7,6 @@ import type {
   ManagedResourcesResponse,
   ManifestResponse,
 } from '../../src/api/index.js';
-import type { HistoryEntry, OperationState } from '../../src/controller/index.js';
 import { startTestServer, type TestServer } from '../harness/api.js';
 import { createTestNamespace, kubectl, uniqueName, waitFor } from '../harness/cluster.js';
 import { deployApp, getApp, waitForApp } from '../harness/suite.js';
@@ -89,7 +88,7 @@ async function readStream(
   return { status: res.status, events, comments, ended };
 }
 
-const opState = (a: Application) => a.status?.operationState as OperationState | undefined;
+const opState = (a: Application) => a.status?.operationState;
 
 // Every endpoint of the API over the real engine: a server in the test process, the suite's
 // cluster and git server.
@@ -334,7 +333,7 @@ describe('mooring server API', () => {
 
   it('rolls back to a history entry, turning automated sync off', async () => {
     const current = await getApp(control.name, app);
-    const history = (current.status?.history ?? []) as unknown as HistoryEntry[];
+    const history = current.status?.history ?? [];
     expect(history.length).toBeGreaterThanOrEqual(2);
     const r = await post(`/api/v1/applications/${app}/rollback`, { id: history[0]!.id });
     expect(r.status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Discovery, KubeClient, ResourceWriter } from '../../src/cluster/index.js';
-import { writeOperationState, type OperationState } from '../../src/controller/operations.js';
-import type { Application } from '../../src/core/index.js';
+import { writeOperationState } from '../../src/controller/operations.js';
+import type { Application, OperationState } from '../../src/core/index.js';
 import { kubectl, testKubeConfig, uniqueName } from '../harness/cluster.js';
 import { deployApp, getApp, startTestController, waitForApp } from '../harness/suite.js';
 

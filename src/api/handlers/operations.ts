@@ -1,5 +1,4 @@
 import { splitApiVersion, type Application, type KubeObject } from '../../core/index.js';
-import type { HistoryEntry, OperationState } from '../../controller/index.js';
 import type { ApplicationSyncRequest } from '../contract/index.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, forbidden, HttpError } from '../http.js';
@@ -8,7 +7,7 @@ import type { RouteSpec } from '../route.js';
 import { isObject, stringList } from '../validate.js';
 import { APP_PARAMS, appFor, view } from './applications.js';
 
-const opPhase = (app: Application) => (app.status?.operationState as OperationState | undefined)?.phase;
+const opPhase = (app: Application) => app.status?.operationState?.phase;
 
 function refuseWhileRunning(app: Application): void {
   const phase = opPhase(app);
@@ -172,7 +171,7 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
           if (b[k] !== undefined && typeof b[k] !== 'boolean') throw badRequest(`${k} must be true or false`);
         const app = await appFor(deps, ctx, 'sync');
         refuseWhileRunning(app);
-        const history = (app.status?.history ?? []) as unknown as HistoryEntry[];
+        const history = app.status?.history ?? [];
         // Without an id (or 0), the entry before the current one, as the CLI does.
         const id = b.id === undefined ? 0 : Number(b.id);
         const entry = id === 0 ? history.at(-2) : history.find((h) => h.id === id);
@@ -209,7 +208,7 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
         if (opPhase(app) !== 'Running') {
           throw new HttpError(409, `no operation is running for application "${app.metadata.name}"`);
         }
-        const startedAt = (app.status?.operationState as unknown as OperationState).startedAt;
+        const startedAt = app.status!.operationState!.startedAt;
         const ask = () => engine.patchStatus(app, { status: { operationState: { phase: 'Terminating' } } });
         await ask();
         // A controller pass that was already running persists its state afterwards, and can write
@@ -219,8 +218,7 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
         const deadline = askedAt + 10_000;
         while (Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 200));
-          const op = engine.find(app.metadata.name!, app.metadata.namespace)?.status?.operationState as
-            OperationState | undefined;
+          const op = engine.find(app.metadata.name!, app.metadata.namespace)?.status?.operationState;
           if (!op || op.startedAt !== startedAt || !['Running', 'Terminating'].includes(op.phase)) break;
           if (op.phase === 'Running' && Date.now() - askedAt > 1_000) {
             await ask();

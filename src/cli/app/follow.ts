@@ -18,7 +18,7 @@ export function assertNoOperation(app: Application): void {
 
 /** The startedAt of an app's last operation state: followOperation tells the next one by it. */
 export function lastStartedAt(app: Application): string | undefined {
-  return (app.status?.operationState as OperationState | undefined)?.startedAt;
+  return app.status?.operationState?.startedAt;
 }
 
 const ACTIONS = ['created', 'configured', 'unchanged', 'pruned'] as const;
@@ -64,7 +64,7 @@ export async function followOperation(
   let last: OperationState | undefined;
   for (;;) {
     const app = await backend.get(name);
-    const op = app.status?.operationState as OperationState | undefined;
+    const op = app.status?.operationState;
     // Ours once the request was taken (operation cleared) and a new state written.
     if (!app.operation && op && op.startedAt !== before) {
       last = op;

@@ -1,5 +1,4 @@
 import type { Application, ApplicationCondition } from '../../core/index.js';
-import type { HistoryEntry, OperationState } from '../../controller/index.js';
 import { colorStatus, table, type Out } from '../output.js';
 
 const NONE = '<none>';
@@ -62,7 +61,7 @@ const short = (sha: string | undefined) => (sha ? sha.slice(0, 7) : '');
 /** `mooring app get`: the summary lines, then the resource table. */
 export function appDetails(app: Application, out: Out): string {
   const s = app.spec.source;
-  const op = app.status?.operationState as OperationState | undefined;
+  const op = app.status?.operationState;
   const automated = app.spec.syncPolicy?.automated;
   const policy =
     !automated || automated.enabled === false
@@ -113,7 +112,7 @@ export function appDetails(app: Application, out: Out): string {
 
 /** GROUP KIND NAMESPACE NAME STATUS HEALTH HOOK MESSAGE from status.resources (messages from the last sync). */
 export function resourceTable(app: Application, out: Out): string {
-  const op = app.status?.operationState as OperationState | undefined;
+  const op = app.status?.operationState;
   const results = op?.syncResult?.resources ?? [];
   const messageOf = (group: string, kind: string, ns: string, name: string) =>
     results.find((r) => r.group === group && r.kind === kind && r.namespace === ns && r.name === name)
@@ -133,7 +132,7 @@ export function resourceTable(app: Application, out: Out): string {
 
 /** `mooring app history`: ID DATE REVISION, the revision as `targetRevision (sha7)` like argocd. */
 export function historyTable(app: Application): string {
-  const history = (app.status?.history ?? []) as unknown as HistoryEntry[];
+  const history = app.status?.history ?? [];
   return table(
     ['ID', 'DATE', 'REVISION'],
     history.map((h) => {

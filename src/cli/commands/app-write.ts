@@ -1,4 +1,3 @@
-import type { HistoryEntry } from '../../controller/index.js';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { printData } from '../output.js';
@@ -113,7 +112,7 @@ const rollbackCommand: Command = {
       throw usageError(`invalid history ID "${idText}": use a number from 'mooring app history ${name}'`);
     const backend = await openAppBackend(ctx.values);
     const app = await backend.get(name);
-    const history = (app.status?.history ?? []) as unknown as HistoryEntry[];
+    const history = app.status?.history ?? [];
     // Without an ID, the entry before the current one (argocd's default).
     const entry = idText === undefined ? history.at(-2) : history.find((h) => h.id === Number(idText));
     if (!entry) {
