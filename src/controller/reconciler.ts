@@ -162,6 +162,7 @@ export class Reconciler {
         const comparison = await compareApp({
           appInstance: instance,
           desired: prepared.objects,
+          hooks: prepared.hooks,
           target: { cache: target.cache, writer: target.writer },
           dryRuns: this.dryRunsFor(target.server),
           ignoreDifferences: app.spec.ignoreDifferences,
