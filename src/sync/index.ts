@@ -2,6 +2,7 @@ export {
   parseSyncOptions,
   resourceSyncOptions,
   mergeSyncOptions,
+  deletionAllowed,
   type SyncOptions,
   type ParsedSyncOptions,
   type PrunePropagationPolicy,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSyncOptions, parseSyncOptions, resourceSyncOptions } from './sync-options.js';
+import { deletionAllowed, mergeSyncOptions, parseSyncOptions, resourceSyncOptions } from './sync-options.js';
 import { obj } from './testkit.js';
 
 describe('parseSyncOptions', () => {
@@ -79,5 +79,19 @@ describe('resource options', () => {
       pruneLast: true,
       prune: false,
     });
+  });
+});
+
+describe('deletionAllowed', () => {
+  it('keeps objects with Delete=false, from their annotation over the app setting', () => {
+    const plain = obj('v1', 'ConfigMap', 'a');
+    const kept = obj('v1', 'PersistentVolumeClaim', 'data', { syncOptions: 'Delete=false' });
+    const released = obj('v1', 'ConfigMap', 'b', { syncOptions: 'Delete=true' });
+    expect([plain, kept, released].map((o) => deletionAllowed(o, undefined))).toEqual([true, false, true]);
+    expect([plain, kept, released].map((o) => deletionAllowed(o, ['Delete=false']))).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 });

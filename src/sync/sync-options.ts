@@ -115,3 +115,12 @@ export function mergeSyncOptions(app: SyncOptions, resource: SyncOptions): SyncO
   }
   return merged;
 }
+
+/**
+ * False when sync option Delete=false (or Delete=confirm) keeps an object in the cluster when its
+ * application is deleted: the object's annotation wins over the app's syncOptions.
+ */
+export function deletionAllowed(obj: KubeObject, appSyncOptions: readonly string[] | undefined): boolean {
+  const merged = mergeSyncOptions(parseSyncOptions(appSyncOptions).options, resourceSyncOptions(obj).options);
+  return merged.delete !== false;
+}
