@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApplicationSource, Logger } from '../core/index.js';
 import { renderSource } from './render.js';
 import { locateTools } from './tools.js';
+import type { RenderLimits } from './limits.js';
 import type { RenderOptions, RenderRequest, RenderResult, ToolPaths } from './types.js';
 
 /** JSON with object keys sorted at every level and undefined members left out: equal specs, equal text. */
@@ -51,6 +52,13 @@ export interface RendererOptions {
   maxConcurrent?: number;
   /** Results kept, least recently used evicted first (default 256). */
   cacheSize?: number;
+  /**
+   * Bytes of results kept (their objects as JSON, RenderResult.manifestBytes), least recently used
+   * evicted first (default 256 MiB): a few large apps cannot fill the controller's memory with cache.
+   */
+  cacheBytes?: number;
+  /** What one render may read and produce (see RenderLimits); defaults apply to absent members. */
+  limits?: Partial<RenderLimits>;
   tools?: ToolPaths;
   logger?: Logger;
   timeoutMs?: number;
@@ -64,8 +72,8 @@ export interface Renderer {
   render(key: string, req: RenderRequest, opts?: { signal?: AbortSignal }): Promise<RenderResult>;
   /** Forgets cached results whose key starts with prefix (all without one); running renders are not cached. */
   drop(prefix?: string): void;
-  /** Cached entries, and lookups answered without (hits) or with (misses) a new render. */
-  stats(): { size: number; hits: number; misses: number; running: number; queued: number };
+  /** Cached entries (and their bytes), and lookups answered without (hits) or with (misses) a new render. */
+  stats(): { size: number; bytes: number; hits: number; misses: number; running: number; queued: number };
 }
 
 interface InFlight {
@@ -79,6 +87,9 @@ interface InFlight {
 export function createRenderer(options: RendererOptions = {}): Renderer {
   const maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
   const cacheSize = Math.max(0, options.cacheSize ?? 256);
+  const cacheBytes = Math.max(0, options.cacheBytes ?? 256 * 1024 * 1024);
+  let cachedBytes = 0;
+  const sizeOf = (r: RenderResult) => r.manifestBytes ?? 0;
   const tools = locateTools(options.tools);
   const renderFn = options.renderFn ?? renderSource;
   const cache = new Map<string, RenderResult>();
@@ -112,11 +123,18 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
     queue.shift()?.();
   };
 
-  const store = (key: string, result: RenderResult) => {
-    if (cacheSize === 0) return;
+  const forget = (key: string) => {
+    const old = cache.get(key);
+    if (old === undefined) return;
+    cachedBytes -= sizeOf(old);
     cache.delete(key);
+  };
+  const store = (key: string, result: RenderResult) => {
+    if (cacheSize === 0 || sizeOf(result) > cacheBytes) return;
+    forget(key);
     cache.set(key, result);
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    cachedBytes += sizeOf(result);
+    while (cache.size > cacheSize || cachedBytes > cacheBytes) forget(cache.keys().next().value!);
   };
 
   const start = (key: string, req: RenderRequest): InFlight => {
@@ -130,6 +148,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
           signal: controller.signal,
           logger: options.logger,
           timeoutMs: options.timeoutMs,
+          limits: options.limits,
         });
       } finally {
         release();
@@ -192,8 +211,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
       return wait(entry, opts.signal);
     },
     drop(prefix) {
-      for (const key of [...cache.keys()])
-        if (prefix === undefined || key.startsWith(prefix)) cache.delete(key);
+      for (const key of [...cache.keys()]) if (prefix === undefined || key.startsWith(prefix)) forget(key);
       for (const [key, entry] of [...inflight]) {
         if (prefix === undefined || key.startsWith(prefix)) {
           entry.stale = true;
@@ -201,6 +219,6 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
         }
       }
     },
-    stats: () => ({ size: cache.size, hits, misses, running, queued: queue.length }),
+    stats: () => ({ size: cache.size, bytes: cachedBytes, hits, misses, running, queued: queue.length }),
   };
 }

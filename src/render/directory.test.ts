@@ -105,16 +105,10 @@ describe('Directory sources', () => {
     );
   });
 
-  it('keeps the last of duplicated objects and warns; skips Jsonnet with a warning', async () => {
-    await writeFiles(repo, {
-      'app/z-dup.yaml': configMap('a', 'data:\n  v: second\n'),
-      'app/main.jsonnet': '{}',
-    });
+  it('keeps the last of duplicated objects and warns', async () => {
+    await writeFiles(repo, { 'app/z-dup.yaml': configMap('a', 'data:\n  v: second\n') });
     const r = await renderSource(req());
-    expect(r.warnings).toEqual([
-      'app/main.jsonnet: Jsonnet is not supported by Mooring; the file was skipped',
-      'ConfigMap a appears 2 times; the last one is used',
-    ]);
+    expect(r.warnings).toEqual(['ConfigMap a appears 2 times; the last one is used']);
     expect(r.objects.find((o) => o.metadata.name === 'a')?.['data']).toEqual({ v: 'second' });
   });
 

@@ -1,8 +1,10 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ApplicationSource, KubeObject } from '../core/index.js';
+import { UserError, type ApplicationSource, type KubeObject } from '../core/index.js';
 import { compileGlob } from './glob.js';
-import { parseManifests } from './manifests.js';
+import { ManifestBudget } from './limits.js';
+import { parseJsonManifestsWithin, parseManifestsWithin, scanDocuments } from './manifests.js';
+import { createPacer } from './pace.js';
 import { checkSymlink, relForm } from './safe-path.js';
 
 const MANIFEST = /\.(ya?ml|json)$/;
@@ -15,19 +17,34 @@ export interface DirectoryInput {
   directory: ApplicationSource['directory'];
   warnings: string[];
   signal?: AbortSignal;
+  /** What this render may read; default limits when absent. */
+  budget?: ManifestBudget;
+}
+
+/** A manifest file to read: where it is, the name messages use, and its size before reading. */
+interface ManifestFile {
+  file: string;
+  relRepo: string;
+  size: number;
 }
 
 /**
  * Reads plain manifests as Argo CD's Directory type does: *.yaml, *.yml and *.json files in the app
  * directory (and below it with `recurse`), filtered by the `include` and `exclude` globs matched against
  * the path relative to the app directory. Other files are ignored; symlinked directories are not entered.
+ * Limits apply before the work they bound: file sizes are summed before any file is read, documents
+ * counted before any is parsed; parsing yields the event loop between documents. A Jsonnet file that
+ * the filters keep is an error: Mooring cannot render it, and deploying the rest would be wrong.
  */
 export async function renderDirectory(input: DirectoryInput): Promise<KubeObject[]> {
-  const { rootReal, appDir, warnings } = input;
+  const { rootReal, appDir } = input;
+  const budget = input.budget ?? new ManifestBudget();
+  const pacer = createPacer(input.signal);
   const opts = input.directory ?? {};
   const include = opts.include ? compileGlob(opts.include, 'include') : undefined;
   const exclude = opts.exclude ? compileGlob(opts.exclude, 'exclude') : undefined;
-  const objects: KubeObject[] = [];
+  const files: ManifestFile[] = [];
+  const jsonnet: string[] = [];
 
   const walk = async (dir: string): Promise<void> => {
     input.signal?.throwIfAborted();
@@ -41,29 +58,53 @@ export async function renderDirectory(input: DirectoryInput): Promise<KubeObject
         if (opts.recurse && e.name !== '.git') await walk(abs);
         continue;
       }
-      if (e.name.endsWith('.jsonnet')) {
-        warnings.push(`${relRepo}: Jsonnet is not supported by Mooring; the file was skipped`);
-        continue;
-      }
-      if (!MANIFEST.test(e.name)) continue;
+      const isJsonnet = e.name.endsWith('.jsonnet');
+      if (!isJsonnet && !MANIFEST.test(e.name)) continue;
       let file = abs;
       if (e.isSymbolicLink()) {
         const real = await checkSymlink(rootReal, abs);
         if (real === undefined) {
-          warnings.push(`${relRepo}: the symlink's destination is missing; the file was skipped`);
+          input.warnings.push(`${relRepo}: the symlink's destination is missing; the file was skipped`);
           continue;
         }
-        if (!(await stat(real)).isFile()) continue;
         file = real;
       } else if (!e.isFile()) {
         continue;
       }
       if (exclude?.test(relApp)) continue;
       if (include && !include.test(relApp)) continue;
-      const text = await readFile(file, 'utf8');
-      objects.push(...parseManifests(text, relRepo));
+      const info = await stat(file);
+      if (!info.isFile()) continue;
+      if (isJsonnet) jsonnet.push(relRepo);
+      else files.push({ file, relRepo, size: info.size });
     }
   };
   await walk(appDir);
+  if (jsonnet.length > 0) {
+    const shown =
+      jsonnet.slice(0, 5).join(', ') + (jsonnet.length > 5 ? ` and ${jsonnet.length - 5} more` : '');
+    throw new UserError(`Jsonnet is not supported yet: Mooring cannot render ${shown}`);
+  }
+  budget.checkBytes(
+    files.reduce((sum, f) => sum + f.size, 0),
+    files.length,
+  );
+
+  const texts: string[] = [];
+  let documents = 0;
+  for (const f of files) {
+    const text = await readFile(f.file, 'utf8');
+    if (!f.file.endsWith('.json')) documents += scanDocuments(text, f.relRepo, budget);
+    texts.push(text);
+    await pacer.tick();
+  }
+  budget.checkDocumentCount(documents);
+
+  const objects: KubeObject[] = [];
+  for (const [i, f] of files.entries()) {
+    const parse = f.file.endsWith('.json') ? parseJsonManifestsWithin : parseManifestsWithin;
+    objects.push(...(await parse(texts[i]!, f.relRepo, budget, pacer)));
+    texts[i] = ''; // let the text go once parsed
+  }
   return objects;
 }

@@ -15,5 +15,13 @@ export {
 } from './cache.js';
 export { locateTools, requireTool, type ToolName } from './tools.js';
 export { parseManifests } from './manifests.js';
+export {
+  DEFAULT_RENDER_LIMITS,
+  LIMIT_FLAGS,
+  formatBytes,
+  parseByteSize,
+  resolveLimits,
+  type RenderLimits,
+} from './limits.js';
 export { compileGlob } from './glob.js';
 export type { RenderOptions, RenderRequest, RenderResult, SourceType, ToolPaths } from './types.js';

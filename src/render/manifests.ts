@@ -1,4 +1,11 @@
-import { parseAllDocuments, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
+import {
+  Composer,
+  LineCounter,
+  Parser,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+} from 'yaml';
 import {
   UserError,
   compareKeys,
@@ -8,6 +15,9 @@ import {
   keyString,
   type KubeObject,
 } from '../core/index.js';
+import { ManifestBudget } from './limits.js';
+import { createPacer, type Pacer } from './pace.js';
+import type { RenderOptions } from './types.js';
 
 /**
  * Kubernetes decodes manifests with YAML 1.1 rules (yes/no/on/off are booleans, 0777 is octal), but
@@ -29,35 +39,159 @@ function firstLine(msg: string): string {
   return (msg.split('\n')[0] ?? msg).replace(/:\s*$/, '');
 }
 
+/** One parsed document of a stream: its value and where it came from, for messages. */
+interface ParsedDocument {
+  value: unknown;
+  where: string;
+}
+
 /**
- * Parses a YAML (or JSON) stream into Kubernetes objects: empty documents are skipped, `…List` kinds
- * are flattened, and anything else without apiVersion and kind is a UserError naming `source`.
+ * The documents of a YAML (or JSON) stream, parsed one at a time (a caller can yield between them):
+ * empty documents are skipped, invalid YAML is a UserError naming `source`.
  */
-export function parseManifests(text: string, source: string): KubeObject[] {
-  const docs = parseAllDocuments(text, YAML_OPTIONS);
-  if (!Array.isArray(docs)) return []; // an empty stream
-  const objects: KubeObject[] = [];
-  docs.forEach((doc, i) => {
+function* documentsOf(text: string, source: string): Generator<ParsedDocument> {
+  const lines = new LineCounter();
+  const composer = new Composer(YAML_OPTIONS);
+  let i = 0;
+  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
+    i++;
     const err = doc.errors[0];
-    if (err) throw new UserError(`${source}: invalid YAML: ${firstLine(err.message)}`);
+    if (err) {
+      const at = lines.linePos(err.pos[0]);
+      throw new UserError(
+        `${source}: invalid YAML: ${firstLine(err.message)} at line ${at.line}, column ${at.col}`,
+      );
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
       throw new UserError(`${source}: invalid YAML: ${firstLine((e as Error).message)}`);
     }
-    if (value === null || value === undefined) return;
-    const line = doc.contents?.range ? lineOf(text, doc.contents.range[0]) : undefined;
-    const where = `${source}: document ${i + 1}${line ? ` (line ${line})` : ''}`;
-    collect(value, where, objects);
-  });
+    if (value === null || value === undefined) continue;
+    const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : undefined;
+    yield { value, where: `${source}: document ${i}${line ? ` (line ${line})` : ''}` };
+  }
+}
+
+/**
+ * Parses a YAML (or JSON) stream into Kubernetes objects: empty documents are skipped, `…List` kinds
+ * are flattened, and anything else without apiVersion and kind is a UserError naming `source`.
+ * Synchronous and unlimited: for small inputs; renders use parseManifestsWithin.
+ */
+export function parseManifests(text: string, source: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const doc of documentsOf(text, source)) collect(doc.value, doc.where, objects);
   return objects;
 }
 
-function lineOf(text: string, offset: number): number {
+// A line holding only `---` or `...` (possibly followed by content after a space): a document boundary.
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r]|$)/gm;
+// A line with something other than blanks, a comment or a directive.
+const CONTENT_LINE = /^[ \t]*[^\s#%]/gm;
+
+/**
+ * Counts the non-empty documents of a YAML stream without parsing it, and refuses any document whose
+ * text is too large for one object. A linear scan: cheap next to parsing, so limits apply first.
+ */
+export function scanDocuments(text: string, source: string, budget: ManifestBudget): number {
+  let count = 0;
+  let start = 0;
   let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  let lineAt = 0;
+  const lineOf = (offset: number): number => {
+    for (let i = lineAt; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+    lineAt = offset;
+    return line;
+  };
+  const chunk = (from: number, to: number): void => {
+    CONTENT_LINE.lastIndex = from;
+    const m = CONTENT_LINE.exec(text);
+    if (!m || m.index >= to) return;
+    count++;
+    budget.checkDocumentText(to - from, `${source}: document ${count} (line ${lineOf(m.index)})`);
+  };
+  DOCUMENT_MARKER.lastIndex = 0;
+  for (let m = DOCUMENT_MARKER.exec(text); m; m = DOCUMENT_MARKER.exec(text)) {
+    chunk(start, m.index);
+    start = m.index + 3; // the rest of a `---` line belongs to the document it starts
+  }
+  chunk(start, text.length);
+  return count;
+}
+
+/**
+ * parseManifests within a budget, giving the event loop a turn between documents: each object is
+ * counted and measured (as the JSON the apiserver would receive) against the render's limits.
+ */
+export async function parseManifestsWithin(
+  text: string,
+  source: string,
+  budget: ManifestBudget,
+  pacer: Pacer,
+): Promise<KubeObject[]> {
+  const objects: KubeObject[] = [];
+  for (const doc of documentsOf(text, source)) {
+    collectWithin(doc.value, doc.where, objects, budget);
+    await pacer.tick();
+  }
+  return objects;
+}
+
+/**
+ * A JSON file's objects within a budget: JSON.parse is native and fast, so a JSON file (often one big
+ * `List`) is neither held to the per-document text bound nor parsed by the YAML parser. Text that is
+ * not plain JSON (comments, several documents) goes the YAML way.
+ */
+export async function parseJsonManifestsWithin(
+  text: string,
+  source: string,
+  budget: ManifestBudget,
+  pacer: Pacer,
+): Promise<KubeObject[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    budget.checkDocumentCount(scanDocuments(text, source, budget));
+    return parseManifestsWithin(text, source, budget, pacer);
+  }
+  const objects: KubeObject[] = [];
+  const line = text.slice(0, text.search(/\S|$/)).split('\n').length;
+  if (value !== null) collectWithin(value, `${source}: document 1 (line ${line})`, objects, budget);
+  await pacer.tick();
+  return objects;
+}
+
+/** collect, then counts and measures (as the JSON the apiserver would receive) each object found. */
+function collectWithin(value: unknown, where: string, into: KubeObject[], budget: ManifestBudget): void {
+  const from = into.length;
+  collect(value, where, into);
+  for (let j = from; j < into.length; j++) {
+    const obj = into[j]!;
+    budget.addObject();
+    budget.checkObjectBytes(Buffer.byteLength(JSON.stringify(obj)), `${describeObject(obj)} in ${where}`);
+  }
+}
+
+/**
+ * The objects in a render tool's output (`kustomize build`, `helm template`) within the render's
+ * budget: documents counted before any is parsed, then parsed with turns for the event loop.
+ */
+export async function parseToolOutput(
+  text: string,
+  source: string,
+  opts: RenderOptions,
+): Promise<KubeObject[]> {
+  const budget = opts.budget ?? new ManifestBudget(opts.limits);
+  budget.checkDocumentCount(scanDocuments(text, source, budget));
+  return parseManifestsWithin(text, source, budget, createPacer(opts.signal));
+}
+
+/** `ConfigMap team-a/settings`: how a message names an object. */
+function describeObject(obj: KubeObject): string {
+  const ns = obj.metadata.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.kind} ${ns}${obj.metadata.name ?? obj.metadata.generateName ?? '(no name)'}`;
 }
 
 function collect(value: unknown, where: string, into: KubeObject[]): void {

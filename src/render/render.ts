@@ -5,6 +5,7 @@ import { detectSourceType } from './detect.js';
 import { renderDirectory } from './directory.js';
 import { renderHelm } from './helm.js';
 import { renderKustomize } from './kustomize.js';
+import { ManifestBudget } from './limits.js';
 import { sortAndDedupe } from './manifests.js';
 import { realRoot, relForm, resolveInside, scanSymlinks } from './safe-path.js';
 import type { RenderOptions, RenderRequest, RenderResult } from './types.js';
@@ -39,6 +40,9 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
   const appRel = relForm(rootReal, appDir);
   const sourceType = await detectSourceType(appDir, req.source);
   const warnings: string[] = [];
+  // One count of bytes, documents and object sizes for the whole render, whichever way it renders.
+  const budget = new ManifestBudget(opts.limits);
+  opts = { ...opts, budget };
   let objects: KubeObject[];
   switch (sourceType) {
     case 'Directory':
@@ -49,6 +53,7 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
         directory: req.source.directory,
         warnings,
         signal: opts.signal,
+        budget,
       });
       break;
     case 'Kustomize':
@@ -71,5 +76,5 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
     warnings: warnings.length,
     ms: Date.now() - started,
   });
-  return { objects: sorted, sourceType, warnings };
+  return { objects: sorted, sourceType, warnings, manifestBytes: budget.objectBytes };
 }

@@ -1,4 +1,5 @@
 import type { ApplicationSource, KubeObject, Logger } from '../core/index.js';
+import type { ManifestBudget, RenderLimits } from './limits.js';
 
 /** How a source directory is turned into manifests, named as Argo CD names it. */
 export type SourceType = 'Directory' | 'Kustomize' | 'Helm';
@@ -28,6 +29,8 @@ export interface RenderResult {
   sourceType: SourceType;
   /** Problems that did not stop rendering, each a full sentence naming the file concerned. */
   warnings: string[];
+  /** Size of the objects as compact JSON: what caching this result costs, roughly. */
+  manifestBytes?: number;
 }
 
 /** Paths of the external tools; absent ones are located with locateTools(). */
@@ -45,6 +48,10 @@ export interface RenderOptions {
   timeoutMs?: number;
   /** Memory, CPU and network caps of each tool run (kustomize, helm); see ToolLimits. */
   toolLimits?: ToolLimits;
+  /** What one render may read and produce; each member defaults (see DEFAULT_RENDER_LIMITS). */
+  limits?: Partial<RenderLimits>;
+  /** The running render's count against its limits: set by renderSource for the tools it runs. */
+  budget?: ManifestBudget;
 }
 
 /** Caps on each external tool a render runs; every field has a default (DEFAULT_TOOL_LIMITS). */
