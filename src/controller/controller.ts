@@ -23,7 +23,7 @@ import {
   ResourceWriter,
   type ApiResource,
 } from '../cluster/index.js';
-import { createRenderer, type Renderer, type ToolPaths } from '../render/index.js';
+import { createRenderer, type Renderer, type RenderLimits, type ToolPaths } from '../render/index.js';
 import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
 import { ClusterRegistry, secretData, type ClusterTarget } from './clusters.js';
 import { appProjectCrd, applicationCrd } from './crds.js';
@@ -54,6 +54,8 @@ export interface ControllerOptions {
   /** Where mirrors and checked-out trees live (default ~/.cache/mooring/controller). */
   cacheDir?: string;
   tools?: ToolPaths;
+  /** What one app's render may read and produce (bytes, documents, object size); see RenderLimits. */
+  renderLimits?: Partial<RenderLimits>;
   logger?: Logger;
   /** Lets repoURLs be file:// URLs: for tests only. */
   allowFileRepos?: boolean;
@@ -141,7 +143,7 @@ export class Controller {
       allowFileURLs: opts.allowFileRepos,
       credentials: async (url) => credentialsFromSecrets(this.repoSecrets?.list() ?? [], url),
     });
-    this.renderer = createRenderer({ tools: opts.tools, maxConcurrent: 2 });
+    this.renderer = createRenderer({ tools: opts.tools, maxConcurrent: 2, limits: opts.renderLimits });
     this.clusters = new ClusterRegistry(opts.kubeConfig, {
       logger: this.logger,
       onTarget: (t) => this.watchTarget(t),
