@@ -30,7 +30,7 @@ describe('stepSync: every task is checked before anything is applied', () => {
     expect(port.take()).toEqual([]);
     expect(s.phase).toBe('Failed');
     const missing = (kind: string, apiVersion: string, what: string) =>
-      `${what}: the cluster has no kind ${kind} in ${apiVersion}; install its CustomResourceDefinition first, add the CustomResourceDefinition to this sync, or set the sync option SkipDryRunOnMissingResource=true`;
+      `${what}: the server could not find the requested resource: the cluster has no kind ${kind} in ${apiVersion}; install its CustomResourceDefinition first, add the CustomResourceDefinition to this sync, or set the sync option SkipDryRunOnMissingResource=true`;
     expect(s.message).toBe(
       `${NOT_VALID}, reason: ${missing('Rollout', 'argoproj.io/v1alpha1', 'argoproj.io/Rollout prod/web')}; ${missing('Notifier', 'example.com/v1', 'example.com/Notifier prod/on-fail')}`,
     );
@@ -98,7 +98,9 @@ describe('stepSync: every task is checked before anything is applied', () => {
     const s = await step(plan, initialSyncState(plan), port);
     expect(port.take()).toEqual([]);
     expect(
-      s.message.startsWith(`${NOT_VALID}, reason: argoproj.io/Rollout prod/web: the cluster has no kind`),
+      s.message.startsWith(
+        `${NOT_VALID}, reason: argoproj.io/Rollout prod/web: the server could not find the requested resource`,
+      ),
     ).toBe(true);
   });
 

@@ -67,7 +67,7 @@ export async function checkTasks(plan: SyncPlan, state: SyncState, port: SyncPor
         return;
       }
       return fail(
-        `${describeKey(t.key)}: the cluster has no kind ${t.key.kind} in ${apiVersionOf(t)}; install its CustomResourceDefinition first, add the CustomResourceDefinition to this sync, or set the sync option SkipDryRunOnMissingResource=true`,
+        `${describeKey(t.key)}: the server could not find the requested resource: the cluster has no kind ${t.key.kind} in ${apiVersionOf(t)}; install its CustomResourceDefinition first, add the CustomResourceDefinition to this sync, or set the sync option SkipDryRunOnMissingResource=true`,
       );
     }
     if (info.namespaced && !t.key.namespace) {
