@@ -114,11 +114,13 @@ describe('Kustomize sources', () => {
   });
 
   it('reports kustomize errors with repo-relative paths only', async () => {
-    await writeFiles(repo, { 'broken/kustomization.yaml': 'resources:\n  - nothere.yaml\n' });
+    await writeFiles(repo, {
+      'broken/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: nothere.yaml\n',
+    });
     const err = (await render('broken').catch((e: unknown) => e)) as UserError;
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toBe(
-      "kustomize build broken failed: accumulating resources: accumulation err='accumulating resources from 'nothere.yaml': evalsymlink failure on 'broken/nothere.yaml' : lstat broken/nothere.yaml: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on 'broken/nothere.yaml' : lstat broken/nothere.yaml: no such file or directory",
+      "kustomize build broken failed: trouble configuring builtin PatchTransformer with config: `\npath: nothere.yaml\n`: failed to get the patch file from path(nothere.yaml): evalsymlink failure on 'broken/nothere.yaml' : lstat broken/nothere.yaml: no such file or directory",
     );
     expect(err.message).not.toContain('/tmp');
   });

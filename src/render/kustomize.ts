@@ -1,5 +1,5 @@
 import { UserError, isRecord, type ApplicationSource, type KubeObject } from '../core/index.js';
-import { prepareKustomizations } from './kustomize-check.js';
+import { checkSpecComponents, prepareKustomizations } from './kustomize-check.js';
 import { toolOutputLimit } from './limits.js';
 import { parseToolOutput } from './manifests.js';
 import { toolFailure, toolWarnings, type Workspace } from './workspace.js';
@@ -76,6 +76,17 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
   const { ws, appDir, appRel, warnings } = input;
   const bin = requireTool(opts.tools ?? {}, 'kustomize');
   await prepareKustomizations(ws.copyRoot, appDir, warnings);
+  let spec = input.kustomize;
+  const extra = (spec ?? {}) as Record<string, unknown>;
+  if (Array.isArray(extra['components']) && extra['components'].length > 0) {
+    const components = await checkSpecComponents(
+      ws.copyRoot,
+      appDir,
+      extra['components'],
+      extra['ignoreMissingComponents'] === true,
+    );
+    spec = { ...spec, components } as typeof spec;
+  }
   const run = (args: string[], cwd: string) =>
     runTool(bin, 'kustomize', args, {
       cwd,
@@ -86,8 +97,8 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
       ...toolOutputLimit('kustomize', opts),
     });
 
-  if (isRecord(input.kustomize)) {
-    for (const args of kustomizeEdits(input.kustomize)) {
+  if (isRecord(spec)) {
+    for (const args of kustomizeEdits(spec)) {
       const r = await run(args, appDir);
       if (r.code !== 0) {
         // kustomize suggests its --force flag; the Application's equivalent is forceCommon{Labels,Annotations}.
@@ -99,6 +110,8 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
         throw toolFailure(`kustomize ${args.slice(0, 3).join(' ')} failed in ${appRel}`, r, ws);
       }
     }
+    // What the edits wrote is checked like what the repository holds, before kustomize reads it.
+    await prepareKustomizations(ws.copyRoot, appDir, []);
   }
   const r = await run(['build', appDir, '--load-restrictor', 'LoadRestrictionsRootOnly'], ws.copyRoot);
   if (r.code !== 0) throw toolFailure(`kustomize build ${appRel} failed`, r, ws);
