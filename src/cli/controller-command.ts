@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { jsonLogger, parseDuration, UserError } from '../core/index.js';
 import { loadKubeConfig } from '../cluster/index.js';
 import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
+import { parseByteSize } from '../render/index.js';
 
 /** Help text of `mooring controller`. */
 export const CONTROLLER_HELP = `Run the Mooring controller: watch Applications, pull from Git, compare with the cluster.
@@ -19,6 +20,9 @@ Flags:
   --cache-dir DIR                git mirrors and checked-out trees (default ~/.cache/mooring/controller)
   --log-level LEVEL              debug, info, warn or error (default info)
   --notifications=false          do not send the notifications of argocd-notifications-cm (default true)
+  --max-manifest-bytes SIZE      manifests one app's render may read or a tool may print (default 32Mi)
+  --max-manifest-documents N     objects one app's render may produce (default 10000)
+  --max-object-bytes SIZE        size of one object; larger ones are refused before anything is applied (default 1.5Mi)
 
 Examples:
   mooring controller --kubeconfig .run/cluster-mooring/kubeconfig
@@ -43,6 +47,9 @@ export async function runController(
       'cache-dir': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'allow-file-repos': { type: 'boolean', default: false },
+      'max-manifest-bytes': { type: 'string' },
+      'max-manifest-documents': { type: 'string' },
+      'max-object-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -60,6 +67,13 @@ export async function runController(
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UserError('--concurrency must be a whole number of at least 1');
   const pollIntervalMs = parseDuration(values['poll-interval']!);
+  const maxDocuments = values['max-manifest-documents'];
+  if (maxDocuments !== undefined && !/^[1-9]\d*$/.test(maxDocuments))
+    throw new UserError('--max-manifest-documents must be a whole number of at least 1');
+  const size = (flag: 'max-manifest-bytes' | 'max-object-bytes') => {
+    const v = values[flag];
+    return v === undefined ? undefined : parseByteSize(v, `--${flag}`);
+  };
   const controller = new Controller({
     kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
     namespace: values.namespace,
@@ -69,6 +83,11 @@ export async function runController(
     cacheDir: values['cache-dir'],
     logger,
     allowFileRepos: values['allow-file-repos'],
+    renderLimits: {
+      maxManifestBytes: size('max-manifest-bytes'),
+      maxManifestDocuments: maxDocuments === undefined ? undefined : Number(maxDocuments),
+      maxObjectBytes: size('max-object-bytes'),
+    },
     ...overrides,
   });
   const health = await startHealthServer({
