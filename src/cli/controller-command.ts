@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { jsonLogger, parseDuration, UserError } from '../core/index.js';
 import { loadKubeConfig } from '../cluster/index.js';
 import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
-import { parseByteSize } from '../render/index.js';
+import { parseByteSize, type ToolLimits } from '../render/index.js';
 
 /** Help text of `mooring controller`. */
 export const CONTROLLER_HELP = `Run the Mooring controller: watch Applications, pull from Git, compare with the cluster.
@@ -23,11 +23,25 @@ Flags:
   --max-manifest-bytes SIZE      manifests one app's render may read or a tool may print (default 32Mi)
   --max-manifest-documents N     objects one app's render may produce (default 10000)
   --max-object-bytes SIZE        size of one object; larger ones are refused before anything is applied (default 1.5Mi)
+  --render-memory-limit SIZE     memory each kustomize or helm run may use (default 512Mi)
+  --render-cpu-limit DURATION    CPU time each kustomize or helm run may use (default 60s)
 
 Examples:
   mooring controller --kubeconfig .run/cluster-mooring/kubeconfig
   mooring controller --namespace argocd --application-namespaces 'team-*' --poll-interval 60s
 `;
+
+/** The caps of --render-memory-limit and --render-cpu-limit; absent flags keep the defaults. */
+function renderToolLimits(memory: string | undefined, cpu: string | undefined): ToolLimits {
+  const limits: ToolLimits = {};
+  if (memory !== undefined) limits.memoryBytes = parseByteSize(memory, '--render-memory-limit');
+  if (cpu !== undefined) {
+    const ms = parseDuration(cpu);
+    if (ms < 1000) throw new UserError('--render-cpu-limit must be at least 1s');
+    limits.cpuSeconds = ms / 1000;
+  }
+  return limits;
+}
 
 /** `mooring controller`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function runController(
@@ -50,6 +64,8 @@ export async function runController(
       'max-manifest-bytes': { type: 'string' },
       'max-manifest-documents': { type: 'string' },
       'max-object-bytes': { type: 'string' },
+      'render-memory-limit': { type: 'string' },
+      'render-cpu-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -88,6 +104,7 @@ export async function runController(
       maxManifestDocuments: maxDocuments === undefined ? undefined : Number(maxDocuments),
       maxObjectBytes: size('max-object-bytes'),
     },
+    renderToolLimits: renderToolLimits(values['render-memory-limit'], values['render-cpu-limit']),
     ...overrides,
   });
   const health = await startHealthServer({

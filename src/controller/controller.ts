@@ -23,7 +23,7 @@ import {
   ResourceWriter,
   type ApiResource,
 } from '../cluster/index.js';
-import { createRenderer, type Renderer, type RenderLimits, type ToolPaths } from '../render/index.js';
+import { createRenderer, type Renderer, type RenderLimits, type ToolLimits, type ToolPaths } from '../render/index.js';
 import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
 import { ClusterRegistry, secretData, type ClusterTarget } from './clusters.js';
 import { appProjectCrd, applicationCrd } from './crds.js';
@@ -56,6 +56,8 @@ export interface ControllerOptions {
   tools?: ToolPaths;
   /** What one app's render may read and produce (bytes, documents, object size); see RenderLimits. */
   renderLimits?: Partial<RenderLimits>;
+  /** Memory and CPU caps of each kustomize/helm run (default 512 MiB, 60 s); see ToolLimits. */
+  renderToolLimits?: ToolLimits;
   logger?: Logger;
   /** Lets repoURLs be file:// URLs: for tests only. */
   allowFileRepos?: boolean;
@@ -143,7 +145,12 @@ export class Controller {
       allowFileURLs: opts.allowFileRepos,
       credentials: async (url) => credentialsFromSecrets(this.repoSecrets?.list() ?? [], url),
     });
-    this.renderer = createRenderer({ tools: opts.tools, maxConcurrent: 2, limits: opts.renderLimits });
+    this.renderer = createRenderer({
+      tools: opts.tools,
+      maxConcurrent: 2,
+      limits: opts.renderLimits,
+      toolLimits: opts.renderToolLimits,
+    });
     this.clusters = new ClusterRegistry(opts.kubeConfig, {
       logger: this.logger,
       onTarget: (t) => this.watchTarget(t),

@@ -82,7 +82,9 @@ export async function persistSync(
     }
   }
   if (finishedAt) next.finishedAt = finishedAt;
-  if (phase === 'Succeeded' && !op.operation.sync?.dryRun) {
+  // As in Argo CD, a dry run and a selective sync are not recorded in the history (nothing to roll back to).
+  const selective = (op.operation.sync?.resources?.length ?? 0) > 0;
+  if (phase === 'Succeeded' && !op.operation.sync?.dryRun && !selective) {
     const history: RevisionHistory[] = (app.status?.history ?? []).slice();
     const id = history.reduce((m, h) => Math.max(m, h.id), -1) + 1;
     history.push({

@@ -3,7 +3,7 @@ import type { ApplicationSource, Logger } from '../core/index.js';
 import { renderSource } from './render.js';
 import { locateTools } from './tools.js';
 import type { RenderLimits } from './limits.js';
-import type { RenderOptions, RenderRequest, RenderResult, ToolPaths } from './types.js';
+import type { RenderOptions, RenderRequest, RenderResult, ToolLimits, ToolPaths } from './types.js';
 
 /** JSON with object keys sorted at every level and undefined members left out: equal specs, equal text. */
 export function stableJson(value: unknown): string {
@@ -59,6 +59,8 @@ export interface RendererOptions {
   cacheBytes?: number;
   /** What one render may read and produce (see RenderLimits); defaults apply to absent members. */
   limits?: Partial<RenderLimits>;
+  /** Memory, CPU and network caps of each tool run (see ToolLimits). */
+  toolLimits?: ToolLimits;
   tools?: ToolPaths;
   logger?: Logger;
   timeoutMs?: number;
@@ -149,6 +151,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
           logger: options.logger,
           timeoutMs: options.timeoutMs,
           limits: options.limits,
+          toolLimits: options.toolLimits,
         });
       } finally {
         release();

@@ -14,6 +14,7 @@ export {
   type RenderContext,
 } from './cache.js';
 export { locateTools, requireTool, type ToolName } from './tools.js';
+export { DEFAULT_TOOL_LIMITS } from './sandbox.js';
 export { parseManifests } from './manifests.js';
 export {
   DEFAULT_RENDER_LIMITS,
@@ -24,4 +25,11 @@ export {
   type RenderLimits,
 } from './limits.js';
 export { compileGlob } from './glob.js';
-export type { RenderOptions, RenderRequest, RenderResult, SourceType, ToolPaths } from './types.js';
+export type {
+  RenderOptions,
+  RenderRequest,
+  RenderResult,
+  SourceType,
+  ToolLimits,
+  ToolPaths,
+} from './types.js';
