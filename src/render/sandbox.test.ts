@@ -70,12 +70,19 @@ describe('tool limits', () => {
     ]);
   });
 
-  it('stops kustomize at the memory cap when a resource is an alias bomb', async () => {
+  it('stops kustomize at the memory cap when a resource or a patch is an alias bomb', async () => {
     await writeFiles(repo, {
       'bomb/kustomization.yaml': 'resources:\n  - cm.yaml\n',
       'bomb/cm.yaml': `${configMap('bomb')}data:\n${aliasBomb()}\n`,
     });
     expect(await failure(render('bomb', { toolLimits: { memoryBytes: 128 * MiB } }))).toBe(
+      'kustomize used more than 128 MiB of memory',
+    );
+    await writeFiles(repo, {
+      'patched/kustomization.yaml': 'resources:\n  - ../app\npatches:\n  - path: patch.yaml\n',
+      'patched/patch.yaml': `${configMap('settings')}data:\n${aliasBomb()}\n`,
+    });
+    expect(await failure(render('patched', { toolLimits: { memoryBytes: 128 * MiB } }))).toBe(
       'kustomize used more than 128 MiB of memory',
     );
   });

@@ -38,6 +38,9 @@ export function cpuError(tool: string, limits: Required<ToolLimits>): UserError 
   return new UserError(`${tool} used more than ${limits.cpuSeconds} s of CPU`);
 }
 
+/** The first line of a Go runtime crash (not a tool's own error). */
+export const GO_RUNTIME_CRASH = /^(fatal error: |SIGSEGV: |unexpected fault address|runtime: )/m;
+
 /** What a Go runtime (kustomize, helm) prints when an allocation fails under RLIMIT_DATA. */
 export const OUT_OF_MEMORY =
   /fatal error: (runtime: )?(out of memory|cannot allocate memory)|runtime: out of memory/;

@@ -6,6 +6,7 @@ import { UserError } from '../core/index.js';
 import {
   cpuError,
   memoryError,
+  GO_RUNTIME_CRASH,
   OUT_OF_MEMORY,
   processUsage,
   sandboxedCommand,
@@ -156,6 +157,7 @@ export async function runTool(
     let size = 0;
     let stopped: Error | undefined;
     let lastCpu = 0;
+    let peakRss = 0;
     const stop = (e: Error) => {
       if (stopped) return;
       stopped = e;
@@ -189,6 +191,7 @@ export async function runTool(
         reading = false;
         if (!u || stopped) return;
         lastCpu = u.cpuSeconds;
+        peakRss = Math.max(peakRss, u.rssBytes);
         if (u.rssBytes > limits.memoryBytes) stop(memoryError(tool, limits));
         else if (u.cpuSeconds > limits.cpuSeconds) stop(cpuError(tool, limits));
       });
@@ -213,7 +216,9 @@ export async function runTool(
       if (stopped) return reject(stopped);
       const stderr = Buffer.concat(err).toString('utf8');
       // The rlimits caught it before the watch did: name the cap, never "exit code null".
-      if (OUT_OF_MEMORY.test(stderr)) return reject(memoryError(tool, limits));
+      // A Go runtime may also crash otherwise when an allocation fails (a fault in the collector).
+      const nearCap = peakRss >= limits.memoryBytes / 2 && GO_RUNTIME_CRASH.test(stderr);
+      if (OUT_OF_MEMORY.test(stderr) || nearCap) return reject(memoryError(tool, limits));
       if (signal === 'SIGXCPU' || (signal === 'SIGKILL' && lastCpu >= limits.cpuSeconds - 1))
         return reject(cpuError(tool, limits));
       if (signal) return reject(new UserError(`${tool} was stopped by signal ${signal}`));
