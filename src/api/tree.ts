@@ -105,6 +105,8 @@ export function buildTree(
     if (obj) {
       const node = nodeOf(obj);
       node.syncStatus = r.status;
+      // The comparison's health, which users' argocd-cm health checks may have decided.
+      if (r.health) node.health = { ...r.health };
       nodes.push(node);
     } else {
       nodes.push({

@@ -14,7 +14,7 @@ Flags:
   --context NAME                 kubeconfig context
   --namespace NS                 control-plane namespace with Applications, AppProjects and repo/cluster Secrets (default argocd)
   --application-namespaces GLOBS comma-separated globs of more namespaces whose Applications are managed
-  --poll-interval DURATION       how often each repository is fetched (default 180s)
+  --poll-interval DURATION       how often each repository is fetched (default: argocd-cm's timeout.reconciliation, else 180s)
   --concurrency N                applications reconciled at once (default 8)
   --port N                       port of /healthz, /readyz, /metrics and /api/webhook (default 8080; 0 picks a free one)
   --cache-dir DIR                git mirrors and checked-out trees (default ~/.cache/mooring/controller)
@@ -55,7 +55,7 @@ export async function runController(
       context: { type: 'string' },
       namespace: { type: 'string', default: 'argocd' },
       'application-namespaces': { type: 'string' },
-      'poll-interval': { type: 'string', default: '180s' },
+      'poll-interval': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       port: { type: 'string', default: '8080' },
       'cache-dir': { type: 'string' },
@@ -82,7 +82,8 @@ export async function runController(
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UserError('--concurrency must be a whole number of at least 1');
-  const pollIntervalMs = parseDuration(values['poll-interval']!);
+  // Unset: argocd-cm's timeout.reconciliation, else 180s (the flag wins when given, as in Argo CD).
+  const pollIntervalMs = values['poll-interval'] ? parseDuration(values['poll-interval']) : undefined;
   const maxDocuments = values['max-manifest-documents'];
   if (maxDocuments !== undefined && !/^[1-9]\d*$/.test(maxDocuments))
     throw new UserError('--max-manifest-documents must be a whole number of at least 1');

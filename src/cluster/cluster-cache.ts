@@ -4,9 +4,12 @@ import {
   silentLogger,
   trackedBy,
   UserError,
+  type HealthStatus,
   type KubeObject,
   type Logger,
+  type ResourceIgnoreDifferences,
   type ResourceKey,
+  type TrackingOptions,
 } from '../core/index.js';
 import type { Discovery } from './discovery.js';
 import { Informer } from './informer.js';
@@ -28,6 +31,18 @@ export interface ClusterCacheOptions {
   retryDelayMs?: number;
 }
 
+/** Settings that change which objects the cache holds and whose they are (argocd-cm, live). */
+export interface CacheSettings {
+  /** How objects say which app they belong to. */
+  tracking?: TrackingOptions;
+  /** Kinds never watched (argocd-cm resource.exclusions/inclusions): unknown to the engine. */
+  excluded?: (group: string, kind: string) => boolean;
+  /** Users' health checks (argocd-cm Lua), preferred over the built-in ones by whoever judges health. */
+  healthOverride?: (obj: KubeObject) => HealthStatus | undefined;
+  /** System-level ignoreDifferences, merged with each app's spec.ignoreDifferences. */
+  ignoreDifferences?: readonly ResourceIgnoreDifferences[];
+}
+
 /**
  * Live objects of the kinds in use: one cluster-wide informer per kind (never one per app, never a
  * list per reconcile), indexed by the app that tracks each object.
@@ -38,6 +53,9 @@ export class ClusterCache {
   private readonly byApp = new Map<string, Set<string>>();
   private readonly listeners = new Set<(e: CacheEvent) => void>();
   private readonly logger: Logger;
+  private tracking: TrackingOptions = {};
+  private excluded: (group: string, kind: string) => boolean = () => false;
+  private current: Readonly<CacheSettings> = {};
 
   constructor(
     private readonly client: KubeClient,
@@ -47,8 +65,51 @@ export class ClusterCache {
     this.logger = opts.logger ?? silentLogger;
   }
 
-  /** Starts watching group/kind if not yet watched; resolves once its first list is cached. False for unknown kinds. */
+  /**
+   * Applies new tracking and exclusion settings: objects are re-indexed by their app, and kinds now
+   * excluded stop being watched (their objects leave the cache, so nothing compares or prunes them).
+   */
+  configure(settings: CacheSettings): void {
+    this.current = settings;
+    this.tracking = settings.tracking ?? {};
+    this.excluded = settings.excluded ?? (() => false);
+    for (const [id, informer] of [...this.informers]) {
+      const slash = id.indexOf('/');
+      if (this.excluded(id.slice(0, slash), id.slice(slash + 1))) {
+        informer.stop();
+        this.informers.delete(id);
+      }
+    }
+    this.byApp.clear();
+    for (const informer of this.informers.values()) {
+      for (const obj of informer.list()) {
+        const app = this.owner(obj);
+        if (app) this.addToApp(app, keyString(keyOf(obj)));
+      }
+    }
+  }
+
+  /** The settings last given to configure (argocd-cm's, for this cluster). */
+  get settings(): Readonly<CacheSettings> {
+    return this.current;
+  }
+
+  /** The app an object belongs to under the current tracking settings. */
+  owner(obj: KubeObject): string | undefined {
+    return trackedBy(obj, this.tracking);
+  }
+
+  /** Whether argocd-cm's exclusions leave this kind out. */
+  isExcluded(group: string, kind: string): boolean {
+    return this.excluded(group, kind);
+  }
+
+  /**
+   * Starts watching group/kind if not yet watched; resolves once its first list is cached. False for
+   * unknown kinds and for kinds the settings exclude.
+   */
   async watchKind(group: string, kind: string): Promise<boolean> {
+    if (this.excluded(group, kind)) return false;
     const id = `${group}/${kind}`;
     const existing = this.informers.get(id);
     if (existing) {
@@ -69,7 +130,7 @@ export class ClusterCache {
     const informer = new Informer(this.client, {
       resource,
       logger: this.logger,
-      transform: compact,
+      transform: (obj) => compact(obj, this.owner(obj) !== undefined),
       watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
       retryDelayMs: this.opts.retryDelayMs,
     });
@@ -142,21 +203,25 @@ export class ClusterCache {
     for (const i of this.informers.values()) i.stop();
   }
 
+  private addToApp(app: string, k: string): void {
+    let set = this.byApp.get(app);
+    if (!set) this.byApp.set(app, (set = new Set()));
+    set.add(k);
+  }
+
   private index(type: CacheEvent['type'], obj: KubeObject, previous: KubeObject | undefined): void {
     const key = keyOf(obj);
     const k = keyString(key);
     const apps = new Set<string>();
-    const prevApp = previous ? trackedBy(previous) : undefined;
-    const nextApp = type === 'DELETED' ? undefined : trackedBy(obj);
+    const prevApp = previous ? this.owner(previous) : undefined;
+    const nextApp = type === 'DELETED' ? undefined : this.owner(obj);
     if (prevApp) {
       apps.add(prevApp);
       if (prevApp !== nextApp) this.byApp.get(prevApp)?.delete(k);
     }
     if (nextApp) {
       apps.add(nextApp);
-      let set = this.byApp.get(nextApp);
-      if (!set) this.byApp.set(nextApp, (set = new Set()));
-      set.add(k);
+      this.addToApp(nextApp, k);
     }
     const event: CacheEvent = { type, key, object: obj, apps: [...apps] };
     for (const l of this.listeners) {
@@ -174,9 +239,8 @@ export class ClusterCache {
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Drops what Mooring never reads (managedFields of untracked objects, last-applied copies) to keep memory flat. */
-function compact(obj: KubeObject): KubeObject {
+function compact(obj: KubeObject, tracked: boolean): KubeObject {
   const annotations = obj.metadata.annotations;
-  const tracked = trackedBy(obj) !== undefined;
   if (!annotations?.[LAST_APPLIED] && (tracked || !obj.metadata.managedFields)) return obj;
   const metadata = { ...obj.metadata };
   if (annotations?.[LAST_APPLIED]) {

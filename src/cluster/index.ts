@@ -1,5 +1,10 @@
 export { KubeClient, KubeApiError, loadKubeConfig, type KubeRequest } from './kube-client.js';
 export { Discovery, resourcePath, type ApiResource } from './discovery.js';
 export { Informer, type InformerEvent, type InformerOptions } from './informer.js';
-export { ClusterCache, type CacheEvent, type ClusterCacheOptions } from './cluster-cache.js';
+export {
+  ClusterCache,
+  type CacheEvent,
+  type CacheSettings,
+  type ClusterCacheOptions,
+} from './cluster-cache.js';
 export { ResourceWriter, FIELD_MANAGER, type ApplyOptions } from './resource-writer.js';

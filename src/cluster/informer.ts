@@ -15,6 +15,8 @@ export interface InformerOptions {
   resource: ApiResource;
   namespace?: string;
   labelSelector?: string;
+  /** A field selector (e.g. `metadata.name=argocd-cm`) to watch one object. */
+  fieldSelector?: string;
   logger?: Logger;
   /** Transforms each object before it is stored (e.g. dropping fields never read). */
   transform?: (obj: KubeObject) => KubeObject;
@@ -129,6 +131,7 @@ export class Informer {
             allowWatchBookmarks: true,
             timeoutSeconds: timeout,
             labelSelector: this.opts.labelSelector,
+            fieldSelector: this.opts.fieldSelector,
           },
           signal: watchAbort.signal,
         },
@@ -174,7 +177,12 @@ export class Informer {
         items: KubeObject[];
       }>({
         path,
-        query: { limit: 500, continue: cont, labelSelector: this.opts.labelSelector },
+        query: {
+          limit: 500,
+          continue: cont,
+          labelSelector: this.opts.labelSelector,
+          fieldSelector: this.opts.fieldSelector,
+        },
         signal: this.abort.signal,
       });
       for (const item of page.items) {

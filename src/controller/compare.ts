@@ -119,7 +119,7 @@ export async function compareApp(input: {
     const d = diffObject({ desired, predicted, live: current, ignoreDifferences: input.ignoreDifferences });
     if (d.modified) diffs.set(k, d);
     const health = current
-      ? assessHealth(current)
+      ? assessHealth(current, { override: target.cache.settings.healthOverride })
       : { status: 'Missing' as const, message: 'Resource does not exist' };
     // As in Argo CD, a resource not created yet doesn't drag the app's health down (OutOfSync says it
     // is missing); the app is Missing only when none of its resources exist.
@@ -141,13 +141,23 @@ export async function compareApp(input: {
     if (input.permitsLive && !input.permitsLive(obj)) continue;
     live.set(k, obj);
     if ((isHookObject(obj) && !isSkipped(obj)) || hookKeys.has(k)) {
-      const status = resourceStatus(obj, key, 'Synced', assessHealth(obj));
+      const status = resourceStatus(
+        obj,
+        key,
+        'Synced',
+        assessHealth(obj, { override: target.cache.settings.healthOverride }),
+      );
       status.hook = true;
       resources.push(status);
       continue;
     }
     diffs.set(k, diffObject({ live: obj }));
-    const status = resourceStatus(obj, key, 'OutOfSync', assessHealth(obj));
+    const status = resourceStatus(
+      obj,
+      key,
+      'OutOfSync',
+      assessHealth(obj, { override: target.cache.settings.healthOverride }),
+    );
     status.requiresPruning = true;
     resources.push(status);
   }

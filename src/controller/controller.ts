@@ -2,12 +2,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
-  ANNOTATIONS,
-  ARGO_API_VERSION,
   SECRET_TYPE_LABEL,
   appInstanceName,
   errorMessage,
-  keyOf,
   keyString,
   silentLogger,
   type Application,
@@ -15,29 +12,32 @@ import {
   type KubeObject,
   type Logger,
 } from '../core/index.js';
+import { Discovery, Informer, KubeClient, ResourceWriter } from '../cluster/index.js';
 import {
-  Discovery,
-  Informer,
-  KubeApiError,
-  KubeClient,
-  ResourceWriter,
-  type ApiResource,
-} from '../cluster/index.js';
-import { createRenderer, type Renderer, type RenderLimits, type ToolLimits, type ToolPaths } from '../render/index.js';
+  createRenderer,
+  type Renderer,
+  type RenderLimits,
+  type ToolLimits,
+  type ToolPaths,
+} from '../render/index.js';
 import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
-import { ClusterRegistry, secretData, type ClusterTarget } from './clusters.js';
-import { appProjectCrd, applicationCrd } from './crds.js';
-import { defaultProject } from './defaults.js';
+import { AppWrites } from './app-writes.js';
+import type { LuaLimits } from '../health/index.js';
+import { ClusterRegistry, type ClusterTarget } from './clusters.js';
+import { controllerRoutes } from './controller-routes.js';
 import { EventRecorder } from './events.js';
+import { finalizeApp } from './finalize.js';
 import { Registry, startTimer } from '../core/index.js';
-import { metricsRoute, webhookRoute } from './http-routes.js';
 import type { RouteHandler } from './health-server.js';
+import { installControlPlane } from './install.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
 import { Reconciler, type ReconcileResult } from './reconciler.js';
+import { SettingsWatch } from './settings-watch.js';
 import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
+import { APP_RESOURCE, PROJECT_RESOURCE, SECRET_RESOURCE } from './watched-resources.js';
 
 /** Options of the controller; every one has a default that suits the quickstart. */
 export interface ControllerOptions {
@@ -46,7 +46,10 @@ export interface ControllerOptions {
   namespace?: string;
   /** Globs of further namespaces whose Applications are managed (each allowed by its project's sourceNamespaces). */
   applicationNamespaces?: string[];
-  /** How often each repository is fetched (default 180 s), jittered by ±jitter (default 0.1). */
+  /**
+   * How often each app is refreshed and its repository fetched, jittered by ±jitter (default 0.1).
+   * When unset: argocd-cm's `timeout.reconciliation` (0 turns polling off), else 180 s.
+   */
   pollIntervalMs?: number;
   jitter?: number;
   /** Apps reconciled at once (default 8). */
@@ -65,37 +68,11 @@ export interface ControllerOptions {
   installCrds?: boolean;
   /** Send notifications configured in argocd-notifications-cm (default true). */
   notifications?: boolean;
+  /** Budgets of each call of a user's Lua health script (default 250 ms, 16 MiB). */
+  luaLimits?: LuaLimits;
   /** Called after each pass; tests and benchmarks observe the controller with it. */
   onReconciled?: (appKey: string, result: ReconcileResult) => void;
 }
-
-const APP_RESOURCE = (namespaced = true): ApiResource => ({
-  group: 'argoproj.io',
-  version: 'v1alpha1',
-  kind: 'Application',
-  plural: 'applications',
-  namespaced,
-  verbs: ['list', 'watch'],
-});
-const PROJECT_RESOURCE: ApiResource = {
-  group: 'argoproj.io',
-  version: 'v1alpha1',
-  kind: 'AppProject',
-  plural: 'appprojects',
-  namespaced: true,
-  verbs: ['list', 'watch'],
-};
-/** Argo CD's finalizer for cascade deletion (`…/background` for background propagation). */
-const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-
-const SECRET_RESOURCE: ApiResource = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  plural: 'secrets',
-  namespaced: true,
-  verbs: [],
-};
 
 /**
  * The composition root: watches Applications, AppProjects and repository/cluster Secrets, and runs one
@@ -119,8 +96,9 @@ export class Controller {
   private projectInformer?: Informer;
   private repoSecrets?: Informer;
   private readonly byInstance = new Map<string, string>();
-  /** The newest Application each app was written as by this controller (the informer may lag behind). */
-  private readonly written = new Map<string, Application>();
+  private readonly writes: AppWrites;
+  /** argocd-cm, watched: its settings apply without a restart. */
+  readonly settings: SettingsWatch;
   readonly operations: Operations;
   readonly registry = new Registry();
   readonly metrics: ControllerMetrics;
@@ -131,6 +109,8 @@ export class Controller {
   private stopped = false;
 
   constructor(private readonly opts: ControllerOptions) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by a getter in the reconciler's deps
+    const self = this;
     this.namespace = opts.namespace ?? 'argocd';
     this.logger = opts.logger ?? silentLogger;
     this.client = new KubeClient(opts.kubeConfig);
@@ -139,6 +119,17 @@ export class Controller {
     this.discovery = new Discovery(this.client);
     this.writer = new ResourceWriter(this.client, this.discovery);
     this.events = new EventRecorder(this.client, this.logger);
+    this.writes = new AppWrites(this.writer);
+    this.settings = new SettingsWatch({
+      client: this.client,
+      namespace: this.namespace,
+      logger: this.logger,
+      luaLimits: opts.luaLimits,
+      onChange: () => {
+        for (const t of this.clusters.targets()) t.cache.configure(this.settings.cacheSettings(t.server));
+        this.enqueueAll();
+      },
+    });
     this.repos = createRepoCache({
       root: join(opts.cacheDir ?? join(homedir(), '.cache/mooring/controller'), 'repos'),
       logger: this.logger,
@@ -164,11 +155,14 @@ export class Controller {
       renderer: this.renderer,
       clusters: this.clusters,
       project: (name) => this.project(name),
-      writeStatus: (app, patch) => this.writeStatus(app, patch),
-      clearRefresh: (app) => this.clearRefresh(app),
+      writeStatus: (app, patch) => this.writes.writeStatus(app, patch),
+      clearRefresh: (app) => this.writes.clearRefresh(app),
       recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
       logger: this.logger,
-      pollIntervalMs: opts.pollIntervalMs ?? 180_000,
+      // A getter: argocd-cm's timeout.reconciliation may change while running; 0 means never by time.
+      get pollIntervalMs() {
+        return self.pollInterval() || Number.POSITIVE_INFINITY;
+      },
       onFetch: (seconds, ok) => {
         this.metrics.gitFetchDuration.observe(seconds);
         if (!ok) this.metrics.gitFetchFailures.inc();
@@ -188,12 +182,8 @@ export class Controller {
     this.operations = new Operations({
       reconciler: this.reconciler,
       controlNamespace: this.namespace,
-      jsonPatchStatus: async (app, ops) => {
-        this.remember(await this.writer.jsonPatch(keyOf(app), ops, { subresource: 'status' }));
-      },
-      mergePatchApp: async (app, patch) => {
-        this.remember(await this.writer.mergePatch(keyOf(app), patch));
-      },
+      jsonPatchStatus: (app, ops) => this.writes.jsonPatchStatus(app, ops),
+      mergePatchApp: (app, patch) => this.writes.mergePatch(app, patch),
       recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
       logger: this.logger,
       onSyncFinished: (phase, seconds) => {
@@ -226,11 +216,18 @@ export class Controller {
 
   /** Installs what is missing, starts the watches and begins reconciling. */
   async start(): Promise<void> {
-    if (this.opts.installCrds ?? true) await this.install();
+    if (this.opts.installCrds ?? true)
+      await installControlPlane({
+        client: this.client,
+        writer: this.writer,
+        namespace: this.namespace,
+        logger: this.logger,
+      });
     await this.discovery.refresh();
+    await this.settings.start();
     const appsEverywhere = (this.opts.applicationNamespaces ?? []).length > 0;
     this.appInformer = new Informer(this.client, {
-      resource: APP_RESOURCE(),
+      resource: APP_RESOURCE,
       namespace: appsEverywhere ? undefined : this.namespace,
       logger: this.logger,
     });
@@ -282,6 +279,7 @@ export class Controller {
     this.stopped = true;
     this.queue.stop();
     for (const i of this.informers) i.stop();
+    this.settings.stop();
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
@@ -290,40 +288,25 @@ export class Controller {
 
   /** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
   routes(): RouteHandler[] {
-    return [
-      metricsRoute(this.registry),
-      webhookRoute({
-        metrics: this.metrics,
-        secrets: async () => {
-          const secret = await this.writer.get({
-            group: '',
-            kind: 'Secret',
-            namespace: this.namespace,
-            name: 'argocd-secret',
-          });
-          const data = secret ? secretData(secret) : {};
-          return {
-            github: data['webhook.github.secret'],
-            gitlab: data['webhook.gitlab.secret'],
-            gitea: data['webhook.gitea.secret'] ?? data['webhook.gogs.secret'],
-            gogs: data['webhook.gogs.secret'],
-            bitbucket: data['webhook.bitbucket.uuid'],
-          };
-        },
-        apps: () =>
-          this.applications()
-            .filter((a) => a.spec?.source?.repoURL)
-            .map((a) => ({
-              key: `${a.metadata.namespace}/${a.metadata.name}`,
-              repoURL: a.spec.source!.repoURL,
-              targetRevision: a.spec.source!.targetRevision,
-            })),
-        refresh: (repoURL, keys) => {
-          this.reconciler.markRepoChanged(repoURL);
-          for (const k of keys) this.queue.add(k);
-        },
-      }),
-    ];
+    return controllerRoutes({
+      registry: this.registry,
+      metrics: this.metrics,
+      writer: this.writer,
+      namespace: this.namespace,
+      applications: () => this.applications(),
+      refresh: (repoURL, keys) => {
+        this.reconciler.markRepoChanged(repoURL);
+        for (const k of keys) this.queue.add(k);
+      },
+    });
+  }
+
+  /**
+   * The interval between two passes of an app: the poll flag when given, else argocd-cm's
+   * `timeout.reconciliation`, else 180 s. 0: no passes by time, only on changes.
+   */
+  pollInterval(): number {
+    return this.opts.pollIntervalMs ?? this.settings.current.reconciliationMs ?? 180_000;
   }
 
   /** Queues one app by `namespace/name`. */
@@ -360,7 +343,7 @@ export class Controller {
     if (type === 'DELETED') {
       this.reconciler.forget(key);
       this.operations.forget(key);
-      this.written.delete(key);
+      this.writes.forget(key);
       this.byInstance.delete(appInstanceName(app, this.namespace));
       return;
     }
@@ -382,6 +365,7 @@ export class Controller {
 
   /** Live changes wake the apps that track the object, or that want it and don't have it yet. */
   private watchTarget(target: ClusterTarget): () => void {
+    target.cache.configure(this.settings.cacheSettings(target.server));
     const unsubscribe = target.cache.onEvent((e) => {
       for (const instance of e.apps) {
         const key = this.byInstance.get(instance);
@@ -405,12 +389,21 @@ export class Controller {
       keyString({ group: 'argoproj.io', kind: 'Application', namespace, name }),
     ) as Application | undefined;
     if (!informed) {
-      this.written.delete(key);
+      this.writes.forget(key);
       return;
     }
-    const app = this.newest(key, informed);
+    const app = this.writes.newest(key, informed);
     if (app.metadata.deletionTimestamp) {
-      const wait = await this.finalize(app);
+      const wait = await finalizeApp(
+        {
+          clusters: this.clusters,
+          controlNamespace: this.namespace,
+          writes: this.writes,
+          recordEvent: (a, type, reason, message) => this.events.record(a, type, reason, message),
+          livePermission: (a, target) => this.reconciler.livePermission(a, target),
+        },
+        app,
+      );
       if (wait !== undefined) this.queue.add(key, wait);
       return;
     }
@@ -420,7 +413,7 @@ export class Controller {
     this.metrics.reconcileDuration.observe(elapsed());
     this.logger.debug('reconciled', { app: key, ms: Date.now() - started, ...result });
     const again = await this.operations.handle(
-      this.newest(key, app),
+      this.writes.newest(key, app),
       this.reconciler.states.get(key),
       result.error !== undefined,
     );
@@ -430,115 +423,9 @@ export class Controller {
       return;
     }
     // The next poll of this app, jittered so apps on one repo don't fetch in lockstep.
-    const interval = this.opts.pollIntervalMs ?? 180_000;
+    const interval = this.pollInterval();
+    if (interval <= 0) return; // timeout.reconciliation: 0 — passes come from changes only
     const jitter = this.opts.jitter ?? 0.1;
     this.queue.add(key, Math.max(1000, interval * (1 + (Math.random() * 2 - 1) * jitter)));
-  }
-
-  /**
-   * Argo CD's cascade delete: an Application being deleted with `resources-finalizer.argocd.argoproj.io`
-   * has its resources deleted first (foreground, or background with the `/background` variant), then
-   * the finalizer removed. Resolves to a delay to look again while resources are still going away.
-   */
-  private async finalize(app: Application): Promise<number | undefined> {
-    const finalizers = app.metadata.finalizers ?? [];
-    const index = finalizers.findIndex((f) => f.startsWith(CASCADE_FINALIZER));
-    if (index < 0) return undefined;
-    const target = this.clusters.target(app.spec?.destination ?? {});
-    const instance = appInstanceName(app, this.namespace);
-    if (target) {
-      for (const k of new Set((app.status?.resources ?? []).map((r) => `${r.group}/${r.kind}`))) {
-        const [group = '', kind = ''] = k.split('/');
-        await target.cache.watchKind(group, kind);
-      }
-      // Only what the project permits (kind and namespace): a tracked object elsewhere is not the app's.
-      const permitted = this.reconciler.livePermission(app, target);
-      const remaining = target.cache
-        .trackedBy(instance)
-        .filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller) && permitted(o));
-      if (remaining.length > 0) {
-        const policy = finalizers[index]!.endsWith('/background') ? 'Background' : 'Foreground';
-        for (const obj of remaining) {
-          if (!obj.metadata.deletionTimestamp)
-            await target.writer.delete(keyOf(obj), { propagationPolicy: policy });
-        }
-        return 1_000;
-      }
-    }
-    this.remember(
-      await this.writer.jsonPatch(keyOf(app), [
-        { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizers[index] },
-        { op: 'remove', path: `/metadata/finalizers/${index}` },
-      ]),
-    );
-    await this.events.record(app, 'Normal', 'ResourceDeleted', 'Deleted the application and its resources');
-    return undefined;
-  }
-
-  /** Keeps what the apiserver answered to our own write, newer than the informer's copy for a moment. */
-  private remember(obj: KubeObject): void {
-    this.written.set(`${obj.metadata.namespace}/${obj.metadata.name}`, obj as Application);
-  }
-
-  /** The newer of the informer's copy and the copy this controller last wrote. */
-  private newest(key: string, informed: Application): Application {
-    const mine = this.written.get(key);
-    if (!mine) return informed;
-    let informerIsNewer = true;
-    try {
-      informerIsNewer =
-        BigInt(informed.metadata.resourceVersion ?? '0') >= BigInt(mine.metadata.resourceVersion ?? '0');
-    } catch {
-      // resourceVersions are opaque outside etcd-backed apiservers: trust the informer there.
-    }
-    if (informerIsNewer) {
-      this.written.delete(key);
-      return informed;
-    }
-    return mine;
-  }
-
-  private async writeStatus(app: Application, patch: unknown): Promise<void> {
-    try {
-      this.remember(await this.writer.mergePatch(keyOf(app), patch, { subresource: 'status' }));
-    } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return; // deleted meanwhile
-      throw err;
-    }
-  }
-
-  private async clearRefresh(app: Application): Promise<void> {
-    try {
-      await this.writer.mergePatch(keyOf(app), {
-        metadata: { annotations: { [ANNOTATIONS.refresh]: null } },
-      });
-    } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return;
-      throw err;
-    }
-  }
-
-  /** Creates the CRDs, the control-plane namespace and the default project when they are missing. */
-  private async install(): Promise<void> {
-    for (const crd of [applicationCrd(), appProjectCrd()]) {
-      const existing = await this.writer.get(keyOf(crd));
-      if (!existing) {
-        await this.writer.apply(crd);
-        this.logger.info('installed CustomResourceDefinition', { name: crd.metadata.name });
-      }
-    }
-    const discovery = new Discovery(this.client);
-    for (let i = 0; i < 100 && !(await discovery.resourceFor('argoproj.io', 'AppProject')); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const ns = await this.writer.get({ group: '', kind: 'Namespace', namespace: '', name: this.namespace });
-    if (!ns)
-      await this.writer.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
-    const project = defaultProject(this.namespace);
-    const w = new ResourceWriter(this.client, discovery);
-    if (!(await w.get(keyOf(project)))) {
-      await w.apply({ ...project, apiVersion: ARGO_API_VERSION });
-      this.logger.info('created the default AppProject', { namespace: this.namespace });
-    }
   }
 }

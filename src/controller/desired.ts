@@ -1,12 +1,13 @@
 import {
   ANNOTATIONS,
-  formatTrackingId,
+  stampTracking,
   keyOf,
   keyString,
   splitApiVersion,
   isRecord,
   type ApplicationCondition,
   type KubeObject,
+  type TrackingOptions,
 } from '../core/index.js';
 
 /** Whether a kind is namespaced: true/false when known, undefined when the cluster doesn't know the kind. */
@@ -27,7 +28,15 @@ export interface PreparedDesired {
  */
 export function prepareDesired(
   rendered: KubeObject[],
-  opts: { appInstance: string; defaultNamespace?: string; isNamespaced: ScopeLookup },
+  opts: {
+    appInstance: string;
+    defaultNamespace?: string;
+    isNamespaced: ScopeLookup;
+    /** argocd-cm's tracking method and instance label key (default: the tracking-id annotation). */
+    tracking?: TrackingOptions;
+    /** Kinds argocd-cm's resource.exclusions/inclusions leave out: dropped with a warning. */
+    excluded?: (group: string, kind: string) => boolean;
+  },
 ): PreparedDesired {
   // Scopes of CRDs in the same render, for custom resources whose CRD is not installed yet.
   const crdScopes = new Map<string, boolean>();
@@ -49,11 +58,14 @@ export function prepareDesired(
     if (namespaced && !metadata.namespace && opts.defaultNamespace)
       metadata.namespace = opts.defaultNamespace;
     if (!namespaced) delete metadata.namespace;
-    const obj: KubeObject = { ...original, metadata };
-    obj.metadata.annotations = {
-      ...metadata.annotations,
-      [ANNOTATIONS.trackingId]: formatTrackingId(opts.appInstance, obj),
-    };
+    if (opts.excluded?.(group, original.kind)) {
+      conditions.push({
+        type: 'ExcludedResourceWarning',
+        message: `${original.kind} ${metadata.namespace ? metadata.namespace + '/' : ''}${metadata.name} is left out: argocd-cm's resource.exclusions/inclusions exclude ${group ? group + '/' : ''}${original.kind}`,
+      });
+      continue;
+    }
+    const obj = stampTracking({ ...original, metadata }, opts.appInstance, opts.tracking);
     if (metadata.annotations?.[ANNOTATIONS.hook] || metadata.annotations?.['helm.sh/hook']) {
       hooks.push(obj);
       continue;

@@ -53,7 +53,10 @@ export async function planOperation(
       hooks,
       target: { cache: target.cache, writer: target.writer },
       dryRuns: new DryRunCache(),
-      ignoreDifferences: app.spec.ignoreDifferences,
+      ignoreDifferences: [
+        ...(app.spec.ignoreDifferences ?? []),
+        ...(target.cache.settings.ignoreDifferences ?? []),
+      ],
       permitsLive: deps.reconciler.livePermission(app, target),
     });
   }
@@ -105,7 +108,11 @@ export async function planOperation(
     startedAt,
     appInstance: instance,
     // RespectIgnoreDifferences=true: fields the comparison ignores keep their live values.
-    keepIgnoredFields: (d, l) => keepIgnoredFields(d, l, app.spec.ignoreDifferences ?? []),
+    keepIgnoredFields: (d, l) =>
+      keepIgnoredFields(d, l, [
+        ...(app.spec.ignoreDifferences ?? []),
+        ...(target.cache.settings.ignoreDifferences ?? []),
+      ]),
   });
   // Every object the sync would write (a selective sync's selection, hooks, a namespace it creates)
   // is checked against the project, as Argo CD validates each task before running any.

@@ -165,7 +165,11 @@ export class Reconciler {
           hooks: prepared.hooks,
           target: { cache: target.cache, writer: target.writer },
           dryRuns: this.dryRunsFor(target.server),
-          ignoreDifferences: app.spec.ignoreDifferences,
+          // argocd-cm's system-level rules apply to every app, after its own.
+          ignoreDifferences: [
+            ...(app.spec.ignoreDifferences ?? []),
+            ...(target.cache.settings.ignoreDifferences ?? []),
+          ],
           permitsLive: this.livePermission(app, target),
           signal,
         });
@@ -253,6 +257,8 @@ export class Reconciler {
       appInstance: instance,
       defaultNamespace: app.spec.destination.namespace,
       isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
+      tracking: target.cache.settings.tracking,
+      excluded: (g, k) => target.cache.isExcluded(g, k),
     });
     return { rendered, prepared };
   }

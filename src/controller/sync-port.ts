@@ -50,7 +50,7 @@ export function clusterSyncPort(target: ClusterTarget): SyncPort {
     get: (key) => target.cache.get(key),
     health(key): HealthStatus | undefined {
       const obj = target.cache.get(key);
-      return obj ? assessHealth(obj) : undefined;
+      return obj ? assessHealth(obj, { override: target.cache.settings.healthOverride }) : undefined;
     },
     async kindInfo(group: string, kind: string) {
       const r = await target.discovery.resourceFor(group, kind);

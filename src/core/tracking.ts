@@ -37,11 +37,30 @@ export function appInstanceName(
   return ns === controlNamespace ? (app.metadata.name ?? '') : `${ns}_${app.metadata.name ?? ''}`;
 }
 
+/** How applied objects are marked as an app's: Argo CD's `application.resourceTrackingMethod`. */
+export type TrackingMethod = 'annotation' | 'label' | 'annotation+label';
+
+/** Argo CD's argocd-cm tracking settings (defaults: annotation, `app.kubernetes.io/instance`). */
+export interface TrackingOptions {
+  method?: TrackingMethod;
+  /** `application.instanceLabelKey`. */
+  labelKey?: string;
+}
+
+/** Kubernetes label values are at most 63 characters; Argo CD truncates the instance label the same way. */
+const LABEL_VALUE_MAX = 63;
+
 /**
- * The app that tracks this object, by annotation (checked against the object's own identity, so a
- * copied manifest is not claimed) or, failing that, by the `app.kubernetes.io/instance` label.
+ * The app that tracks this object. With annotation tracking (the default, and annotation+label), the
+ * tracking-id annotation decides (checked against the object's own identity, so a copied manifest is
+ * not claimed) and the instance label is the fallback; with label tracking the instance label decides
+ * and the annotation is the fallback. The fallbacks keep objects tracked across a change of method
+ * until the next sync marks them the new way (Argo CD loses them: argoproj/argo-cd#9781).
  */
-export function trackedBy(obj: KubeObject): string | undefined {
+export function trackedBy(obj: KubeObject, opts: TrackingOptions = {}): string | undefined {
+  const labelKey = opts.labelKey || INSTANCE_LABEL;
+  const label = obj.metadata.labels?.[labelKey] || undefined;
+  if (opts.method === 'label' && label) return label;
   const id = obj.metadata.annotations?.[ANNOTATIONS.trackingId];
   if (id) {
     const t = parseTrackingId(id);
@@ -54,7 +73,29 @@ export function trackedBy(obj: KubeObject): string | undefined {
     ) {
       return t.appName;
     }
-    return undefined;
+    return opts.method === 'label' ? label : undefined;
   }
-  return obj.metadata.labels?.[INSTANCE_LABEL];
+  return label;
+}
+
+/**
+ * Marks a desired object as the app's the way the tracking method says: the tracking-id annotation
+ * (annotation, annotation+label) and/or the instance label (label, annotation+label). Returns a copy.
+ */
+export function stampTracking(obj: KubeObject, appInstance: string, opts: TrackingOptions = {}): KubeObject {
+  const method = opts.method ?? 'annotation';
+  const metadata = { ...obj.metadata };
+  if (method !== 'label') {
+    metadata.annotations = {
+      ...metadata.annotations,
+      [ANNOTATIONS.trackingId]: formatTrackingId(appInstance, obj),
+    };
+  }
+  if (method !== 'annotation') {
+    metadata.labels = {
+      ...metadata.labels,
+      [opts.labelKey || INSTANCE_LABEL]: appInstance.slice(0, LABEL_VALUE_MAX),
+    };
+  }
+  return { ...obj, metadata };
 }

@@ -8,6 +8,8 @@ export { aggregateAppHealth, IGNORE_HEALTHCHECK_ANNOTATION, type AppResourceHeal
 export { GROUP_SUFFIX_CHECKS, HEALTH_CHECKS, NO_HEALTH_KINDS, type HealthCheck } from './checks.js';
 export { applicationHealth } from './application.js';
 export { IGNORE_RESTART_POLICY_ANNOTATION } from './pod.js';
+export { customHealth, type CustomHealth, type HealthCustomization } from './custom.js';
+export { loadLuaRuntime, LuaRuntime, type LuaLimits } from './lua.js';
 
 /** Finalizer Argo CD puts on hooks: their deletion is part of the sync, not a sign of an unhealthy app. */
 export const HOOK_FINALIZER = 'argocd.argoproj.io/hook-finalizer';

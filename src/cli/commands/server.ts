@@ -54,7 +54,7 @@ export const serverCommand: Command = {
     },
     'poll-interval': {
       type: 'string',
-      help: 'how often each repository is fetched (default 180s)',
+      help: "how often each repository is fetched (default: argocd-cm's timeout.reconciliation, else 180s)",
       valueName: 'DURATION',
     },
     concurrency: { type: 'string', help: 'applications reconciled at once (default 8)', valueName: 'N' },
@@ -95,7 +95,7 @@ export const serverCommand: Command = {
       kubeConfig: loadKubeConfig({ kubeconfig: str(ctx, 'kubeconfig'), context: str(ctx, 'context') }),
       namespace,
       applicationNamespaces,
-      pollIntervalMs: parseDuration(str(ctx, 'poll-interval') ?? '180s'),
+      pollIntervalMs: str(ctx, 'poll-interval') ? parseDuration(str(ctx, 'poll-interval')!) : undefined,
       concurrency,
       cacheDir: str(ctx, 'cache-dir'),
       logger: logger.child({ component: 'controller' }),

@@ -1,0 +1,51 @@
+import type { Application } from '../core/index.js';
+import type { ResourceWriter } from '../cluster/index.js';
+import type { Registry } from '../core/index.js';
+import { secretData } from './clusters.js';
+import type { RouteHandler } from './health-server.js';
+import { metricsRoute, webhookRoute } from './http-routes.js';
+import type { ControllerMetrics } from './metrics.js';
+
+/** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
+export function controllerRoutes(deps: {
+  registry: Registry;
+  metrics: ControllerMetrics;
+  writer: ResourceWriter;
+  namespace: string;
+  applications: () => Application[];
+  /** A webhook said these apps' repository changed. */
+  refresh: (repoURL: string, appKeys: string[]) => void;
+}): RouteHandler[] {
+  return [
+    metricsRoute(deps.registry),
+    webhookRoute({
+      metrics: deps.metrics,
+      secrets: async () => {
+        const secret = await deps.writer.get({
+          group: '',
+          kind: 'Secret',
+          namespace: deps.namespace,
+          name: 'argocd-secret',
+        });
+        const data = secret ? secretData(secret) : {};
+        return {
+          github: data['webhook.github.secret'],
+          gitlab: data['webhook.gitlab.secret'],
+          gitea: data['webhook.gitea.secret'] ?? data['webhook.gogs.secret'],
+          gogs: data['webhook.gogs.secret'],
+          bitbucket: data['webhook.bitbucket.uuid'],
+        };
+      },
+      apps: () =>
+        deps
+          .applications()
+          .filter((a) => a.spec?.source?.repoURL)
+          .map((a) => ({
+            key: `${a.metadata.namespace}/${a.metadata.name}`,
+            repoURL: a.spec.source!.repoURL,
+            targetRevision: a.spec.source!.targetRevision,
+          })),
+      refresh: deps.refresh,
+    }),
+  ];
+}
