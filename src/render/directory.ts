@@ -5,6 +5,7 @@ import { compileGlob } from './glob.js';
 import { ManifestBudget } from './limits.js';
 import { parseJsonManifestsWithin, parseManifestsWithin, scanDocuments } from './manifests.js';
 import { createPacer } from './pace.js';
+import { YamlWorker } from './yaml-worker.js';
 import { checkSymlink, relForm } from './safe-path.js';
 
 const MANIFEST = /\.(ya?ml|json)$/;
@@ -33,7 +34,8 @@ interface ManifestFile {
  * directory (and below it with `recurse`), filtered by the `include` and `exclude` globs matched against
  * the path relative to the app directory. Other files are ignored; symlinked directories are not entered.
  * Limits apply before the work they bound: file sizes are summed before any file is read, documents
- * counted before any is parsed; parsing yields the event loop between documents. A Jsonnet file that
+ * counted before any is parsed; large files are parsed in a worker, small ones with turns for the
+ * event loop between documents. A Jsonnet file that
  * the filters keep is an error: Mooring cannot render it, and deploying the rest would be wrong.
  */
 export async function renderDirectory(input: DirectoryInput): Promise<KubeObject[]> {
@@ -101,10 +103,15 @@ export async function renderDirectory(input: DirectoryInput): Promise<KubeObject
   budget.checkDocumentCount(documents);
 
   const objects: KubeObject[] = [];
-  for (const [i, f] of files.entries()) {
-    const parse = f.file.endsWith('.json') ? parseJsonManifestsWithin : parseManifestsWithin;
-    objects.push(...(await parse(texts[i]!, f.relRepo, budget, pacer)));
-    texts[i] = ''; // let the text go once parsed
+  const ctx = { budget, pacer, worker: new YamlWorker(input.signal) };
+  try {
+    for (const [i, f] of files.entries()) {
+      const parse = f.file.endsWith('.json') ? parseJsonManifestsWithin : parseManifestsWithin;
+      objects.push(...(await parse(texts[i]!, f.relRepo, ctx)));
+      texts[i] = ''; // let the text go once parsed
+    }
+  } finally {
+    await ctx.worker.close();
   }
   return objects;
 }

@@ -131,6 +131,35 @@ describe('render limits', () => {
   }, 60_000);
 });
 
+describe('parsing large files off the event loop', () => {
+  it('reports invalid YAML in a large file as it does in a small one', async () => {
+    const broken = `${smallDocs(1000)}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n`;
+    expect(broken.length).toBeGreaterThan(64 * 1024);
+    await writeFiles(repo, {
+      'app/big.yaml': broken,
+      'small/bad.yaml': broken.slice(broken.lastIndexOf('---\n') + 4),
+    });
+    expect(await failure(render())).toBe(
+      'app/big.yaml: invalid YAML: Nested mappings are not allowed in compact mappings at line 7004, column 9',
+    );
+    expect(await failure(renderSource(req({}, 'small')))).toBe(
+      'small/bad.yaml: invalid YAML: Nested mappings are not allowed in compact mappings at line 4, column 9',
+    );
+  });
+
+  it('decodes as the small-file path does: YAML 1.1 booleans, timestamps as strings, line numbers', async () => {
+    const doc = (i: number) =>
+      `apiVersion: v1\nkind: Thing\nmetadata:\n  name: t${i}\nspec:\n  a: yes\n  b: 12:30\n  c: 2024-01-01\n  d: "on"\n`;
+    const many = Array.from({ length: 1000 }, (_, i) => doc(i)).join('---\n');
+    await writeFiles(repo, { 'app/many.yaml': many, 'small/one.yaml': doc(0) });
+    const big = await render();
+    const small = await renderSource(req({}, 'small'));
+    expect(big.objects).toHaveLength(1000);
+    expect(big.objects[0]?.['spec']).toEqual(small.objects[0]?.['spec']);
+    expect(big.objects[0]?.['spec']).toEqual({ a: true, b: '12:30', c: '2024-01-01', d: 'on' });
+  });
+});
+
 describe('Jsonnet in a Directory source', () => {
   it('is a ComparisonError naming the files, never a render with those files left out', async () => {
     await writeFiles(repo, {

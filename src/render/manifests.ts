@@ -18,6 +18,7 @@ import {
 import { ManifestBudget } from './limits.js';
 import { createPacer, type Pacer } from './pace.js';
 import type { RenderOptions } from './types.js';
+import { YamlWorker } from './yaml-worker.js';
 
 /**
  * Kubernetes decodes manifests with YAML 1.1 rules (yes/no/on/off are booleans, 0777 is octal), but
@@ -120,20 +121,37 @@ export function scanDocuments(text: string, source: string, budget: ManifestBudg
   return count;
 }
 
+/** What a render's parsing shares across its files: the budget, the pacer and the parse worker. */
+export interface ParseContext {
+  budget: ManifestBudget;
+  pacer: Pacer;
+  /** Parses large streams off the event loop; without one, every stream is parsed here, paced. */
+  worker?: YamlWorker;
+}
+
+/** Streams shorter than this are parsed on the event loop (tens of ms at most); longer ones in the worker. */
+const INLINE_PARSE_CHARS = 64 * 1024;
+
 /**
- * parseManifests within a budget, giving the event loop a turn between documents: each object is
- * counted and measured (as the JSON the apiserver would receive) against the render's limits.
+ * parseManifests within a budget: large streams in the render's YAML worker, small ones here with a
+ * turn for the event loop between documents. Each object is counted and measured (as the JSON the
+ * apiserver would receive) against the render's limits as it arrives.
  */
 export async function parseManifestsWithin(
   text: string,
   source: string,
-  budget: ManifestBudget,
-  pacer: Pacer,
+  ctx: ParseContext,
 ): Promise<KubeObject[]> {
   const objects: KubeObject[] = [];
+  if (ctx.worker && text.length >= INLINE_PARSE_CHARS) {
+    await ctx.worker.parse(text, source, (docs) => {
+      for (const doc of docs) collectWithin(doc.value, doc.where, objects, ctx.budget);
+    });
+    return objects;
+  }
   for (const doc of documentsOf(text, source)) {
-    collectWithin(doc.value, doc.where, objects, budget);
-    await pacer.tick();
+    collectWithin(doc.value, doc.where, objects, ctx.budget);
+    await ctx.pacer.tick();
   }
   return objects;
 }
@@ -146,20 +164,19 @@ export async function parseManifestsWithin(
 export async function parseJsonManifestsWithin(
   text: string,
   source: string,
-  budget: ManifestBudget,
-  pacer: Pacer,
+  ctx: ParseContext,
 ): Promise<KubeObject[]> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    budget.checkDocumentCount(scanDocuments(text, source, budget));
-    return parseManifestsWithin(text, source, budget, pacer);
+    ctx.budget.checkDocumentCount(scanDocuments(text, source, ctx.budget));
+    return parseManifestsWithin(text, source, ctx);
   }
   const objects: KubeObject[] = [];
   const line = text.slice(0, text.search(/\S|$/)).split('\n').length;
-  if (value !== null) collectWithin(value, `${source}: document 1 (line ${line})`, objects, budget);
-  await pacer.tick();
+  if (value !== null) collectWithin(value, `${source}: document 1 (line ${line})`, objects, ctx.budget);
+  await ctx.pacer.tick();
   return objects;
 }
 
@@ -185,7 +202,12 @@ export async function parseToolOutput(
 ): Promise<KubeObject[]> {
   const budget = opts.budget ?? new ManifestBudget(opts.limits);
   budget.checkDocumentCount(scanDocuments(text, source, budget));
-  return parseManifestsWithin(text, source, budget, createPacer(opts.signal));
+  const worker = new YamlWorker(opts.signal);
+  try {
+    return await parseManifestsWithin(text, source, { budget, pacer: createPacer(opts.signal), worker });
+  } finally {
+    await worker.close();
+  }
 }
 
 /** `ConfigMap team-a/settings`: how a message names an object. */
