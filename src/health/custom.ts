@@ -21,7 +21,7 @@ const TRIPPED_MS = 60_000;
  */
 export function customHealth(
   checks: readonly HealthCustomization[],
-  lua: LuaRuntime,
+  lua: Pick<LuaRuntime, 'health'>,
   limits: LuaLimits = {},
   now: () => number = Date.now,
 ): CustomHealth {
