@@ -141,6 +141,7 @@ export class Controller {
       maxConcurrent: 2,
       limits: opts.renderLimits,
       toolLimits: opts.renderToolLimits,
+      logger: this.logger,
     });
     this.clusters = new ClusterRegistry(opts.kubeConfig, {
       logger: this.logger,

@@ -127,6 +127,7 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       limits: opts.toolLimits,
+      logger: opts.logger,
       ...toolOutputLimit('helm', opts),
     });
     const fix = (s: string) => s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values');

@@ -94,6 +94,7 @@ export async function renderKustomize(input: KustomizeInput, opts: RenderOptions
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       limits: opts.toolLimits,
+      logger: opts.logger,
       ...toolOutputLimit('kustomize', opts),
     });
 

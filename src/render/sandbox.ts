@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../core/index.js';
+import { UserError, type Logger } from '../core/index.js';
 import type { ToolLimits } from './types.js';
 
 /** Defaults of ToolLimits: generous for real charts and overlays, far below what hurts a node. */
@@ -124,6 +124,25 @@ export function networkIsolation(): Promise<{ mode: NetworkIsolation; unshare?: 
     return { mode: 'none' as const };
   })();
   return isolation;
+}
+
+let reported = false;
+
+/** Says once per process, in the controller's log, whether tools get a network namespace of their own. */
+export async function reportNetworkIsolation(logger: Logger | undefined): Promise<void> {
+  if (reported || !logger) return;
+  reported = true;
+  const net = await networkIsolation();
+  if (net.mode === 'none') {
+    logger.warn('render tools share the controller network namespace: unshare --net is not permitted here', {
+      component: 'render',
+    });
+  } else {
+    logger.info('render tools run in a network namespace of their own', {
+      component: 'render',
+      mode: net.mode,
+    });
+  }
 }
 
 function shell(): string | undefined {

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { UserError } from '../core/index.js';
+import { UserError, type Logger } from '../core/index.js';
 import {
   cpuError,
   memoryError,
   GO_RUNTIME_CRASH,
   OUT_OF_MEMORY,
   processUsage,
+  reportNetworkIsolation,
   sandboxedCommand,
   toolLimits,
 } from './sandbox.js';
@@ -111,6 +112,8 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** The error of a tool stopped for its output's size (default: "<tool> produced more than N bytes of output"). */
   outputTooLarge?: () => Error;
+  /** Told once per process whether tools run in a network namespace of their own. */
+  logger?: Logger;
 }
 
 const MAX_OUTPUT = 64 * 1024 * 1024;
@@ -138,6 +141,7 @@ export async function runTool(
     throw new UserError(`${tool} cannot be run from "${bin}" (${code}): check ${ENV_VARS[tool]}`);
   }
   const limits = toolLimits(opts.limits);
+  if (limits.isolateNetwork) await reportNetworkIsolation(opts.logger);
   const cmd = await sandboxedCommand(bin, args, limits);
   const env = {
     ...(opts.env ?? process.env),
