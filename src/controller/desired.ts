@@ -9,6 +9,7 @@ import {
   type KubeObject,
   type TrackingOptions,
 } from '../core/index.js';
+import { isHookObject } from '../sync/index.js';
 
 /** Whether a kind is namespaced: true/false when known, undefined when the cluster doesn't know the kind. */
 export type ScopeLookup = (group: string, kind: string) => boolean | undefined;
@@ -66,7 +67,7 @@ export function prepareDesired(
       continue;
     }
     const obj = stampTracking({ ...original, metadata }, opts.appInstance, opts.tracking);
-    if (metadata.annotations?.[ANNOTATIONS.hook] || metadata.annotations?.['helm.sh/hook']) {
+    if (isHookObject(obj)) {
       hooks.push(obj);
       continue;
     }

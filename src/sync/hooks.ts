@@ -40,10 +40,14 @@ function csv(obj: KubeObject, annotation: string): string[] | undefined {
     .filter((s) => s !== '');
 }
 
-/** True when the object carries an Argo CD or Helm hook annotation. */
+/**
+ * True when the object carries an Argo CD hook annotation (`Skip` included) or a Helm one. Helm's
+ * `crd-install` alone is no hook: Argo CD handles such a CRD as a normal resource.
+ */
 export function isHookObject(obj: KubeObject): boolean {
-  const a = obj.metadata.annotations;
-  return a?.[ANNOTATIONS.hook] !== undefined || a?.[HELM_HOOK] !== undefined;
+  if (obj.metadata.annotations?.[ANNOTATIONS.hook] !== undefined) return true;
+  const helm = csv(obj, HELM_HOOK);
+  return helm !== undefined && helm.some((t) => t !== 'crd-install');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deletePolicies, hookPhases, isHookObject } from './hooks.js';
 import { planSync } from './plan.js';
 import { stepSync } from './runner.js';
 import { initialSyncState, terminate, type SyncState } from './state.js';
@@ -235,5 +236,34 @@ describe('stepSync: resume and terminate', () => {
     expect(brief(s)).toEqual([
       'PreSync Job migrate-abc123d-presync-1714557600: Synced/Error failed to delete: forbidden',
     ]);
+  });
+});
+
+describe('hook annotations', () => {
+  const helm = (annotations: Record<string, string>) => obj('batch/v1', 'Job', 'j', { annotations });
+
+  it('reads Helm hooks as Argo CD hooks; crd-install alone is a normal resource', () => {
+    expect(isHookObject(helm({ 'helm.sh/hook': 'pre-install,pre-upgrade' }))).toBe(true);
+    expect(hookPhases(helm({ 'helm.sh/hook': 'pre-install,pre-upgrade' }))).toEqual(['PreSync']);
+    expect(hookPhases(helm({ 'helm.sh/hook': 'post-install,post-upgrade' }))).toEqual(['PostSync']);
+    // Unsupported Helm hooks are hooks that never run in a sync.
+    expect([
+      isHookObject(helm({ 'helm.sh/hook': 'test' })),
+      hookPhases(helm({ 'helm.sh/hook': 'test' })),
+    ]).toEqual([true, []]);
+    expect(isHookObject(helm({ 'helm.sh/hook': 'crd-install' }))).toBe(false);
+    expect(isHookObject(obj('v1', 'ConfigMap', 'c', { hook: 'Skip' }))).toBe(true);
+    expect(isHookObject(obj('v1', 'ConfigMap', 'c'))).toBe(false);
+  });
+
+  it('takes the Argo CD annotation over the Helm one, and BeforeHookCreation when no policy is set', () => {
+    const both = helm({ 'helm.sh/hook': 'pre-install', 'argocd.argoproj.io/hook': 'PostSync' });
+    expect(hookPhases(both)).toEqual(['PostSync']);
+    expect(deletePolicies(obj('batch/v1', 'Job', 'j', { hook: 'PreSync' }))).toEqual(['BeforeHookCreation']);
+    expect(
+      deletePolicies(
+        helm({ 'helm.sh/hook': 'pre-install', 'helm.sh/hook-delete-policy': 'hook-succeeded,hook-failed' }),
+      ),
+    ).toEqual(['HookSucceeded', 'HookFailed']);
   });
 });
