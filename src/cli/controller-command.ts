@@ -91,6 +91,11 @@ export async function runController(
     const v = values[flag];
     return v === undefined ? undefined : parseByteSize(v, `--${flag}`);
   };
+  const renderLimits = {
+    maxManifestBytes: size('max-manifest-bytes'),
+    maxManifestDocuments: maxDocuments === undefined ? undefined : Number(maxDocuments),
+    maxObjectBytes: size('max-object-bytes'),
+  };
   const controller = new Controller({
     kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
     namespace: values.namespace,
@@ -100,11 +105,7 @@ export async function runController(
     cacheDir: values['cache-dir'],
     logger,
     allowFileRepos: values['allow-file-repos'],
-    renderLimits: {
-      maxManifestBytes: size('max-manifest-bytes'),
-      maxManifestDocuments: maxDocuments === undefined ? undefined : Number(maxDocuments),
-      maxObjectBytes: size('max-object-bytes'),
-    },
+    renderLimits,
     renderToolLimits: renderToolLimits(values['render-memory-limit'], values['render-cpu-limit']),
     ...overrides,
   });
