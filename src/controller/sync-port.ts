@@ -11,25 +11,35 @@ import { assessHealth } from '../health/index.js';
 import type { SyncPort, PortApplyOptions, PortDeleteOptions } from '../sync/index.js';
 import type { ClusterTarget } from './clusters.js';
 
-/** How long Replace=true with Force=true waits for the old object to be gone before creating it again. */
+/** How long Force=true waits for the old object to be gone before creating it again. */
 const RECREATE_TIMEOUT_MS = 60_000;
 
 /**
  * The sync's port onto one destination cluster: writes through server-side apply under Mooring's
- * field manager (Replace=true: an update or create of the whole object, as `kubectl replace`),
- * reads back only from the watch cache.
+ * field manager (Replace=true: an update or create of the whole object, as `kubectl replace`;
+ * Force=true: deleted and created again when it can't be changed), reads back only from the watch
+ * cache.
  */
 export function clusterSyncPort(target: ClusterTarget): SyncPort {
   return {
     async apply(obj: KubeObject, opts: PortApplyOptions) {
       const key = keyOf(obj);
       if (opts.replace) return replace(target, obj, opts);
-      const before = target.cache.get(key) ?? (opts.dryRun ? undefined : await target.writer.get(key));
-      const object = await target.writer.apply(obj, {
-        dryRun: opts.dryRun,
-        force: true,
-        validate: opts.validate,
-      });
+      let before = target.cache.get(key) ?? (opts.dryRun ? undefined : await target.writer.get(key));
+      const ssa = () =>
+        target.writer.apply(obj, { dryRun: opts.dryRun, force: true, validate: opts.validate });
+      let object: KubeObject;
+      try {
+        object = await ssa();
+      } catch (err) {
+        // Force=true, as `kubectl apply --force`: a change the object can't take (an immutable
+        // field) deletes it and creates it again. A dry run can only say that it would.
+        if (!opts.force || !isImmutableChange(err)) throw err;
+        if (opts.dryRun) return { action: 'configured', object: obj };
+        await deleteAndWait(target, key);
+        before = undefined;
+        object = await ssa();
+      }
       // Its kind may be new (a CRD applied earlier in this sync): watch it so health can be judged.
       if (!opts.dryRun) await target.cache.watchKind(key.group, key.kind);
       const action = !before
@@ -83,13 +93,8 @@ async function replace(
       : err;
   let live = await target.writer.get(key);
   if (live && opts.force && !opts.dryRun) {
-    await target.writer.delete(key, { propagationPolicy: 'Background' });
-    const deadline = Date.now() + RECREATE_TIMEOUT_MS;
-    while ((live = await target.writer.get(key)) !== undefined) {
-      if (Date.now() > deadline)
-        throw new UserError(`${describeKey(key)} was deleted for Replace=true,Force=true but is still there`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await deleteAndWait(target, key);
+    live = undefined;
   }
   const watch = async () => {
     if (!opts.dryRun) await target.cache.watchKind(key.group, key.kind);
@@ -120,4 +125,22 @@ async function replace(
   } catch (err) {
     throw named(err);
   }
+}
+
+/** Deletes an object (background propagation) and waits until it is gone, for Force=true. */
+async function deleteAndWait(target: ClusterTarget, key: ResourceKey): Promise<void> {
+  await target.writer.delete(key, { propagationPolicy: 'Background' });
+  const deadline = Date.now() + RECREATE_TIMEOUT_MS;
+  while ((await target.writer.get(key)) !== undefined) {
+    if (Date.now() > deadline)
+      throw new UserError(
+        `${describeKey(key)} was deleted to be created again (Force=true) but is still there`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The apiserver refused a change to a field that can't change after creation. */
+function isImmutableChange(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 422 && /immutable/i.test(err.message);
 }

@@ -75,20 +75,6 @@ describe('planSync options', () => {
     expect(off.tasks).toHaveLength(1);
   });
 
-  it('says when Force=true has no effect without Replace=true', () => {
-    const plan = planSync(
-      input({
-        desired: [
-          obj('v1', 'ConfigMap', 'a', { syncOptions: 'Force=true' }),
-          obj('v1', 'ConfigMap', 'b', { syncOptions: 'Force=true,Replace=true' }),
-        ],
-      }),
-    );
-    expect(plan.warnings).toEqual([
-      'Force=true takes effect only with Replace=true (delete and create); other objects are applied',
-    ]);
-  });
-
   it('creates the destination namespace first, with managedNamespaceMetadata, untracked', () => {
     const plan = planSync(
       input({

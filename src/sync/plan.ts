@@ -93,8 +93,6 @@ function unsupported(options: SyncOptions): string[] {
     out.push(
       'ServerSideApply=false is not supported: Mooring always applies server-side (field manager "mooring", conflicts forced), never with kubectl.kubernetes.io/last-applied-configuration',
     );
-  if (options.force === true && options.replace !== true)
-    out.push('Force=true takes effect only with Replace=true (delete and create); other objects are applied');
   return out;
 }
 
