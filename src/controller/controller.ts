@@ -226,6 +226,8 @@ export class Controller {
       });
     await this.discovery.refresh();
     await this.settings.start();
+    // Targets made before argocd-cm was read get its settings now; later ones in watchTarget.
+    for (const t of this.clusters.targets()) t.cache.configure(this.settings.cacheSettings(t.server));
     const appsEverywhere = (this.opts.applicationNamespaces ?? []).length > 0;
     this.appInformer = new Informer(this.client, {
       resource: APP_RESOURCE,
