@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   SECRET_TYPE_LABEL,
   appInstanceName,
@@ -13,16 +12,10 @@ import {
   type Logger,
 } from '../core/index.js';
 import { Discovery, Informer, KubeClient, ResourceWriter } from '../cluster/index.js';
-import {
-  createRenderer,
-  type Renderer,
-  type RenderLimits,
-  type ToolLimits,
-  type ToolPaths,
-} from '../render/index.js';
+import { createRenderer, type Renderer } from '../render/index.js';
 import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
 import { AppWrites } from './app-writes.js';
-import type { LuaLimits } from '../health/index.js';
+import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
 import { controllerRoutes } from './controller-routes.js';
 import { EventRecorder } from './events.js';
@@ -33,46 +26,13 @@ import { installControlPlane } from './install.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
-import { Reconciler, type ReconcileResult } from './reconciler.js';
+import { Reconciler } from './reconciler.js';
 import { SettingsWatch } from './settings-watch.js';
 import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
 import { APP_RESOURCE, PROJECT_RESOURCE, SECRET_RESOURCE } from './watched-resources.js';
 
-/** Options of the controller; every one has a default that suits the quickstart. */
-export interface ControllerOptions {
-  kubeConfig: KubeConfig;
-  /** The control-plane namespace with Applications, AppProjects and repository/cluster Secrets (default 'argocd'). */
-  namespace?: string;
-  /** Globs of further namespaces whose Applications are managed (each allowed by its project's sourceNamespaces). */
-  applicationNamespaces?: string[];
-  /**
-   * How often each app is refreshed and its repository fetched, jittered by ±jitter (default 0.1).
-   * When unset: argocd-cm's `timeout.reconciliation` (0 turns polling off), else 180 s.
-   */
-  pollIntervalMs?: number;
-  jitter?: number;
-  /** Apps reconciled at once (default 8). */
-  concurrency?: number;
-  /** Where mirrors and checked-out trees live (default ~/.cache/mooring/controller). */
-  cacheDir?: string;
-  tools?: ToolPaths;
-  /** What one app's render may read and produce (bytes, documents, object size); see RenderLimits. */
-  renderLimits?: Partial<RenderLimits>;
-  /** Memory and CPU caps of each kustomize/helm run (default 512 MiB, 60 s); see ToolLimits. */
-  renderToolLimits?: ToolLimits;
-  logger?: Logger;
-  /** Lets repoURLs be file:// URLs: for tests only. */
-  allowFileRepos?: boolean;
-  /** Create the CRDs and the default project when missing (default true). */
-  installCrds?: boolean;
-  /** Send notifications configured in argocd-notifications-cm (default true). */
-  notifications?: boolean;
-  /** Budgets of each call of a user's Lua health script (default 250 ms, 16 MiB). */
-  luaLimits?: LuaLimits;
-  /** Called after each pass; tests and benchmarks observe the controller with it. */
-  onReconciled?: (appKey: string, result: ReconcileResult) => void;
-}
+export type { ControllerOptions };
 
 /**
  * The composition root: watches Applications, AppProjects and repository/cluster Secrets, and runs one
