@@ -41,6 +41,20 @@ describe('Lua health scripts', () => {
     ).toEqual({ status: 'Progressing', message: '#1' });
   });
 
+  it('reads JSON nulls as nil', () => {
+    const withNulls = {
+      ...rollout,
+      metadata: { ...rollout.metadata, labels: null, annotations: { a: null } },
+      status: { conditions: [null, { type: 'Ready', status: 'False', message: 'after a null' }] },
+    } as unknown as KubeObject;
+    expect(
+      lua.health(
+        'return {status="Healthy", message=tostring(obj.metadata.labels == nil) .. " " .. obj.status.conditions[1].message}',
+        withNulls,
+      ),
+    ).toEqual({ status: 'Healthy', message: 'true after a null' });
+  });
+
   it('keeps Lua 5.1 helpers Argo CD scripts use (unpack)', () => {
     expect(lua.health('local a, b = unpack({"Healthy", "x"}) return {status=a, message=b}', rollout)).toEqual(
       {

@@ -72,7 +72,7 @@ export class LuaRuntime {
       }
       engine.doStringSync(PRELUDE);
       g.setMemoryMax(limits.memoryBytes ?? 16 * 1024 * 1024);
-      g.set('obj', input);
+      g.set('obj', withoutNulls(input));
       g.setTimeout(Date.now() + (limits.timeoutMs ?? 250));
       return engine.doStringSync(script);
     } finally {
@@ -107,6 +107,20 @@ export class LuaRuntime {
       ? { status: status as HealthStatusCode, message: text }
       : { status: status as HealthStatusCode };
   }
+}
+
+/**
+ * A copy of JSON data without nulls: a JSON null is Lua's nil (as in Argo CD's conversion), and the
+ * table conversion would fail on it. Nulls in arrays are dropped (Lua sequences cannot hold nil).
+ */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined).map(withoutNulls);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = withoutNulls(v);
+    return out;
+  }
+  return value;
 }
 
 function describeLuaError(err: unknown, limits: LuaLimits = {}): string {
