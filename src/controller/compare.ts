@@ -14,7 +14,7 @@ import {
   type SyncStatusCode,
 } from '../core/index.js';
 import { diffObject, type ObjectDiff } from '../diff/index.js';
-import { aggregateHealth, assessHealth } from '../health/index.js';
+import { aggregateAppHealth, assessHealth, type AppResourceHealth } from '../health/index.js';
 import { isHookObject, isSkipped } from '../sync/index.js';
 import type { ClusterCache, ResourceWriter } from '../cluster/index.js';
 
@@ -90,9 +90,8 @@ export async function compareApp(input: {
   const diffs = new Map<string, ObjectDiff>();
   const live = new Map<string, KubeObject>();
   const conditions: ApplicationCondition[] = [];
-  const healths: (HealthStatus | undefined)[] = [];
+  const healths: AppResourceHealth[] = [];
   const desiredKeys = new Set<string>();
-  let missing = 0;
 
   for (const desired of input.desired) {
     const key = keyOf(desired);
@@ -122,9 +121,8 @@ export async function compareApp(input: {
       ? assessHealth(current, { override: target.cache.settings.healthOverride })
       : { status: 'Missing' as const, message: 'Resource does not exist' };
     // As in Argo CD, a resource not created yet doesn't drag the app's health down (OutOfSync says it
-    // is missing); the app is Missing only when none of its resources exist.
-    if (current) healths.push(health);
-    else missing++;
+    // is missing); the app is Missing only when none of its resources exist (aggregateAppHealth).
+    healths.push({ live: current, health });
     resources.push(resourceStatus(desired, key, d.modified ? 'OutOfSync' : 'Synced', health));
   }
 
@@ -160,6 +158,8 @@ export async function compareApp(input: {
     );
     status.requiresPruning = true;
     resources.push(status);
+    // Argo CD counts live objects Git no longer has in the app's health too (hooks it leaves out).
+    healths.push({ live: obj, health: status.health });
   }
 
   resources.sort(
@@ -172,8 +172,7 @@ export async function compareApp(input: {
   const syncStatus: SyncStatusCode = resources.some((r) => !r.hook && r.status !== 'Synced')
     ? 'OutOfSync'
     : 'Synced';
-  const health: HealthStatus =
-    missing > 0 && missing === input.desired.length ? { status: 'Missing' } : aggregateHealth(healths);
+  const health: HealthStatus = aggregateAppHealth(healths);
   return { syncStatus, health, resources, diffs, live, conditions };
 }
 
