@@ -62,7 +62,15 @@ export class SettingsWatch {
       if (!first) this.schedule(true);
     });
     this.informer.start();
-    await this.informer.synced;
+    const refused = await Promise.race([this.informer.synced.then(() => undefined), this.informer.refused]);
+    if (refused) {
+      // No RBAC on ConfigMaps here: run on Argo CD's defaults rather than not at all.
+      this.informer.stop();
+      this.opts.logger.warn(
+        `cannot read ConfigMap ${ARGOCD_CM} in ${this.opts.namespace}: ${refused.message}; running with Argo CD's default settings`,
+      );
+      return;
+    }
     first = false;
     this.schedule(false);
     await this.applied;
