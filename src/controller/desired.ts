@@ -1,5 +1,4 @@
 import {
-  ANNOTATIONS,
   stampTracking,
   keyOf,
   keyString,
