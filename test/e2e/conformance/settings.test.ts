@@ -153,8 +153,11 @@ describe('conformance: argocd-cm settings', () => {
       destination: destination('runaway'),
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    const stuck = await waitForApp(ns, 'runaway', 'Unknown health', (a) =>
-      Boolean(resourceOf(a, 'Gadget', 'spinner')?.health),
+    const stuck = await waitForApp(
+      ns,
+      'runaway',
+      'Unknown health',
+      (a) => resourceOf(a, 'Gadget', 'spinner')?.health?.status === 'Unknown',
     );
     expect(resourceOf(stuck, 'Gadget', 'spinner')?.health).toEqual({
       status: 'Unknown',
