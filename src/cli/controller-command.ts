@@ -96,6 +96,7 @@ export async function runController(
     maxManifestDocuments: maxDocuments === undefined ? undefined : Number(maxDocuments),
     maxObjectBytes: size('max-object-bytes'),
   };
+  const toolLimits = renderToolLimits(values['render-memory-limit'], values['render-cpu-limit']);
   const controller = new Controller({
     kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
     namespace: values.namespace,
@@ -106,7 +107,7 @@ export async function runController(
     logger,
     allowFileRepos: values['allow-file-repos'],
     renderLimits,
-    renderToolLimits: renderToolLimits(values['render-memory-limit'], values['render-cpu-limit']),
+    renderToolLimits: toolLimits,
     ...overrides,
   });
   const health = await startHealthServer({
