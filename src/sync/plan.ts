@@ -285,7 +285,7 @@ function managedNamespaceTask(
   const first = Math.min(0, ...tasks.map((t) => t.wave));
   const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata };
   const existed = live !== undefined;
-  return newTask({
+  const task = newTask({
     type: 'apply',
     stage: 'PreSync',
     syncPhase: 'PreSync',
@@ -294,4 +294,8 @@ function managedNamespaceTask(
     options,
     existed,
   });
+  // The app's live objects don't include its (untracked) namespace: the runner drops the task if the
+  // namespace turns out to exist, as Argo CD creates it only when missing.
+  if (!hasMeta) task.onlyIfMissing = true;
+  return task;
 }

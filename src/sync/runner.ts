@@ -40,7 +40,12 @@ export async function stepSync(
   port: SyncPort,
   opts: StepSyncOptions = {},
 ): Promise<SyncState> {
-  const ctx: StepContext = { plan, state: structuredClone(state), port, now: opts.now ?? (() => new Date()) };
+  const state0 = structuredClone(state);
+  // A namespace CreateNamespace=true would create that exists already (and was not created by this
+  // sync) is no task of this sync.
+  const present = (t: SyncTask) => t.onlyIfMissing && !resultOf(state0, t) && port.get(t.key) !== undefined;
+  if (plan.tasks.some(present)) plan = { ...plan, tasks: plan.tasks.filter((t) => !present(t)) };
+  const ctx: StepContext = { plan, state: state0, port, now: opts.now ?? (() => new Date()) };
   const s = ctx.state;
   if (isFinished(s)) return s;
   if (s.phase === 'Terminating') return finishTermination(ctx);

@@ -29,6 +29,8 @@ export interface SyncTask {
   deletePolicies: HookDeletePolicy[];
   /** Its kind's CustomResourceDefinition comes with this sync: not dry-run up front, and its kind may be missing. */
   crdInSync: boolean;
+  /** Only created, never updated: dropped when the object exists (CreateNamespace=true without metadata). */
+  onlyIfMissing?: boolean;
 }
 
 /** An object the plan leaves alone, and why. */

@@ -126,3 +126,20 @@ describe('stepSync: every task is checked before anything is applied', () => {
     );
   });
 });
+
+describe('stepSync: CreateNamespace=true', () => {
+  it('leaves out the namespace task when the namespace exists, though the app does not track it', async () => {
+    const port = new RecordingPort([obj('v1', 'Namespace', 'prod', { ns: null, app: 'someone-else' })]);
+    const plan = planSync(
+      input({
+        desired: [obj('v1', 'ConfigMap', 'cfg')],
+        appSyncOptions: ['CreateNamespace=true'],
+        destinationNamespace: 'prod',
+      }),
+    );
+    expect(plan.tasks.map((t) => t.key.kind)).toEqual(['Namespace', 'ConfigMap']);
+    const s = await step(plan, initialSyncState(plan), port);
+    expect(port.take()).toEqual(['dry-run ConfigMap prod/cfg', 'apply ConfigMap prod/cfg']);
+    expect(brief(s)).toEqual(['Sync ConfigMap cfg: Synced/Succeeded configmap/cfg created']);
+  });
+});
