@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError, type ApplicationSource } from '../core/index.js';
 import { escapeSetValue, helmTemplateArgs } from './helm.js';
@@ -99,6 +100,39 @@ describe('Helm sources', () => {
         'helm value file "https://example.com/values.yaml" is a URL; Mooring reads value files only from the repository',
       ),
     );
+  });
+
+  it('refuses value files given as other sources, absolute paths that climb out, and a symlink out', async () => {
+    await expect(renderSource(req({ valueFiles: ['$values/env/prod.yaml'] }))).rejects.toThrow(
+      new UserError(
+        'helm value file "$values/env/prod.yaml" refers to another source; multiple sources are not supported',
+      ),
+    );
+    // A leading "/" means the repository root, never the controller's filesystem root.
+    await expect(renderSource(req({ valueFiles: ['/etc/passwd'] }))).rejects.toThrow(
+      new UserError('helm value file "/etc/passwd" does not exist in the repository'),
+    );
+    await expect(renderSource(req({ valueFiles: ['/../../etc/passwd'] }))).rejects.toThrow(
+      new UserError('helm value file "/../../etc/passwd" does not exist in the repository'),
+    );
+  });
+
+  it('never follows chart dependencies out of the repository or to a chart repository', async () => {
+    await writeFiles(path.dirname(repo), {
+      'outside-chart/Chart.yaml': 'apiVersion: v2\nname: stolen\nversion: 0.1.0\n',
+      'outside-chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n',
+    });
+    for (const repository of ['file://../../../outside-chart', 'https://charts.example.com']) {
+      await writeFiles(repo, {
+        'charts/deps/Chart.yaml': `apiVersion: v2\nname: deps\nversion: 0.1.0\ndependencies:\n  - name: stolen\n    version: 0.1.0\n    repository: ${repository}\n`,
+        'charts/deps/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deps\n',
+      });
+      await expect(renderSource({ ...req(), source: { repoURL: 'u', path: 'charts/deps' } })).rejects.toThrow(
+        new UserError(
+          'helm template charts/deps failed: An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: stolen',
+        ),
+      );
+    }
   });
 
   it('reports template errors without temporary paths', async () => {
