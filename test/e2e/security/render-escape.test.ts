@@ -126,6 +126,9 @@ describe('render confinement', () => {
     expect(await configMapsNamed(stolen)).toEqual([]);
     expect((await getApp(ns, 'steady')).status?.sync?.status).toBe('Synced');
     const seen = await ctl!.probe.stop();
+    console.info(
+      `controller peak RSS ${seen.peakRssMiB} MiB, slowest /healthz ${seen.slowestHealthzMs} ms, ${seen.samples.length} samples`,
+    );
     expect(seen.peakRssMiB).toBeLessThan(600);
     expect(seen.failedHealthz).toBe(0);
     expect(seen.slowestHealthzMs).toBeLessThan(1000);

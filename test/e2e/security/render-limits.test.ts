@@ -101,6 +101,9 @@ describe('render resource caps', () => {
     for (const name of hostileApps) expect(comparisonError(await getApp(ns, name))).toBe(expected[name]);
     expect((await getApp(ns, 'steady')).status?.sync?.status).toBe('Synced');
     const seen = await ctl!.probe.stop();
+    console.info(
+      `controller peak RSS ${seen.peakRssMiB} MiB, slowest /healthz ${seen.slowestHealthzMs} ms, ${seen.samples.length} samples`,
+    );
     expect(seen.samples.length).toBeGreaterThan(10);
     expect(seen.peakRssMiB).toBeLessThan(600);
     expect(seen.failedHealthz).toBe(0);
