@@ -189,3 +189,21 @@ describe('managedNamespaceOf', () => {
     expect(managedNamespaceOf(app(['CreateNamespace=true']), [declared])).toBeUndefined();
   });
 });
+
+describe('forbiddenResources: hooks named at sync time', () => {
+  it('names a generateName hook by its pattern', () => {
+    const job: KubeObject = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { generateName: 'migrate-', namespace: 'kube-system' },
+    };
+    const p = project({ destinations: [{ server: '*', namespace: 'web' }] });
+    const [f] = forbiddenResources(
+      [job],
+      scope(p, () => true),
+    );
+    expect(f!.message).toMatch(
+      /^Job kube-system\/migrate-\* is not permitted in project team: namespace "kube-system"/,
+    );
+  });
+});

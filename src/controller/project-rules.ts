@@ -48,7 +48,7 @@ export function forbiddenResources(objects: readonly KubeObject[], scope: Projec
     const key = keyOf(obj);
     const namespaced = scopeOf(obj, scope.isNamespaced);
     const message = !projectPermitsResource(project, key.group, key.kind, namespaced)
-      ? kindMessage(project, scope.projectName, key, namespaced)
+      ? kindMessage(project, scope.projectName, { ...key, name: nameOf(obj) }, namespaced)
       : destinationMessage(obj, namespaced, scope);
     if (message) found.push({ key, version: splitApiVersion(obj.apiVersion).version, namespaced, message });
   }
@@ -89,6 +89,10 @@ function scopeOf(obj: KubeObject, isNamespaced: IsNamespaced): boolean {
   return isNamespaced(splitApiVersion(obj.apiVersion).group, obj.kind) ?? Boolean(obj.metadata.namespace);
 }
 
+/** The object's name, or its generateName pattern (a hook named at sync time), for messages. */
+const nameOf = (obj: KubeObject): string =>
+  obj.metadata.name || (obj.metadata.generateName ? `${obj.metadata.generateName}*` : '');
+
 const isNamespaceObject = (obj: KubeObject): boolean =>
   obj.kind === 'Namespace' && splitApiVersion(obj.apiVersion).group === '';
 
@@ -102,8 +106,8 @@ function destinationMessage(obj: KubeObject, namespaced: boolean, scope: Project
   const dest = { ...scope.cluster, namespace };
   if (projectPermitsDestination(project, dest)) return undefined;
   const what = namespaced
-    ? `${obj.kind} ${namespace}/${obj.metadata.name}`
-    : `${obj.kind} ${obj.metadata.name} (cluster-scoped)`;
+    ? `${obj.kind} ${namespace}/${nameOf(obj)}`
+    : `${obj.kind} ${nameOf(obj)} (cluster-scoped)`;
   const prefix = `${what} is not permitted in project ${scope.projectName}: namespace "${namespace}"`;
   // The entry whose "!pattern" rejects it: alone before a catch-all, it still refuses the destination.
   const all = { server: '*', name: '*', namespace: '*' };
