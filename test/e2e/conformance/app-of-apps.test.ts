@@ -70,7 +70,7 @@ metadata:
   namespace: ${ns}
 spec:
   project: default
-  source: {repoURL: "${repoURL}", targetRevision: main, path: .}
+  source: {repoURL: "${repoURL}", targetRevision: main, path: "."}
   destination: {server: "https://kubernetes.default.svc", namespace: ${ns}-${name}}
   syncPolicy:
     automated: {prune: true}
@@ -109,6 +109,13 @@ spec:
       syncPolicy: { automated: { prune: true } },
     });
 
+    let parent: Application = await waitForApp(
+      ns,
+      'parent',
+      'parent synced with both children',
+      (a) => a.status?.sync?.status === 'Synced' && (a.status?.resources?.length ?? 0) === 2,
+    );
+
     const child = await waitForApp(
       ns,
       'broken',
@@ -118,12 +125,8 @@ spec:
     expect(child.status?.resources?.find((r) => r.kind === 'Job')?.health?.status).toBe('Degraded');
     await waitForApp(ns, 'waiting', 'child progressing', (a) => a.status?.health?.status === 'Progressing');
 
-    const parent: Application = await waitForApp(
-      ns,
-      'parent',
-      'parent synced with both children',
-      (a) => a.status?.sync?.status === 'Synced' && (a.status?.resources?.length ?? 0) === 2,
-    );
+    // Read again once the children have settled: the parent still does not take their health.
+    parent = await waitForApp(ns, 'parent', 'parent read', () => true);
     expect(parent.status?.health?.status).toBe('Healthy');
     // The child Applications are listed without a health of their own, as Argo CD lists them.
     expect(
