@@ -71,6 +71,7 @@ export class Operations {
       app,
       commit: state.commit,
       syncStatus: state.comparison?.syncStatus,
+      resources: state.comparison?.resources,
       compareFailed,
       now: this.now().getTime(),
     });
@@ -204,9 +205,9 @@ export class Operations {
       apply: async (obj: KubeObject, o: Parameters<typeof port.apply>[1]) => {
         const r = await port.apply(obj, o);
         const ops = removals.get(keyString(keyOf(obj)));
-        if (ops && !o.dryRun && !o.replace) {
+        if (ops && !o.dryRun && !o.replace && r.action !== 'created') {
           // Fields people added outside Git that apply can't remove (another manager owns them);
-          // Replace=true writes the whole object, so they are gone already.
+          // Replace=true writes the whole object, and one just (re-)created has none.
           await state.target!.writer.jsonPatch(
             keyOf(obj),
             ops.map((path) => ({ op: 'remove', path })),
