@@ -86,6 +86,21 @@ describe('decideAutoSync', () => {
     expect(decideAutoSync(input(images)).kind).toBe('sync');
   });
 
+  it('does not sync when only extras need pruning and automated prune is off', () => {
+    const a = app({});
+    a.spec.syncPolicy!.automated!.prune = false;
+    const extra = { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'old' };
+    const pruneOnly = [{ ...extra, status: 'OutOfSync' as const, requiresPruning: true }];
+    expect(decideAutoSync(input(a, { resources: pruneOnly }))).toEqual({
+      kind: 'none',
+      reason: 'need to prune extra resources only but automated prune is disabled',
+    });
+    const changed = [...pruneOnly, { ...extra, name: 'web', status: 'OutOfSync' as const }];
+    expect(decideAutoSync(input(a, { resources: changed })).kind).toBe('sync');
+    a.spec.syncPolicy!.automated!.prune = true;
+    expect(decideAutoSync(input(a, { resources: pruneOnly })).kind).toBe('sync');
+  });
+
   it('never retries a failed sync at the same commit and source', () => {
     const failed = app({ selfHeal: true, last: { phase: 'Failed' } });
     expect(decideAutoSync(input(failed, { now: t0 + 600_000 }))).toEqual({

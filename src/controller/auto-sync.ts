@@ -1,4 +1,10 @@
-import type { Application, ApplicationSource, Operation, SyncStatusCode } from '../core/index.js';
+import type {
+  Application,
+  ApplicationSource,
+  Operation,
+  ResourceStatus,
+  SyncStatusCode,
+} from '../core/index.js';
 
 /** Self-heal backoff: the first heal waits 5 s after the last sync ended, each next one twice as long, up to 3 min. */
 export const SELF_HEAL_BASE_MS = 5_000;
@@ -19,6 +25,8 @@ export interface AutoSyncInput {
   /** The commit the last comparison rendered. */
   commit: string | undefined;
   syncStatus: SyncStatusCode | undefined;
+  /** The resources of the last comparison. */
+  resources?: readonly ResourceStatus[];
   /** The comparison failed (a ComparisonError): no automated sync, as in Argo CD. */
   compareFailed: boolean;
   now: number;
@@ -38,6 +46,10 @@ export function decideAutoSync(input: AutoSyncInput): AutoSyncDecision {
   if (!automated || automated.enabled === false) return { kind: 'none', reason: 'automated sync is off' };
   if (input.compareFailed || !input.commit) return { kind: 'none', reason: 'no comparison' };
   if (input.syncStatus !== 'OutOfSync') return { kind: 'none', reason: 'not OutOfSync' };
+  // Only extras to prune and automated prune off: a sync would change nothing (as Argo CD, no loop).
+  const outOfSync = (input.resources ?? []).filter((r) => !r.hook && r.status !== 'Synced');
+  if (!automated.prune && outOfSync.length > 0 && outOfSync.every((r) => r.requiresPruning))
+    return { kind: 'none', reason: 'need to prune extra resources only but automated prune is disabled' };
   const operation: Operation = {
     sync: { revision: input.commit, prune: automated.prune ?? false },
     initiatedBy: { automated: true },

@@ -2,7 +2,8 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, testKubeConfig, uniqueName, waitFor } from '../../harness/cluster.js';
 import { runMooring } from '../../harness/cli.js';
-import { deployApp, getApp, startTestController, waitForApp } from '../../harness/suite.js';
+import { cloneRepo } from '../../harness/git-repo.js';
+import { deployApp, getApp, startTestController, suiteGitServer, waitForApp } from '../../harness/suite.js';
 import { configMap, eventsWithReason, manifest, observeApp, opOf } from './sync-kit.js';
 
 // Argo CD conformance: the automated sync policy (user guide, "Automated Sync Policy", and the retry
@@ -158,6 +159,39 @@ describe('conformance: automated sync', () => {
     const quiet = await observeApp(() => getApp(ns, 'dir'), 6_000);
     expect(quiet.maxHistory).toBe(2);
     expect(await eventsWithReason(ns, 'dir', 'OperationStarted')).toHaveLength(2);
+  });
+
+  // "By default (and as a safety mechanism), automated sync will not delete resources when Argo CD
+  // detects the resource is no longer defined in Git."
+  // With only such resources left OutOfSync, there is nothing for an automated sync to do, self-heal
+  // or not: no sync at all (Argo CD: "need to prune extra resources only but automated prune is
+  // disabled"), where a sync would run the app's hooks again for nothing.
+  it('does not sync when the only difference is a resource to prune and automated prune is off', async () => {
+    const dest = destination('noprune');
+    const { repo } = await deployApp({
+      namespace: ns,
+      name: 'noprune',
+      from: { 'keep.yaml': manifest(configMap('keep')), 'old.yaml': manifest(configMap('old')) },
+      destination: dest,
+      syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    });
+    await waitForApp(ns, 'noprune', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
+    const work = await cloneRepo(suiteGitServer(), repo);
+    await work.remove('old.yaml');
+    const sha = await work.commit('remove old');
+    await work.push();
+    await work.dispose();
+    const listed = await waitForApp(
+      ns,
+      'noprune',
+      'old requires pruning',
+      (a) => a.status?.sync?.revision === sha && (a.status?.resources ?? []).some((r) => r.requiresPruning),
+    );
+    expect(listed.status?.sync?.status).toBe('OutOfSync');
+    const quiet = await observeApp(() => getApp(ns, 'noprune'), 8_000);
+    expect(quiet.maxHistory).toBe(1);
+    expect(await eventsWithReason(ns, 'noprune', 'OperationStarted')).toHaveLength(1);
+    expect(await data(dest, 'old')).toEqual({});
   });
 
   // "If the `selfHeal` flag is set to true, then the sync will be attempted again after self-heal
