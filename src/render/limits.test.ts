@@ -4,6 +4,7 @@ import { createRenderer } from './cache.js';
 import { formatBytes, parseByteSize, renderSource, type RenderRequest } from './index.js';
 import type { RenderLimits } from './limits.js';
 import { configMap, names, tempDir, writeFiles } from './test-util.js';
+import { YamlWorker } from './yaml-worker.js';
 
 let repo: string;
 let cleanup: () => Promise<void>;
@@ -158,6 +159,29 @@ describe('parsing large files off the event loop', () => {
     expect(big.objects[0]?.['spec']).toEqual(small.objects[0]?.['spec']);
     expect(big.objects[0]?.['spec']).toEqual({ a: true, b: '12:30', c: '2024-01-01', d: 'on' });
   });
+});
+
+describe('the YAML worker', () => {
+  it('turns running out of its heap into a UserError, leaving the controller alone', async () => {
+    const keys = Array.from({ length: 600_000 }, (_, i) => `  k${i}: v`).join('\n');
+    const worker = new YamlWorker(undefined, 32);
+    try {
+      const err = await worker
+        .parse(
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n${keys}\n`,
+          'app/cm.yaml',
+          () => {},
+        )
+        .catch((e: unknown) => e);
+      expect(err).toEqual(new UserError('app/cm.yaml: parsing it needed more than 86 MiB of memory'));
+      // A new parse starts a new worker.
+      const docs: unknown[] = [];
+      await worker.parse(configMap('after'), 'app/after.yaml', (d) => docs.push(...d.map((x) => x.value)));
+      expect(docs).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after' } }]);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
 });
 
 describe('Jsonnet in a Directory source', () => {

@@ -76,6 +76,8 @@ let yamlPath: string | undefined;
  */
 export class YamlWorker {
   private worker?: Worker;
+  /** The heap cap of the running worker, in MiB. */
+  private workerHeapMiB = 0;
   private pending?: {
     onDocuments: (docs: ParsedDocument[]) => void;
     resolve: () => void;
@@ -83,14 +85,19 @@ export class YamlWorker {
     source: string;
   };
 
-  constructor(private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly signal?: AbortSignal,
+    /** The worker's heap cap in MiB (default PARSE_WORKER_HEAP_MIB). */
+    private readonly heapMiB = PARSE_WORKER_HEAP_MIB,
+  ) {}
 
-  private start(): Worker {
+  private start(heapMiB: number): Worker {
     yamlPath ??= createRequire(import.meta.url).resolve('yaml');
+    this.workerHeapMiB = heapMiB;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { yamlPath },
-      resourceLimits: { maxOldGenerationSizeMb: PARSE_WORKER_HEAP_MIB },
+      resourceLimits: { maxOldGenerationSizeMb: heapMiB },
       stdout: false,
       stderr: false,
     });
@@ -110,7 +117,7 @@ export class YamlWorker {
       const source = this.pending?.source ?? 'YAML';
       this.finish(
         e.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new UserError(`${source}: parsing it needed more than ${PARSE_WORKER_HEAP_MIB} MiB of memory`)
+          ? new UserError(`${source}: parsing it needed more than ${this.workerHeapMiB} MiB of memory`)
           : e,
         true,
       );
@@ -140,7 +147,11 @@ export class YamlWorker {
   parse(text: string, source: string, onDocuments: (docs: ParsedDocument[]) => void): Promise<void> {
     this.signal?.throwIfAborted();
     if (this.pending) throw new Error('YamlWorker.parse called while a parse is running');
-    this.worker ??= this.start();
+    // The text itself must fit the worker's heap with room to parse (an operator may raise
+    // --max-manifest-bytes past the default cap): a message larger than the heap would be fatal.
+    const heapMiB = Math.max(this.heapMiB, Math.ceil((3 * text.length) / (1024 * 1024)) + 64);
+    if (this.worker && this.workerHeapMiB < heapMiB) void this.close();
+    this.worker ??= this.start(heapMiB);
     const worker = this.worker;
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => this.finish(this.signal!.reason as Error, true);
