@@ -181,6 +181,12 @@ export async function startControllerChild(ns: string, flags: string[] = []): Pr
       },
       { timeoutMs: 60_000, intervalMs: 100 },
     );
+    // Measured from when the controller has started (CRDs installed, caches filled): the renders of
+    // hostile apps all come after that.
+    await waitFor('the controller to start', async () => logs.some((l) => l.msg === 'controller started'), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     const probe = startProcessProbe(child.pid!, `http://127.0.0.1:${port}/healthz`, {
       healthzTimeoutMs: 5000,
     });

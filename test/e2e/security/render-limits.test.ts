@@ -99,7 +99,7 @@ describe('render resource caps', () => {
     // A few more passes of the hostile renders, then the controller's own figures, seen from outside.
     await new Promise((r) => setTimeout(r, 6000));
     for (const name of hostileApps) expect(comparisonError(await getApp(ns, name))).toBe(expected[name]);
-    expect((await getApp(ns, 'steady')).status?.sync?.status).toBe('Synced');
+    await waitForApp(ns, 'steady', 'steady Synced', (a) => a.status?.sync?.status === 'Synced', 30_000);
     const seen = await ctl!.probe.stop();
     console.info(
       `controller peak RSS ${seen.peakRssMiB} MiB, slowest /healthz ${seen.slowestHealthzMs} ms, ${seen.samples.length} samples`,
