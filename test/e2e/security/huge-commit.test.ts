@@ -250,22 +250,24 @@ describe('a huge commit', () => {
     }
 
     // Drift in the well-behaved app while the huge commit is fetched and rendered: healed all the same.
-    await kubectl(['scale', 'deployment', 'web', '-n', dest('steady'), '--replicas=5']);
-    await waitFor(
-      'the drift healed',
-      async () =>
-        (await kubectl([
-          'get',
-          'deployment',
-          'web',
-          '-n',
-          dest('steady'),
-          '-o',
-          'jsonpath={.spec.replicas}',
-        ])) === '2',
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
-
+    const healDrift = async (replicas: number) => {
+      await kubectl(['scale', 'deployment', 'web', '-n', dest('steady'), `--replicas=${replicas}`]);
+      await waitFor(
+        'the drift healed',
+        async () =>
+          (await kubectl([
+            'get',
+            'deployment',
+            'web',
+            '-n',
+            dest('steady'),
+            '-o',
+            'jsonpath={.spec.replicas}',
+          ])) === '2',
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+    };
+    await healDrift(5);
     mark('drift healed');
     const refused = async (name: string) =>
       comparisonError(await waitForApp(ns, name, 'a ComparisonError', (a) => !!comparisonError(a), 60_000));
@@ -293,6 +295,9 @@ describe('a huge commit', () => {
     ]);
 
     mark('large app compared');
+    // And again with the refused apps retried on every poll beside it.
+    await healDrift(4);
+    mark('second drift healed');
     // A few more polls: each re-render is refused the same way, and nothing has moved in the cluster.
     await new Promise((r) => setTimeout(r, 5000));
     for (const name of ['many', 'value', 'object']) {
