@@ -38,9 +38,9 @@ describe('historyNewestFirst', () => {
   it('sorts by id, newest first', () => {
     const a = app('a', '1');
     a.status!.history = [
-      { id: 0, revision: 'x' },
-      { id: 2, revision: 'z' },
-      { id: 1, revision: 'y' },
+      { id: 0, revision: 'x', deployedAt: '', deployStartedAt: '', initiatedBy: {} },
+      { id: 2, revision: 'z', deployedAt: '', deployStartedAt: '', initiatedBy: {} },
+      { id: 1, revision: 'y', deployedAt: '', deployStartedAt: '', initiatedBy: {} },
     ];
     expect(historyNewestFirst(a).map((h) => h.revision)).toEqual(['z', 'y', 'x']);
     expect(historyNewestFirst(undefined)).toEqual([]);
