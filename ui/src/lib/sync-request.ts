@@ -20,12 +20,12 @@ export interface SyncChoices {
 
 /**
  * The sync options the dialog offers: [choice, Argo CD's option name, label, what it does here].
- * Only options the controller acts on: ServerSideApply is left out (Mooring always applies
- * server-side) and so is RespectIgnoreDifferences (the controller does not act on it).
+ * ServerSideApply is left out (Mooring always applies server-side). RespectIgnoreDifferences is
+ * honoured by the controller since issue 11 but not offered here yet.
  */
 export const SYNC_OPTION_FLAGS = [
   ['applyOutOfSyncOnly', 'ApplyOutOfSyncOnly', 'Apply out-of-sync only', 'leave synced resources alone'],
-  ['replace', 'Replace', 'Replace', 'delete and re-create instead of applying'],
+  ['replace', 'Replace', 'Replace', 'replace the whole object instead of applying'],
   ['pruneLast', 'PruneLast', 'Prune last', 'prune after everything else is synced'],
   ['createNamespace', 'CreateNamespace', 'Auto-create namespace', 'create the destination namespace'],
 ] as const;
