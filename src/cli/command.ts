@@ -59,6 +59,75 @@ export function findCommand(commands: Command[], argv: string[]): { command?: Co
   return { command: best, rest: best ? argv.slice(best.name.split(' ').length) : argv };
 }
 
+/** A flag token's option name and attached value: `--name`, `--name=v`, `-n`, `-nVALUE`. */
+function flagOf(
+  token: string,
+  options: Record<string, OptionSpec>,
+): { name?: string; spec?: OptionSpec; attached: boolean } {
+  if (token.startsWith('--')) {
+    const eq = token.indexOf('=');
+    const name = token.slice(2, eq < 0 ? undefined : eq);
+    return { name, spec: options[name], attached: eq >= 0 };
+  }
+  const entry = Object.entries(options).find(([, o]) => o.short === token[1]);
+  return { name: entry?.[0], spec: entry?.[1], attached: token.length > 2 };
+}
+
+/**
+ * Moves the global flags given before or between the command's words to just after them, as kubectl
+ * and argocd accept them anywhere: `mooring -n ns app list` runs as `mooring app list -n ns`.
+ * `moved` names the flags moved, so the caller can check the command takes them; `bare` is true when
+ * argv is global flags only. A flag before the command that is not global is a usage error.
+ */
+export function hoistGlobalFlags(
+  commands: Command[],
+  argv: string[],
+  globals: Record<string, OptionSpec>,
+): { argv: string[]; moved: string[]; bare: boolean } {
+  const paths = commands.map((c) => c.name.split(' '));
+  const words: string[] = [];
+  const flags: string[] = [];
+  const moved: string[] = [];
+  const startsPath = (w: string[]) => paths.some((p) => w.every((x, i) => p[i] === x));
+  const isCommand = (w: string[]) =>
+    paths.some((p) => p.length === w.length && p.every((x, i) => w[i] === x));
+  let i = 0;
+  while (i < argv.length) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (!token.startsWith('-') || token === '-') {
+      if (!startsPath([...words, token])) break;
+      words.push(token);
+      i++;
+      continue;
+    }
+    if (words.length > 0 && isCommand(words)) break; // the command's own flags, already in place
+    const { name, spec, attached } = flagOf(token, globals);
+    if (!name || !spec) {
+      const list = Object.entries(globals)
+        .map(([k, o]) => (o.short ? `-${o.short}/--${k}` : `--${k}`))
+        .join(', ');
+      throw usageError(
+        `${token.replace(/=.*/s, '')} before the command is not a global flag: put it after the command. Global flags: ${list}.`,
+      );
+    }
+    const takesValue = spec.type === 'string' && !attached;
+    if (takesValue && i + 1 >= argv.length) throw usageError(`${token} needs a value`);
+    flags.push(...argv.slice(i, takesValue ? i + 2 : i + 1));
+    moved.push(name);
+    i += takesValue ? 2 : 1;
+  }
+  const rest = argv.slice(i);
+  const bare = words.length === 0 && rest.length === 0 && argv.length > 0;
+  if (moved.length === 0) return { argv, moved, bare };
+  // After a whole command: right after its words; otherwise last, so an unknown command is named as typed.
+  return {
+    argv: isCommand(words) ? [...words, ...flags, ...rest] : [...words, ...rest, ...flags],
+    moved,
+    bare,
+  };
+}
+
 /** Parses a command's arguments; wrong flags become one-line usage errors. */
 export function parseCommand(
   command: Command,

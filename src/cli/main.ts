@@ -1,8 +1,20 @@
 import { errorMessage, isUserError } from '../core/index.js';
-import { CliError, EXIT } from './cli-error.js';
-import { commandHelp, findCommand, parseCommand, type Command } from './command.js';
+import { CliError, EXIT, usageError } from './cli-error.js';
+import {
+  commandHelp,
+  findCommand,
+  GLOBAL_OPTIONS,
+  hoistGlobalFlags,
+  parseCommand,
+  type Command,
+  type OptionSpec,
+} from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { stdout, type Out } from './output.js';
+import { SERVER_OPTIONS } from './server/select.js';
+
+/** Flags that may also come before the command (argocd's and kubectl's global flags). */
+const BEFORE_COMMAND: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS, ...SERVER_OPTIONS };
 
 const stderr: Out = { write: (t) => void process.stderr.write(t), isTTY: false };
 
@@ -12,12 +24,16 @@ function topHelp(commands: Command[]): string {
   return [
     "mooring: pull-based GitOps for Kubernetes, compatible with Argo CD's Applications.",
     '',
-    'Usage: mooring <command> [flags]',
+    'Usage: mooring [global flags] <command> [flags]',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}`),
     '',
     "Run 'mooring <command> --help' for a command's flags and examples.",
+    `Global flags, before or after the command: ${Object.entries(BEFORE_COMMAND)
+      .filter(([k]) => k !== 'help')
+      .map(([k, o]) => (o.short ? `-${o.short}/--${k}` : `--${k}`))
+      .join(', ')}.`,
     'Exit codes: 0 ok, 1 failure (or a diff / wait timeout), 2 wrong usage, 3 not found, 4 cluster/server unreachable, not logged in or refused.',
     '',
   ].join('\n');
@@ -26,15 +42,17 @@ function topHelp(commands: Command[]): string {
 /** The CLI entry point: returns the process exit code. */
 export async function main(argv: string[], out: Out = stdout, err: Out = stderr): Promise<number> {
   const debug = argv.includes('--debug');
-  if (argv.length === 0 || ['help', '--help', '-h'].includes(argv[0]!)) {
-    out.write(topHelp(COMMANDS));
-    return EXIT.ok;
-  }
-  const { command, rest } = findCommand(COMMANDS, argv);
   try {
+    const hoisted = hoistGlobalFlags(COMMANDS, argv, BEFORE_COMMAND);
+    const args = hoisted.argv;
+    if (args.length === 0 || hoisted.bare || ['help', '--help', '-h'].includes(args[0]!)) {
+      out.write(topHelp(COMMANDS));
+      return EXIT.ok;
+    }
+    const { command, rest } = findCommand(COMMANDS, args);
     if (!command) {
       throw new CliError(
-        `unknown command "${argv.join(' ')}". Run 'mooring --help' for the list.`,
+        `unknown command "${args.join(' ')}". Run 'mooring --help' for the list.`,
         EXIT.usage,
       );
     }
@@ -44,6 +62,13 @@ export async function main(argv: string[], out: Out = stdout, err: Out = stderr)
         return EXIT.ok;
       }
       return await command.run({ values: {}, positionals: rest.filter((a) => a !== '--debug'), out, err });
+    }
+    const takes = { ...GLOBAL_OPTIONS, ...command.options };
+    const foreign = hoisted.moved.find((name) => !(name in takes));
+    if (foreign) {
+      throw usageError(
+        `--${foreign} is not a flag of 'mooring ${command.name}'. Run 'mooring ${command.name} --help'.`,
+      );
     }
     const { values, positionals } = parseCommand(command, rest);
     if (values.help) {
