@@ -93,7 +93,7 @@ describe('installManifests', () => {
     });
     // Left to the aggregation controller: a re-apply must not empty them.
     expect(parent).not.toHaveProperty('rules');
-    expect(find(objs, 'ClusterRole', 'mooring-controller-gitops-workloads').metadata.labels).toEqual({
+    expect(find(objs, 'ClusterRole', 'mooring-controller-gitops-workloads').metadata.labels).toMatchObject({
       [AGGREGATE_LABEL]: 'gitops',
     });
     const binding = find(objs, 'ClusterRoleBinding', 'mooring-controller-gitops');
@@ -161,6 +161,45 @@ describe('installManifests', () => {
   it('grants Secrets cluster-wide only with manageSecrets', () => {
     const withSecrets = installManifests({ manageSecrets: true });
     expect(grantsSecrets(rulesOf(withSecrets, 'ClusterRole'), 'watch')).toBe(true);
+  });
+
+  it('grants nothing cluster-wide in namespaced RBAC mode: Roles in its namespace and the application namespaces', () => {
+    const objs = installManifests({
+      namespace: 'gitops',
+      applicationNamespaces: ['team-a'],
+      values: { rbac: { mode: 'namespaced' } },
+    });
+    expect(objs.filter((o) => o.kind.startsWith('Cluster')).map((o) => o.kind)).toEqual([]);
+    const workloads = objs.filter((o) => o.metadata.name === 'mooring-controller-gitops-workloads');
+    expect(workloads.map((o) => `${o.kind}/${o.metadata.namespace}`)).toEqual([
+      'Role/gitops',
+      'RoleBinding/gitops',
+      'Role/team-a',
+      'RoleBinding/team-a',
+    ]);
+    expect(grantsSecrets(rulesOf(objs, 'Role'), 'create')).toBe(true); // the server's own, in gitops only
+    expect(
+      grantsSecrets(
+        workloads.flatMap((o) => (o.rules as Rule[] | undefined) ?? []),
+        'list',
+      ),
+    ).toBe(false);
+    const withSecrets = installManifests({ values: { rbac: { mode: 'namespaced', manageSecrets: true } } });
+    const role = find(withSecrets, 'Role', 'mooring-controller-argocd-workloads');
+    expect(grantsSecrets(role.rules as Rule[], 'watch')).toBe(true);
+  });
+
+  it('refuses values the controller cannot run with, in one line', () => {
+    expect(() => installManifests({ values: { replicas: 2 } })).toThrow(
+      /replicas must be 1: Mooring has no leader election/,
+    );
+    expect(() => installManifests({ values: { rbac: { mode: 'everything' } } })).toThrow(/rbac.mode must be/);
+    expect(() => installManifests({ values: { server: { ingress: { enabled: true } } } })).toThrow(
+      /server.ingress.hosts must list at least one host/,
+    );
+    expect(() => installManifests({ values: { repositories: [{ url: 'https://x' }] } })).toThrow(
+      /needs a name/,
+    );
   });
 
   it('refuses globs and invalid namespace names', () => {

@@ -1,26 +1,51 @@
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { UserError, type KubeObject } from '../../core/index.js';
 import { appProjectCrd, applicationCrd } from '../../controller/index.js';
-import { rbacObjects, SERVICE_ACCOUNT } from './rbac.js';
-import { serverDeployment, serverService } from './workload.js';
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+import {
+  applicationNamespaceRbac,
+  clusterRbac,
+  controlPlaneRbac,
+  namespacedWorkloadRbac,
+  SERVICE_ACCOUNT,
+} from './rbac.js';
+import { ARGOCD_CM } from '../../api/auth/kube-objects.js';
+import { NOTIFICATIONS_CONFIGMAP } from '../../notify/config.js';
+import {
+  evaluate,
+  optionalBlob,
+  optionalScalar,
+  renderObjects,
+  valueMarker,
+  type Part,
+  type RenderContext,
+} from './template.js';
+import {
+  defaultValues,
+  mergeValues,
+  VALUE_CHECKS,
+  VERSION,
+  type InstallValues,
+  type RepositoryValues,
+} from './values.js';
+import { serverDeployment, serverIngress, serverService } from './workload.js';
 
 /** The image `mooring install` deploys unless told otherwise: this release's. */
-export const DEFAULT_IMAGE = `ghcr.io/mooring/mooring:${VERSION}`;
+export const DEFAULT_IMAGE = `${defaultValues().image.repository}:${VERSION}`;
+
+/** A partial InstallValues, as a values file or `--set` would give. */
+export type ValuesOverride = { [K in keyof InstallValues]?: unknown };
 
 /** Options of the install manifests. */
 export interface InstallOptions {
-  /** Control-plane namespace (default argocd). */
+  /** Control-plane namespace (default argocd); the chart's is the release namespace. */
   namespace?: string;
-  /** Server image (default ghcr.io/mooring/mooring:<version>). */
+  /** Values over the defaults (the chart's values.yaml). */
+  values?: ValuesOverride;
+  /** Server image as repository:tag (sets image.repository and image.tag). */
   image?: string;
-  /** More namespaces whose Applications are managed, by name (RBAC has no globs). */
+  /** Shorthand for values.applicationNamespaces. */
   applicationNamespaces?: string[];
-  /** Let Applications deploy Secrets, which makes the controller read every Secret (default false). */
+  /** Shorthand for values.rbac.manageSecrets. */
   manageSecrets?: boolean;
 }
 
@@ -34,25 +59,173 @@ function checkNamespace(ns: string, what: string): void {
   }
 }
 
+/** `repository:tag` split at the tag's colon (a registry's port is not a tag). */
+export function splitImage(image: string): { repository: string; tag: string } {
+  const colon = image.lastIndexOf(':');
+  if (colon < 0 || image.indexOf('/', colon) >= 0) return { repository: image, tag: '' };
+  return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+}
+
+/** The control-plane namespace as the parts see it. */
+const namespaceOf = (ctx: RenderContext) =>
+  ctx.symbolic ? valueMarker('namespace') : (ctx.values as InstallValues & { namespace: string }).namespace;
+
+const imageOf = (ctx: RenderContext) => {
+  const v = ctx.values as InstallValues;
+  return `${v.image.repository}:${ctx.symbolic ? v.image.tag : v.image.tag || VERSION}`;
+};
+
+const isNamespaced = { eq: ['rbac.mode', 'namespaced'] as [string, string] };
+
+/** CRDs as chart templates: `helm upgrade` updates them, `helm uninstall` leaves them (and every Application). */
+const keptCrd = (crd: KubeObject): KubeObject => ({
+  ...crd,
+  metadata: {
+    ...crd.metadata,
+    annotations: { ...crd.metadata.annotations, 'helm.sh/resource-policy': 'keep' },
+  },
+});
+
 /**
  * Everything Mooring needs in a cluster, in apply order: Namespace, the two CRDs, ServiceAccount,
- * RBAC, the Deployment of `mooring server` (controller, API, UI) and its Service.
+ * RBAC, the Deployment of `mooring server` (controller, API, UI), its Service, and what the values ask
+ * for. The one definition of both `mooring install` and the Helm chart (scripts/gen-chart.ts).
  */
-export function installManifests(opts: InstallOptions = {}): KubeObject[] {
+export const INSTALL_PARTS: Part[] = [
+  {
+    file: 'namespace',
+    cliOnly: true,
+    objects: (ctx) => [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespaceOf(ctx) } }],
+  },
+  {
+    file: 'crds',
+    gate: { truthy: 'crds.install' },
+    objects: () => [keptCrd(applicationCrd()), keptCrd(appProjectCrd())],
+  },
+  {
+    file: 'rbac',
+    objects: (ctx) => [
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: SERVICE_ACCOUNT, namespace: namespaceOf(ctx) },
+      },
+    ],
+  },
+  {
+    file: 'rbac',
+    gate: { eq: ['rbac.mode', 'cluster'] },
+    objects: (ctx) => clusterRbac(ctx, { namespace: namespaceOf(ctx) }),
+  },
+  {
+    file: 'rbac',
+    gate: isNamespaced,
+    objects: (ctx) => namespacedWorkloadRbac(ctx, { namespace: namespaceOf(ctx) }, namespaceOf(ctx)),
+  },
+  { file: 'rbac', objects: (ctx) => controlPlaneRbac({ namespace: namespaceOf(ctx) }) },
+  {
+    file: 'rbac',
+    each: 'applicationNamespaces',
+    objects: (ctx, appNs) => applicationNamespaceRbac({ namespace: namespaceOf(ctx) }, appNs),
+  },
+  {
+    file: 'rbac',
+    gate: isNamespaced,
+    each: 'applicationNamespaces',
+    objects: (ctx, appNs) => namespacedWorkloadRbac(ctx, { namespace: namespaceOf(ctx) }, appNs),
+  },
+  {
+    file: 'server',
+    objects: (ctx) => [
+      serverDeployment(ctx, namespaceOf(ctx), imageOf(ctx)),
+      serverService(ctx, namespaceOf(ctx)),
+    ],
+  },
+  {
+    file: 'server',
+    gate: { truthy: 'server.ingress.enabled' },
+    objects: (ctx) => [serverIngress(ctx, namespaceOf(ctx))],
+  },
+];
+
+/** A ConfigMap of the control-plane namespace, labelled as Argo CD's own (part-of: argocd). */
+const argoConfigMap = (ctx: RenderContext, name: string, data: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: namespaceOf(ctx), labels: { 'app.kubernetes.io/part-of': 'argocd' } },
+  ...data,
+});
+
+INSTALL_PARTS.push(
+  {
+    file: 'config',
+    gate: { truthy: 'notifications.cm' },
+    objects: (ctx) => [
+      argoConfigMap(ctx, NOTIFICATIONS_CONFIGMAP, optionalBlob(ctx, 'data', 'notifications.cm')),
+    ],
+  },
+  {
+    file: 'config',
+    gate: { or: [{ truthy: 'sso.url' }, { truthy: 'sso.oidcConfig' }] },
+    objects: (ctx) => [
+      argoConfigMap(ctx, ARGOCD_CM, {
+        data: {
+          ...optionalScalar(ctx, 'url', 'sso.url'),
+          ...optionalScalar(ctx, 'oidc.config', 'sso.oidcConfig'),
+        },
+      }),
+    ],
+  },
+  {
+    file: 'repositories',
+    each: 'repositories',
+    objects: (ctx, repo) => [repositorySecret(ctx, repo as unknown)],
+  },
+);
+
+/** An Argo CD repository Secret from one element of values.repositories. */
+function repositorySecret(ctx: RenderContext, repo: unknown): KubeObject {
+  const r = repo as RepositoryValues;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: ctx.symbolic ? valueMarker('$item.name') : r.name,
+      namespace: namespaceOf(ctx),
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
+    type: 'Opaque',
+    ...(ctx.symbolic
+      ? optionalBlob(ctx, 'stringData', '(omit $item "name")')
+      : {
+          stringData: Object.fromEntries(
+            Object.entries(r).filter(([k, v]) => k !== 'name' && v !== undefined && v !== ''),
+          ),
+        }),
+  };
+}
+
+/** The install values of these options: defaults, then `values`, then the shorthands. */
+export function installValues(opts: InstallOptions = {}): InstallValues & { namespace: string } {
+  let v = mergeValues(defaultValues(), opts.values ?? {});
+  if (opts.image) v = mergeValues(v, { image: splitImage(opts.image) });
+  if (opts.applicationNamespaces) v = mergeValues(v, { applicationNamespaces: opts.applicationNamespaces });
+  if (opts.manageSecrets !== undefined) v = mergeValues(v, { rbac: { manageSecrets: opts.manageSecrets } });
   const namespace = opts.namespace ?? 'argocd';
-  const applicationNamespaces = [...new Set(opts.applicationNamespaces ?? [])].filter((n) => n !== namespace);
   checkNamespace(namespace, 'namespace');
+  const applicationNamespaces = [...new Set(v.applicationNamespaces)].filter((n) => n !== namespace);
   for (const n of applicationNamespaces) checkNamespace(n, 'application namespace');
-  const image = opts.image ?? DEFAULT_IMAGE;
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-    applicationCrd(),
-    appProjectCrd(),
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVICE_ACCOUNT, namespace } },
-    ...rbacObjects({ namespace, applicationNamespaces, manageSecrets: opts.manageSecrets ?? false }),
-    serverDeployment({ namespace, image, applicationNamespaces }),
-    serverService(namespace),
-  ];
+  for (const r of v.repositories) {
+    if (!r.name || !r.url) throw new UserError('each of repositories needs a name and a url');
+  }
+  const values = { ...v, applicationNamespaces, namespace };
+  for (const c of VALUE_CHECKS) if (evaluate(c.gate, values)) throw new UserError(c.message);
+  return values;
+}
+
+/** Everything Mooring needs in a cluster, in apply order (see INSTALL_PARTS). */
+export function installManifests(opts: InstallOptions = {}): KubeObject[] {
+  return renderObjects(INSTALL_PARTS, installValues(opts));
 }
 
 /** Objects as one multi-document YAML stream (long lines kept whole, as deploy/crds does). */

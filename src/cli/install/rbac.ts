@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../core/index.js';
+import { when, type RenderContext } from './template.js';
 
 /** The ServiceAccount the controller runs as. */
 export const SERVICE_ACCOUNT = 'mooring-controller';
@@ -108,21 +109,30 @@ const APPLICATION_RULES = [
 /** The Secrets of the control-plane namespace the server writes: its signing key and local accounts, the initial admin password, revoked sessions. */
 export const SERVER_SECRETS = ['argocd-secret', 'argocd-initial-admin-secret', 'mooring-revoked-tokens'];
 
-/** Options of the RBAC. */
+/** Options of the RBAC: the control-plane namespace (a marker when rendering the chart). */
 export interface RbacOptions {
   namespace: string;
-  applicationNamespaces: string[];
-  manageSecrets: boolean;
 }
 
+/** Rules of what Applications deploy: core kinds but Secrets, the built-in groups, RBAC without escalate/bind. */
+const WORKLOAD_RULES = [
+  { apiGroups: [''], resources: CORE_WORKLOAD_RESOURCES, verbs: MANAGE },
+  { apiGroups: WORKLOAD_GROUPS, resources: ['*'], verbs: MANAGE },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: RBAC_RESOURCES, verbs: MANAGE },
+  // The API shows the Events of an app's resources, wherever they run (read only).
+  { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** Opt-in: Applications that deploy Secrets need them watched, which means reading them. */
+const SECRET_RULES = [{ apiGroups: [''], resources: ['secrets'], verbs: MANAGE }];
+
 /**
- * The controller's RBAC: one aggregated ClusterRole bound cluster-wide (workloads, plus optional
- * extensions anyone can add by label), and Roles for what only concerns the control-plane namespace
- * (its Secrets above all) and the extra Application namespaces.
+ * rbac.mode=cluster: one aggregated ClusterRole bound cluster-wide (workloads, plus optional
+ * extensions anyone can add by label).
  */
-export function rbacObjects(opts: RbacOptions): KubeObject[] {
+export function clusterRbac(ctx: RenderContext, opts: RbacOptions): KubeObject[] {
   const ns = opts.namespace;
-  const objects: KubeObject[] = [
+  return [
     {
       apiVersion: RBAC_API,
       kind: 'ClusterRole',
@@ -141,48 +151,55 @@ export function rbacObjects(opts: RbacOptions): KubeObject[] {
     },
     // The controller lists and watches every kind it deploys cluster-wide (one watch per kind), so
     // whatever it may write it must also be able to read everywhere.
-    aggregated(ns, 'workloads', [
-      { apiGroups: [''], resources: CORE_WORKLOAD_RESOURCES, verbs: MANAGE },
-      { apiGroups: WORKLOAD_GROUPS, resources: ['*'], verbs: MANAGE },
-      { apiGroups: ['rbac.authorization.k8s.io'], resources: RBAC_RESOURCES, verbs: MANAGE },
-      // The API shows the Events of an app's resources, wherever they run (read only).
-      { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
-    ]),
-  ];
-  if (opts.applicationNamespaces.length > 0) {
+    aggregated(ns, 'workloads', WORKLOAD_RULES),
     // With more Application namespaces the controller watches Applications cluster-wide (one watch),
     // and keeps those whose namespace it manages; it writes only in the namespaces granted below.
-    objects.push(
+    ...when(ctx, { truthy: 'applicationNamespaces' }, [
       aggregated(ns, 'applications', [
         { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch'] },
       ]),
-    );
-  }
-  if (opts.manageSecrets) {
-    // Opt-in: Applications that deploy Secrets need them watched cluster-wide, which means reading them.
-    objects.push(aggregated(ns, 'secrets', [{ apiGroups: [''], resources: ['secrets'], verbs: MANAGE }]));
-  }
-  objects.push(
-    ...namespacedGrant(ns, SERVICE_ACCOUNT, ns, [
-      // Repository and cluster Secrets (label-selected watches) and argocd-secret (webhook secrets,
-      // signing key, local accounts): the only Secrets the server reads, so reading Secrets is
-      // granted here and nowhere else.
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
-      // The server creates its own Secrets when missing and changes only those (RBAC cannot limit
-      // `create` by name).
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: SERVER_SECRETS, verbs: ['patch', 'update'] },
-      ...APPLICATION_RULES,
-      // create + patch: the `default` project is created by server-side apply when missing.
-      {
-        apiGroups: ['argoproj.io'],
-        resources: ['appprojects'],
-        verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
-      },
     ]),
-  );
-  for (const appNs of opts.applicationNamespaces) {
-    objects.push(...namespacedGrant(appNs, clusterRoleName(ns), ns, APPLICATION_RULES));
-  }
-  return objects;
+    ...when(ctx, { truthy: 'rbac.manageSecrets' }, [aggregated(ns, 'secrets', SECRET_RULES)]),
+  ];
+}
+
+/**
+ * rbac.mode=namespaced: what Applications deploy, granted only in one namespace (the control plane's,
+ * or an application namespace) by a Role: nothing cluster-wide.
+ */
+export function namespacedWorkloadRbac(ctx: RenderContext, opts: RbacOptions, target: string): KubeObject[] {
+  return namespacedGrant(target, clusterRoleName(opts.namespace, 'workloads'), opts.namespace, [
+    ...WORKLOAD_RULES,
+    ...when(ctx, { truthy: 'rbac.manageSecrets' }, SECRET_RULES),
+  ]);
+}
+
+/**
+ * What only concerns the control-plane namespace (its Secrets above all): a Role bound to the
+ * controller there.
+ */
+export function controlPlaneRbac(opts: RbacOptions): KubeObject[] {
+  const ns = opts.namespace;
+  return namespacedGrant(ns, SERVICE_ACCOUNT, ns, [
+    // Repository and cluster Secrets (label-selected watches) and argocd-secret (webhook secrets,
+    // signing key, local accounts): the only Secrets the server reads, so reading Secrets is
+    // granted here and nowhere else.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    // The server creates its own Secrets when missing and changes only those (RBAC cannot limit
+    // `create` by name).
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: SERVER_SECRETS, verbs: ['patch', 'update'] },
+    ...APPLICATION_RULES,
+    // create + patch: the `default` project is created by server-side apply when missing.
+    {
+      apiGroups: ['argoproj.io'],
+      resources: ['appprojects'],
+      verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
+    },
+  ]);
+}
+
+/** Application rights in one more application namespace. */
+export function applicationNamespaceRbac(opts: RbacOptions, appNs: string): KubeObject[] {
+  return namespacedGrant(appNs, clusterRoleName(opts.namespace), opts.namespace, APPLICATION_RULES);
 }

@@ -1,5 +1,7 @@
 import type { KubeObject } from '../../core/index.js';
 import { SERVICE_ACCOUNT } from './rbac.js';
+import { joined, optionalBlob, optionalScalar, each, when, type RenderContext } from './template.js';
+import type { InstallValues } from './values.js';
 
 /** Where the controller keeps git mirrors and rendered trees in the pod (an emptyDir). */
 export const CACHE_DIR = '/var/cache/mooring';
@@ -15,13 +17,16 @@ export const SERVER_NAME = 'mooring-server';
 
 const LABELS = { 'app.kubernetes.io/name': SERVER_NAME, 'app.kubernetes.io/part-of': 'mooring' };
 
-/** `mooring server`'s arguments after the image's entrypoint (`node dist/cli/main.js`). */
-export function serverArgs(namespace: string, applicationNamespaces: string[]): string[] {
+/** `mooring server`'s arguments after the image's entrypoint (`mooring`). */
+export function serverArgs(ctx: RenderContext, namespace: string): string[] {
   return [
     'server',
     '--namespace',
     namespace,
-    ...(applicationNamespaces.length ? ['--application-namespaces', applicationNamespaces.join(',')] : []),
+    ...when(ctx, { truthy: 'applicationNamespaces' }, [
+      '--application-namespaces',
+      joined(ctx, 'applicationNamespaces'),
+    ]),
     '--cache-dir',
     CACHE_DIR,
     '--port',
@@ -33,11 +38,8 @@ export function serverArgs(namespace: string, applicationNamespaces: string[]): 
  * The Deployment of `mooring server` (the controller, the API and the web UI in one process): one
  * replica, non-root, read-only root filesystem.
  */
-export function serverDeployment(opts: {
-  namespace: string;
-  image: string;
-  applicationNamespaces: string[];
-}): KubeObject {
+export function serverDeployment(ctx: RenderContext, namespace: string, image: string): KubeObject {
+  const v = ctx.values as InstallValues;
   const probe = (path: string, periodSeconds: number) => ({
     httpGet: { path, port: 'http' },
     periodSeconds,
@@ -46,10 +48,10 @@ export function serverDeployment(opts: {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: SERVER_NAME, namespace: opts.namespace, labels: LABELS },
+    metadata: { name: SERVER_NAME, namespace, labels: LABELS },
     spec: {
-      // One controller at a time: there is no leader election, and two would both sync every app.
-      replicas: 1,
+      // One controller at a time: there is no leader election (values checks refuse more than 1).
+      replicas: v.replicas,
       strategy: { type: 'Recreate' },
       selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } },
       template: {
@@ -66,8 +68,9 @@ export function serverDeployment(opts: {
           containers: [
             {
               name: 'server',
-              image: opts.image,
-              args: serverArgs(opts.namespace, opts.applicationNamespaces),
+              image,
+              imagePullPolicy: v.image.pullPolicy,
+              args: serverArgs(ctx, namespace),
               // git, kustomize and helm write only below $HOME and $TMPDIR: both point at the tmp emptyDir.
               env: [
                 { name: 'HOME', value: '/tmp' },
@@ -77,11 +80,7 @@ export function serverDeployment(opts: {
               livenessProbe: { ...probe('/healthz', 20), failureThreshold: 3 },
               // Ready once the first lists of Applications, projects and Secrets are in.
               readinessProbe: probe('/readyz', 5),
-              resources: {
-                requests: { cpu: '100m', memory: '256Mi' },
-                // Rendering (kustomize, helm) and git run as child processes inside this limit.
-                limits: { cpu: '1', memory: '1Gi' },
-              },
+              ...optionalBlob(ctx, 'resources', 'resources'),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -105,14 +104,53 @@ export function serverDeployment(opts: {
 }
 
 /** The Service in front of the server: API and UI, git webhooks at /api/webhook, Prometheus at /metrics. */
-export function serverService(namespace: string): KubeObject {
+export function serverService(ctx: RenderContext, namespace: string): KubeObject {
+  const v = ctx.values as InstallValues;
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: SERVER_NAME, namespace, labels: LABELS },
+    metadata: {
+      name: SERVER_NAME,
+      namespace,
+      labels: LABELS,
+      ...optionalBlob(ctx, 'annotations', 'server.service.annotations'),
+    },
     spec: {
+      type: v.server.service.type,
       selector: { 'app.kubernetes.io/name': SERVER_NAME },
-      ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'http', port: v.server.service.port, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
+
+/** An Ingress to the server's Service: path / of every host listed. */
+export function serverIngress(ctx: RenderContext, namespace: string): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: SERVER_NAME,
+      namespace,
+      labels: LABELS,
+      ...optionalBlob(ctx, 'annotations', 'server.ingress.annotations'),
+    },
+    spec: {
+      ...optionalScalar(ctx, 'ingressClassName', 'server.ingress.className'),
+      rules: each(ctx, 'server.ingress.hosts', (host) => [
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: SERVER_NAME, port: { name: 'http' } } },
+              },
+            ],
+          },
+        },
+      ]),
+      ...optionalBlob(ctx, 'tls', 'server.ingress.tls'),
     },
   };
 }

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { valueMarker, type Check, type Expressions } from './template.js';
+
+/** This release's version (package.json): the image tag and the chart's appVersion. */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** An Argo CD repository Secret's fields (argocd.argoproj.io/secret-type: repository). */
+export interface RepositoryValues {
+  /** Secret name. */
+  name: string;
+  url: string;
+  type?: string;
+  username?: string;
+  password?: string;
+  sshPrivateKey?: string;
+  project?: string;
+}
+
+/**
+ * The install values: the chart's values.yaml has exactly this shape and these defaults, and
+ * `mooring install`'s flags set the same fields.
+ */
+export interface InstallValues {
+  image: { repository: string; tag: string; pullPolicy: string };
+  /** Mooring has no leader election: more than 1 is refused. */
+  replicas: number;
+  resources: Record<string, unknown>;
+  server: {
+    service: { type: string; port: number; annotations: Record<string, string> };
+    ingress: {
+      enabled: boolean;
+      className: string;
+      hosts: string[];
+      tls: unknown[];
+      annotations: Record<string, string>;
+    };
+  };
+  rbac: { mode: string; manageSecrets: boolean };
+  applicationNamespaces: string[];
+  notifications: { cm: Record<string, string> };
+  sso: { url: string; oidcConfig: string };
+  repositories: RepositoryValues[];
+  crds: { install: boolean };
+}
+
+/** Defaults of every install value. */
+export function defaultValues(): InstallValues {
+  return {
+    image: { repository: 'ghcr.io/mooring/mooring', tag: '', pullPolicy: 'IfNotPresent' },
+    replicas: 1,
+    resources: {
+      requests: { cpu: '100m', memory: '256Mi' },
+      // Rendering (kustomize, helm) and git run as child processes inside this limit.
+      limits: { cpu: '1', memory: '1Gi' },
+    },
+    server: {
+      service: { type: 'ClusterIP', port: 8080, annotations: {} },
+      ingress: { enabled: false, className: '', hosts: [], tls: [], annotations: {} },
+    },
+    rbac: { mode: 'cluster', manageSecrets: false },
+    applicationNamespaces: [],
+    notifications: { cm: {} },
+    sso: { url: '', oidcConfig: '' },
+    repositories: [],
+    crds: { install: true },
+  };
+}
+
+/** Comments of values.yaml, by path. */
+export const VALUE_DOCS: Record<string, string> = {
+  image: 'The mooring image; its entrypoint is `mooring`.',
+  'image.tag': "Defaults to the chart's appVersion.",
+  replicas:
+    'Replicas of mooring-server. Mooring has no leader election yet: two controllers would both sync every app, so only 1 is accepted.',
+  resources: 'Resources of the server container (rendering with kustomize and helm runs inside them).',
+  'server.service': 'The Service of the web UI, the API, /api/webhook and /metrics.',
+  'server.ingress': 'An Ingress to the Service (path /, all hosts listed).',
+  rbac: 'cluster: least-privilege ClusterRoles (deploys anywhere). namespaced: Roles only, in the release namespace and the application namespaces. manageSecrets: let Applications deploy Secrets (reads every Secret in reach).',
+  applicationNamespaces: 'More namespaces whose Applications are managed, by name (RBAC has no globs).',
+  notifications:
+    "argocd-notifications-cm's data (templates, triggers, services). Secrets it names as $key live in argocd-notifications-secret, which you create; the chart never holds secret data.",
+  sso: "argocd-cm's `url` and `oidc.config` (YAML text). Secrets it names as $key live in argocd-secret, which the server owns.",
+  repositories:
+    'Argo CD repository Secrets to create: [{name, url, type, username, password, sshPrivateKey, project}]. Prefer creating credentials outside Helm.',
+  crds: 'install: the Application and AppProject CRDs as templates (so `helm upgrade` updates them), kept on `helm uninstall` (helm.sh/resource-policy: keep) with every Application.',
+};
+
+/** Paths of values that are not strings (rendered unquoted in the chart). */
+export const NUMERIC_PATHS = new Set(['replicas', 'server.service.port']);
+
+/**
+ * Values as markers, for the chart templates: every scalar a marker of its own path; lists and maps
+ * too (they are only used through optionalBlob, each and joined).
+ */
+export function symbolicValues(): InstallValues {
+  const mark = (v: unknown, path: string): unknown => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length && path !== 'resources')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mark(x, path ? `${path}.${k}` : k)]));
+    return valueMarker(path);
+  };
+  return mark(defaultValues(), '') as InstallValues;
+}
+
+/** Value paths whose Helm expression is more than `$.Values.<path>`. */
+export const CHART_EXPRESSIONS: Expressions = {
+  'image.tag': '(default $.Chart.AppVersion $.Values.image.tag)',
+  namespace: '$.Release.Namespace',
+  version: '$.Chart.AppVersion',
+  // As `mooring install`: each name once, never the control-plane namespace itself.
+  applicationNamespaces: '(without (uniq $.Values.applicationNamespaces) $.Release.Namespace)',
+};
+
+/** Refusals of values, shared by `mooring install` and the chart (`fail`). */
+export const VALUE_CHECKS: Check[] = [
+  {
+    gate: { gt: ['replicas', 1] },
+    message:
+      'replicas must be 1: Mooring has no leader election yet, so two replicas would both sync every app',
+  },
+  {
+    gate: { not: { oneOf: ['rbac.mode', ['cluster', 'namespaced']] } },
+    message: 'rbac.mode must be "cluster" or "namespaced"',
+  },
+  {
+    gate: {
+      not: { or: [{ not: { truthy: 'server.ingress.enabled' } }, { truthy: 'server.ingress.hosts' }] },
+    },
+    message: 'server.ingress.hosts must list at least one host when server.ingress.enabled is true',
+  },
+];
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Defaults overlaid with the given values, as Helm merges values (maps merged, the rest replaced). */
+export function mergeValues<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? mergeValues(out[k], v) : v;
+  return out as T;
+}
