@@ -107,3 +107,49 @@ describe('credentialsFromSecrets', () => {
     expect(credentialsFromSecrets([global, scoped], 'https://h/r', 'other')).toEqual({ password: 'global' });
   });
 });
+
+describe('credentialsFromSecrets for Helm repositories (type: helm)', () => {
+  // Argo CD, declarative setup: "Non standard Helm Chart repositories have to be registered explicitly.
+  // Each repository must have `url`, `type` and `name` fields."
+  it('reads a type: helm repository Secret, with TLS client certificate and passCredentials', () => {
+    const s = [
+      secret('git', 'repository', { url: 'https://charts.example.com', type: 'git', password: 'git-pw' }),
+      secret('helm', 'repository', {
+        url: 'https://charts.example.com/',
+        type: 'helm',
+        name: 'example',
+        username: 'u',
+        password: 'helm-pw',
+        tlsClientCertData: 'CERT',
+        tlsClientCertKey: 'KEY',
+        passCredentials: 'true',
+      }),
+    ];
+    expect(credentialsFromSecrets(s, 'https://charts.example.com', undefined, 'helm')).toEqual({
+      username: 'u',
+      password: 'helm-pw',
+      tlsClientCertData: 'CERT',
+      tlsClientCertKey: 'KEY',
+      passCredentials: true,
+    });
+    // A git source of the same URL still gets the git Secret.
+    expect(credentialsFromSecrets(s, 'https://charts.example.com')).toEqual({ password: 'git-pw' });
+  });
+
+  it('takes repo-creds of type helm by URL prefix, and lets a repository inherit the client certificate', () => {
+    const s = [
+      secret('tpl', 'repo-creds', {
+        url: 'https://charts.corp/',
+        type: 'helm',
+        username: 'u',
+        password: 'p',
+        tlsClientCertData: 'CERT',
+        tlsClientCertKey: 'KEY',
+      }),
+      secret('repo', 'repository', { url: 'https://charts.corp/stable', type: 'helm', name: 'stable' }),
+    ];
+    const inherited = { username: 'u', password: 'p', tlsClientCertData: 'CERT', tlsClientCertKey: 'KEY' };
+    expect(credentialsFromSecrets(s, 'https://charts.corp/stable', undefined, 'helm')).toEqual(inherited);
+    expect(credentialsFromSecrets(s, 'https://charts.corp/incubator', undefined, 'helm')).toEqual(inherited);
+  });
+});

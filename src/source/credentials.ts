@@ -11,7 +11,15 @@ export interface RepoCredentials {
   insecure?: boolean;
   /** Skip ssh host key checking (Argo CD's older field). */
   insecureIgnoreHostKey?: boolean;
+  /** PEM client certificate and key for https (Argo CD's `tlsClientCertData` / `tlsClientCertKey`). */
+  tlsClientCertData?: string;
+  tlsClientCertKey?: string;
+  /** Helm: also send username/password to chart URLs on another host than the repository (`passCredentials`). */
+  passCredentials?: boolean;
 }
+
+/** Which kind of repository the credentials are for: a `repository` Secret of that `type` wins. */
+export type RepoType = 'git' | 'helm';
 
 /** The string fields of a Secret: `data` base64-decoded, overlaid by `stringData` as the API server does. */
 export function secretStrings(secret: KubeObject): Record<string, string> {
@@ -38,11 +46,13 @@ interface Candidate {
  * (after normalizeRepoURL), else the `repo-creds` Secret with the longest url that is a prefix of it.
  * The prefix must cover the whole host (and port). A `repository` Secret without username/password/key inherits them from the best `repo-creds`.
  * Secrets scoped to a project (`project` key) apply only when that project is given, and then win.
+ * Among `repository` Secrets of the same URL, one whose `type` (default git) is `type` wins.
  */
 export function credentialsFromSecrets(
   secrets: readonly KubeObject[],
   repoURL: string,
   project?: string,
+  type: RepoType = 'git',
 ): RepoCredentials | undefined {
   const target = normalizeRepoURL(repoURL);
   const of = (type: string): Candidate[] =>
@@ -55,7 +65,7 @@ export function credentialsFromSecrets(
   const byScope = (a: Candidate, b: Candidate) => Number(b.scoped) - Number(a.scoped);
   const repo = of('repository')
     .filter((c) => c.url === target)
-    .sort((a, b) => byScope(a, b) || Number(isGit(b)) - Number(isGit(a)))[0];
+    .sort((a, b) => byScope(a, b) || Number(isType(b, type)) - Number(isType(a, type)))[0];
   const template = of('repo-creds')
     // Same origin required: Argo CD's plain prefix test would let `https://git.corp` match `https://git.corp.evil.org`.
     .filter((c) => target.startsWith(c.url) && originOf(c.url) === originOf(target))
@@ -70,6 +80,8 @@ export function credentialsFromSecrets(
       username: inherited.username,
       password: inherited.password,
       sshPrivateKey: inherited.sshPrivateKey,
+      tlsClientCertData: own.tlsClientCertData ?? inherited.tlsClientCertData,
+      tlsClientCertKey: own.tlsClientCertData ? own.tlsClientCertKey : inherited.tlsClientCertKey,
     });
   }
   return template ? nonEmpty(toCredentials(template.fields)) : undefined;
@@ -82,8 +94,8 @@ function originOf(url: string): string {
   return url.split(':')[0] ?? url;
 }
 
-function isGit(c: Candidate): boolean {
-  return !c.fields.type || c.fields.type === 'git';
+function isType(c: Candidate, type: RepoType): boolean {
+  return (c.fields.type || 'git') === type;
 }
 
 function toCredentials(f: Record<string, string>): RepoCredentials {
@@ -93,11 +105,14 @@ function toCredentials(f: Record<string, string>): RepoCredentials {
   if (f.sshPrivateKey) creds.sshPrivateKey = f.sshPrivateKey;
   if (isTrue(f.insecure)) creds.insecure = true;
   if (isTrue(f.insecureIgnoreHostKey)) creds.insecureIgnoreHostKey = true;
+  if (f.tlsClientCertData) creds.tlsClientCertData = f.tlsClientCertData;
+  if (f.tlsClientCertKey) creds.tlsClientCertKey = f.tlsClientCertKey;
+  if (isTrue(f.passCredentials)) creds.passCredentials = true;
   return creds;
 }
 
 function hasSecret(c: RepoCredentials): boolean {
-  return !!(c.username || c.password || c.sshPrivateKey);
+  return !!(c.username || c.password || c.sshPrivateKey || c.tlsClientCertData);
 }
 
 function nonEmpty(c: RepoCredentials): RepoCredentials | undefined {

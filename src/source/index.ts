@@ -5,7 +5,7 @@ export {
   type RepoCacheOptions,
   type ResolvedRevision,
 } from './repo-cache.js';
-export { credentialsFromSecrets, secretStrings, type RepoCredentials } from './credentials.js';
+export { credentialsFromSecrets, secretStrings, type RepoCredentials, type RepoType } from './credentials.js';
 export { normalizeRepoURL, redactURL, checkRepoURL } from './url.js';
 export { createPoller, type Poller, type PollerOptions } from './poller.js';
 export { runGit, type GitRunner, type GitInvocation, type GitResult } from './git-exec.js';
@@ -20,3 +20,14 @@ export {
   type WebhookProvider,
   type WebhookSecrets,
 } from './webhook.js';
+export {
+  createHelmRepositories,
+  DEFAULT_HELM_REPO_LIMITS,
+  isExactVersion,
+  parseConstraint,
+  type HelmRepositories,
+  type HelmRepositoriesOptions,
+  type HelmRepoLimits,
+  type ResolvedChart,
+  type ChartCheckout,
+} from './helm-repo/index.js';
