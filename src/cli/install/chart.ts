@@ -12,7 +12,7 @@ import {
 } from './values.js';
 
 /** The chart's own version (semantic; CHANGELOG.md says what each one changed). */
-export const CHART_VERSION = '0.1.0';
+export const CHART_VERSION = '0.2.0';
 
 /** Where the chart lives, relative to the repository root. */
 export const CHART_DIR = 'deploy/chart/mooring';

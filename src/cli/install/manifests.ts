@@ -148,6 +148,28 @@ export const INSTALL_PARTS: Part[] = [
   },
 ];
 
+/** Labels every Mooring object carries (Argo CD's own ConfigMaps and Secrets keep Argo CD's). */
+export const standardLabels = (ctx: RenderContext): Record<string, string> => ({
+  'app.kubernetes.io/part-of': 'mooring',
+  'app.kubernetes.io/version': ctx.symbolic ? valueMarker('version') : VERSION,
+});
+
+/** The part with the standard labels on each of its objects (theirs win on a clash). */
+function labelled(part: Part): Part {
+  return {
+    ...part,
+    objects: (ctx, item) =>
+      part.objects(ctx, item).map((o) =>
+        // Symbolic parts may hold if/end markers (strings) between objects.
+        typeof o === 'string'
+          ? o
+          : { ...o, metadata: { ...o.metadata, labels: { ...standardLabels(ctx), ...o.metadata.labels } } },
+      ),
+  };
+}
+
+INSTALL_PARTS.splice(0, INSTALL_PARTS.length, ...INSTALL_PARTS.map(labelled));
+
 /** A ConfigMap of the control-plane namespace, labelled as Argo CD's own (part-of: argocd). */
 const argoConfigMap = (ctx: RenderContext, name: string, data: Record<string, unknown>): KubeObject => ({
   apiVersion: 'v1',

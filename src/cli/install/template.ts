@@ -150,7 +150,7 @@ const MARKER = /@@([a-z]+)(?::(.*?))?@@/g;
  * One object with markers as YAML with Helm actions. `kinds` tells which value paths are not
  * strings (rendered unquoted).
  */
-function templateYaml(obj: KubeObject, exprs: Expressions, numeric: Set<string>): string {
+function templateYaml(obj: KubeObject | string, exprs: Expressions, numeric: Set<string>): string {
   const tokens: string[] = [];
   const token = (text: string) => {
     tokens.push(text);
@@ -230,8 +230,15 @@ export function renderTemplates(
   const files = new Map<string, string[]>();
   for (const p of parts) {
     if (p.cliOnly) continue;
-    const docs = p.objects(ctx, ITEM).map((o) => templateYaml(o, exprs, numeric));
-    let body = docs.map((d) => `---\n${d}`).join('\n');
+    // Markers between objects (a gated object of a part) are lines of their own, not documents.
+    const docs = p
+      .objects(ctx, ITEM)
+      .map((o) =>
+        typeof o === 'string'
+          ? templateYaml(o, exprs, numeric).trimEnd()
+          : `---\n${templateYaml(o, exprs, numeric)}`,
+      );
+    let body = docs.join('\n');
     if (p.each) body = `{{- range $item := ${expr(p.each, exprs)} }}\n${body}\n{{- end }}`;
     if (p.gate) body = `{{- if ${gateExpression(p.gate, exprs)} }}\n${body}\n{{- end }}`;
     const list = files.get(p.file) ?? [];
