@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/) when it is at least as new as the sources, else the TypeScript sources
+// Installed from the npm package (no src/): runs the bundle, dist/bundle/cli.mjs. From a checkout: runs
+// the built CLI (dist/cli/) when it is at least as new as the sources, else the TypeScript sources
 // through tsx (a checkout being edited), so a stale build is never run by mistake.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
+const bundle = new URL('../dist/bundle/cli.mjs', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const src = new URL('../src/', import.meta.url);
 
@@ -17,9 +19,10 @@ function newest(dir) {
   return max;
 }
 
-const useBuilt = existsSync(built) && (!existsSync(src) || statSync(built).mtimeMs >= newest(src));
 let main;
-if (useBuilt) {
+if (!existsSync(src)) {
+  ({ main } = await import((existsSync(bundle) ? bundle : built).href));
+} else if (existsSync(built) && statSync(built).mtimeMs >= newest(src)) {
   ({ main } = await import(built.href));
 } else {
   const { register } = await import('tsx/esm/api');

@@ -1,0 +1,110 @@
+// Bundles the CLI into dist/bundle/ for the npm package: one ESM file with every runtime dependency
+// inside (so an installed package has nothing to fetch and no TypeScript to compile), plus the two
+// files that cannot be inlined: wasmoon's glue.wasm and a CommonJS `yaml` for the YAML parse worker.
+// Run: node --import tsx scripts/bundle-cli.ts (part of `npm run build`, and `prepack`).
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist/bundle');
+/** The bundle's file name (not mooring.js: main.ts runs itself when argv[1] has its file name). */
+const BUNDLE = 'cli.mjs';
+/** Files the sources open relative to themselves that the package ships (package.json's "files"). */
+const SHIPPED = ['package.json', 'dist/ui'];
+
+/**
+ * Exact source rewrites for code that finds files next to itself. Each must match exactly once, so a
+ * change of the source breaks the build instead of the installed package.
+ */
+const REWRITES: Record<string, [from: string, to: string][]> = {
+  // The worker require()s `yaml` by path: the package ships a CommonJS bundle of it next to cli.mjs.
+  'src/render/yaml-worker.ts': [
+    ["createRequire(import.meta.url).resolve('yaml')", "__dirname + '/yaml.cjs'"],
+  ],
+};
+
+/** `new URL('<relative>', import.meta.url)` in a source: re-pointed from the bundle's folder. */
+const RELATIVE_URL = /new URL\((['"])([^'"]+)\1,\s*import\.meta\.url\)/g;
+
+/** Rewrites file-relative URLs and REWRITES in the sources as esbuild loads them. */
+const packagePaths: Plugin = {
+  name: 'package-paths',
+  setup(b) {
+    b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+      const file = relative(root, args.path);
+      let text = readFileSync(args.path, 'utf8');
+      for (const [from, to] of REWRITES[file] ?? []) {
+        const parts = text.split(from);
+        if (parts.length !== 2)
+          throw new Error(`${file}: expected "${from}" once, found ${parts.length - 1}`);
+        text = parts.join(to);
+      }
+      text = text.replace(RELATIVE_URL, (_m, _q, rel: string) => {
+        const target = relative(root, resolve(dirname(args.path), rel));
+        if (!SHIPPED.some((s) => target === s || target.startsWith(`${s}/`)))
+          throw new Error(
+            `${file}: opens ${target}, which the package does not ship (add it to SHIPPED and "files")`,
+          );
+        return `new URL(${JSON.stringify(relative(outDir, join(root, target)))}, import.meta.url)`;
+      });
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
+// CommonJS dependencies inside an ES module still expect require, __filename and __dirname (wasmoon
+// finds glue.wasm from __filename); they get the bundle's own.
+const banner = [
+  "import { createRequire as __mooringCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __mooringFileURLToPath } from 'node:url';",
+  'const require = __mooringCreateRequire(import.meta.url);',
+  'const __filename = __mooringFileURLToPath(import.meta.url);',
+  "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+].join('\n');
+
+if (!existsSync(join(root, 'dist/ui/index.html'))) {
+  console.error(
+    'bundle-cli: dist/ui/index.html is missing; run `npm run build` (it builds the web UI first)',
+  );
+  process.exit(1);
+}
+
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+const requireHere = createRequire(import.meta.url);
+
+await build({
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: join(outDir, BUNDLE),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  banner: { js: `#!/usr/bin/env node\n${banner}` },
+  plugins: [packagePaths],
+  logLevel: 'warning',
+});
+
+// The parse worker's `yaml`, resolved as the sources resolve it (its CommonJS build).
+await build({
+  entryPoints: [requireHere.resolve('yaml')],
+  outfile: join(outDir, 'yaml.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  logLevel: 'warning',
+});
+
+copyFileSync(join(dirname(requireHere.resolve('wasmoon')), 'glue.wasm'), join(outDir, 'glue.wasm'));
+
+const size = (f: string) => `${(statSync(join(outDir, f)).size / 1024).toFixed(0)} KiB`;
+console.error(
+  `bundle-cli: dist/bundle/${BUNDLE} ${size(BUNDLE)}, yaml.cjs ${size('yaml.cjs')}, glue.wasm ${size('glue.wasm')}`,
+);
