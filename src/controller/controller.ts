@@ -13,7 +13,13 @@ import {
 } from '../core/index.js';
 import { Discovery, Informer, KubeClient, ResourceWriter } from '../cluster/index.js';
 import { createRenderer, type Renderer } from '../render/index.js';
-import { createRepoCache, credentialsFromSecrets, type RepoCache } from '../source/index.js';
+import {
+  createHelmRepositories,
+  createRepoCache,
+  credentialsFromSecrets,
+  type HelmRepositories,
+  type RepoCache,
+} from '../source/index.js';
 import { AppWrites } from './app-writes.js';
 import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
@@ -44,6 +50,8 @@ export class Controller {
   readonly client: KubeClient;
   readonly reconciler: Reconciler;
   readonly repos: RepoCache;
+  /** Helm chart repositories (sources with `chart`): indexes and charts cached under cacheDir/helm. */
+  readonly charts: HelmRepositories;
   readonly renderer: Renderer;
   readonly clusters: ClusterRegistry;
   private readonly logger: Logger;
@@ -96,6 +104,12 @@ export class Controller {
       allowFileURLs: opts.allowFileRepos,
       credentials: async (url) => credentialsFromSecrets(this.repoSecrets?.list() ?? [], url),
     });
+    this.charts = createHelmRepositories({
+      root: join(opts.cacheDir ?? join(homedir(), '.cache/mooring/controller'), 'helm'),
+      logger: this.logger,
+      credentials: async (url) =>
+        credentialsFromSecrets(this.repoSecrets?.list() ?? [], url, undefined, 'helm'),
+    });
     this.renderer = createRenderer({
       tools: opts.tools,
       maxConcurrent: 2,
@@ -113,6 +127,7 @@ export class Controller {
     this.reconciler = new Reconciler({
       controlNamespace: this.namespace,
       repos: this.repos,
+      charts: this.charts,
       renderer: this.renderer,
       clusters: this.clusters,
       project: (name) => this.project(name),

@@ -9,14 +9,15 @@ import {
   splitApiVersion,
   type Application,
   type ApplicationCondition,
+  type ApplicationSource,
   type ApplicationStatus,
   type AppProject,
   type KubeObject,
   type Logger,
 } from '../core/index.js';
 import type { ObjectDiff } from '../diff/index.js';
-import { renderCacheKey, renderCacheKeyPrefix, type Renderer, type RenderResult } from '../render/index.js';
-import type { RepoCache } from '../source/index.js';
+import { renderCacheKey, type Renderer, type RenderResult } from '../render/index.js';
+import type { HelmRepositories, RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
 import { compareApp, DryRunCache, type Comparison } from './compare.js';
 import { prepareDesired } from './desired.js';
@@ -28,6 +29,7 @@ import {
   type ProjectScope,
 } from './project-rules.js';
 import type { RecordEvent } from './events.js';
+import { SourceFetch } from './source-fetch.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
 
@@ -47,6 +49,8 @@ export interface AppState {
 export interface ReconcilerDeps {
   controlNamespace: string;
   repos: RepoCache;
+  /** Helm repositories, for sources with `chart` (absent: such apps get a condition). */
+  charts?: HelmRepositories;
   renderer: Renderer;
   clusters: ClusterRegistry;
   project: (name: string) => AppProject | undefined;
@@ -78,14 +82,18 @@ export interface ReconcileResult {
 export class Reconciler {
   readonly states = new Map<string, AppState>();
   private readonly dryRuns = new Map<string, DryRunCache>();
-  /** Resolved commits by `repo|revision`, so a no-op pass runs no git command. */
+  /** Resolved commits (chart versions for Helm) by `source|revision`, so a no-op pass makes no request. */
   private readonly resolved = new Map<string, { commit: string; fetchedAt: number }>();
   private readonly logger: Logger;
   /** Repositories a webhook said changed: the next pass of their apps fetches whatever the poll interval. */
   private readonly staleRepos = new Set<string>();
 
+  /** Resolves and lays out sources of each kind (git, helm). */
+  readonly sources: SourceFetch;
+
   constructor(private readonly deps: ReconcilerDeps) {
     this.logger = deps.logger ?? silentLogger;
+    this.sources = new SourceFetch(deps.repos, deps.charts);
   }
 
   /** Reconciles one app; never throws for user mistakes (they become conditions). */
@@ -126,15 +134,8 @@ export class Reconciler {
       const source = app.spec.source!;
       const target = deps.clusters.target(app.spec.destination)!;
       try {
-        const commit = await this.resolve(
-          source.repoURL,
-          source.targetRevision,
-          Boolean(refresh),
-          now,
-          result,
-          signal,
-        );
-        if (refresh === 'hard') deps.renderer.drop(renderCacheKeyPrefix(source.repoURL, commit));
+        const commit = await this.resolve(source, refresh, now, result, signal);
+        if (refresh === 'hard') deps.renderer.drop(this.sources.renderKeyPrefix(source, commit));
         const before = deps.renderer.stats().misses;
         const { rendered, prepared } = await this.desiredAt(app, instance, target, commit, signal);
         result.rendered = deps.renderer.stats().misses > before;
@@ -237,11 +238,11 @@ export class Reconciler {
     signal?: AbortSignal,
   ): Promise<{ rendered: RenderResult; prepared: ReturnType<typeof prepareDesired> }> {
     const source = app.spec.source!;
-    const cacheKey = renderCacheKey(source.repoURL, commit, source, {
+    const { dir, contentId } = await this.sources.checkout(source, commit, signal);
+    const cacheKey = renderCacheKey(source.repoURL, contentId, source, {
       appName: app.metadata.name,
       namespace: app.spec.destination.namespace,
     });
-    const dir = await this.deps.repos.checkout(source.repoURL, commit);
     const misses = this.deps.renderer.stats().misses;
     const started = performance.now();
     const rendered = await this.deps.renderer.render(
@@ -296,10 +297,9 @@ export class Reconciler {
     };
   }
 
-  /** Resolves a revision of the app's repository to a commit (fetching if it is not known). */
+  /** Resolves a revision of the app's source to a commit or chart version (fetching if it is not known). */
   async resolveRevision(app: Application, revision: string): Promise<string> {
-    const r = await this.deps.repos.resolve(app.spec.source!.repoURL, revision, { fetch: true });
-    return r.commit;
+    return (await this.sources.resolve(app.spec.source!, { fetch: true, revision })).revision;
   }
 
   /** Marks a repository as changed (a webhook): its apps' next pass fetches it. */
@@ -325,32 +325,32 @@ export class Reconciler {
 
   /** Resolves the revision from memory unless the poll interval passed or a refresh asks for a fetch. */
   private async resolve(
-    repoURL: string,
-    revision: string | undefined,
-    force: boolean,
+    source: ApplicationSource,
+    refresh: string | undefined,
     now: Date,
     result: ReconcileResult,
     signal?: AbortSignal,
   ): Promise<string> {
-    const key = `${repoURL}|${revision ?? 'HEAD'}`;
+    const { repoURL, targetRevision: revision } = source;
+    const key = `${this.sources.key(source)}|${revision ?? 'HEAD'}`;
     const known = this.resolved.get(key);
-    const lastFetch = this.deps.repos.lastFetch(repoURL)?.getTime() ?? 0;
+    const lastFetch = this.sources.lastFetch(source)?.getTime() ?? 0;
     const stale = this.staleRepos.delete(repoURL);
-    const due = force || stale || now.getTime() - lastFetch >= this.deps.pollIntervalMs;
+    const due = Boolean(refresh) || stale || now.getTime() - lastFetch >= this.deps.pollIntervalMs;
     if (known && !due && known.fetchedAt >= lastFetch) return known.commit;
     const fetch = due || !known;
     const started = performance.now();
     let r;
     try {
-      r = await this.deps.repos.resolve(repoURL, revision || 'HEAD', { fetch, signal });
+      r = await this.sources.resolve(source, { fetch, hard: refresh === 'hard', signal });
     } catch (err) {
       if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, false);
       throw err;
     }
     if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, true);
     result.fetched = fetch;
-    this.resolved.set(key, { commit: r.commit, fetchedAt: r.fetchedAt.getTime() });
-    return r.commit;
+    this.resolved.set(key, { commit: r.revision, fetchedAt: r.fetchedAt.getTime() });
+    return r.revision;
   }
 
   /** Watches the kinds of the desired objects and of the resources the app had before (to find what to prune). */

@@ -88,6 +88,34 @@ describe('validateApplication', () => {
     expect(problems(chart)).toEqual([]);
   });
 
+  it('checks a chart source: a Helm repository URL, a chart name, a version or semver constraint', () => {
+    const chart = (repoURL: string, name: string, targetRevision: string) =>
+      problems(seedApp((a) => (a.spec.source = { repoURL, chart: name, targetRevision })));
+    // Argo CD, "Tracking and Deployment Strategies": "Helm chart versions are Semantic Versions. As a
+    // result, you can use any of the following version ranges".
+    for (const rev of [
+      '1.2.0',
+      '1.2.*',
+      '>=1.2.0 <1.3.0',
+      '1.*',
+      '>=1.0.0, <2.0.0',
+      '*',
+      '*-0',
+      '^1.2',
+      '~1.2',
+    ])
+      expect(chart('https://charts.example.com', 'myapp', rev)).toEqual([]);
+    expect(chart('https://charts.example.com', 'myapp', 'main')).toEqual([
+      'spec.source.targetRevision "main" is neither a chart version nor a version constraint (1.2.3, 1.2.*, >=1.0 <2.0, ^1.2): "main" in "main" is not a version',
+    ]);
+    expect(chart('git@github.com:org/charts.git', 'myapp', '1.0.0')).toEqual([
+      'spec.source.chart is set but spec.source.repoURL "git@github.com:org/charts.git" is not a Helm repository: give the repository\'s https:// URL, or remove chart and set path for a chart kept in Git',
+    ]);
+    expect(chart('https://charts.example.com', '../etc', '1.0.0')).toEqual([
+      'spec.source.chart "../etc" is not a chart name: give the name the repository\'s index lists (letters, digits, ".", "_", "-")',
+    ]);
+  });
+
   it('says clearly that multiple sources are not supported yet', () => {
     const app = seedApp((a) => {
       a.spec.sources = [a.spec.source!, { repoURL: 'https://github.com/myorg/other.git', path: '.' }];

@@ -8,7 +8,7 @@ import {
   type ApplicationSpec,
   globMatch,
 } from '../core/index.js';
-import { normalizeRepoURL } from '../source/index.js';
+import { isExactVersion, normalizeRepoURL, parseConstraint } from '../source/index.js';
 import { DEFAULT_PROJECT, IN_CLUSTER_NAME } from './defaults.js';
 
 const trimSlash = (s: string): string => s.replace(/\/+$/, '');
@@ -94,8 +94,35 @@ function checkSource(spec: Partial<ApplicationSpec>, problems: string[]): string
     problems.push(
       'spec.source.targetRevision is required for a Helm chart: set it to the chart version to deploy',
     );
+  } else if (source.chart) {
+    checkChartSource(repoURL, source.chart, source.targetRevision!, problems);
   }
   return repoURL;
+}
+
+/** Records what is wrong with a chart from a Helm repository (`https://…` + chart + version or constraint). */
+function checkChartSource(repoURL: string, chart: string, targetRevision: string, problems: string[]): void {
+  if (/^oci:\/\//i.test(repoURL)) return; // OCI registries have rules of their own
+  if (!/^https?:\/\//i.test(repoURL)) {
+    problems.push(
+      `spec.source.chart is set but spec.source.repoURL "${repoURL}" is not a Helm repository: give the repository's https:// URL, or remove chart and set path for a chart kept in Git`,
+    );
+    return;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(chart)) {
+    problems.push(
+      `spec.source.chart "${chart}" is not a chart name: give the name the repository's index lists (letters, digits, ".", "_", "-")`,
+    );
+  }
+  if (!isExactVersion(targetRevision)) {
+    try {
+      parseConstraint(targetRevision);
+    } catch (err) {
+      problems.push(
+        `spec.source.targetRevision "${targetRevision}" is neither a chart version nor a version constraint (1.2.3, 1.2.*, >=1.0 <2.0, ^1.2): ${(err as Error).message}`,
+      );
+    }
+  }
 }
 
 /** Records what is wrong with the destination; returns the cluster it resolves to, if any. */
