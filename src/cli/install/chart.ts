@@ -8,6 +8,7 @@ import {
   symbolicValues,
   VALUE_CHECKS,
   VALUE_DOCS,
+  valueRows,
   VERSION,
 } from './values.js';
 
@@ -56,11 +57,37 @@ const NOTES = `Mooring {{ .Chart.AppVersion }} is installed in namespace {{ .Rel
   kubectl -n {{ .Release.Namespace }} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d
 `;
 
+/** The chart's README (`helm show readme`): how to install, and every value. */
+function readme(): string {
+  const rows = valueRows().map(
+    ({ path, value }) =>
+      `| \`${path}\` | \`${JSON.stringify(value)}\` | ${(VALUE_DOCS[path] ?? '').replace(/\|/g, '\\|')} |`,
+  );
+  return `<!-- ${GENERATED} -->
+# mooring
+
+Mooring (controller, API and web UI in one process) for a Kubernetes cluster, with Argo CD's CRDs.
+
+\`\`\`sh
+helm install mooring deploy/chart/mooring --namespace argocd --create-namespace --set server.service.type=ClusterIP
+\`\`\`
+
+The chart and \`mooring install\` give the same objects (both come from \`src/cli/install\`):
+\`mooring install -f values.yaml\` takes this chart's values. See deploy/README.md for the RBAC, and
+CHANGELOG.md for what each chart version changed.
+
+| value | default | what |
+|---|---|---|
+${rows.join('\n')}
+`;
+}
+
 /** Every file of the chart (path relative to the repository root → content). */
 export function chartFiles(): Map<string, string> {
   const files = new Map<string, string>();
   files.set(`${CHART_DIR}/Chart.yaml`, chartYaml());
   files.set(`${CHART_DIR}/values.yaml`, valuesYaml());
+  files.set(`${CHART_DIR}/README.md`, readme());
   files.set(`${CHART_DIR}/templates/NOTES.txt`, NOTES);
   const templates = renderTemplates(
     INSTALL_PARTS,

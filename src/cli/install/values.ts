@@ -68,24 +68,56 @@ export function defaultValues(): InstallValues {
   };
 }
 
-/** Comments of values.yaml, by path. */
+/** Comments of values.yaml and rows of the chart's values table, by path. */
 export const VALUE_DOCS: Record<string, string> = {
-  image: 'The mooring image; its entrypoint is `mooring`.',
-  'image.tag': "Defaults to the chart's appVersion.",
+  image: 'The mooring image; its entrypoint is `mooring`, the pod passes `server …` as arguments.',
+  'image.repository': 'Image repository.',
+  'image.tag': "Image tag; empty means the chart's appVersion (`mooring install`: its own version).",
+  'image.pullPolicy': 'Image pull policy.',
   replicas:
-    'Replicas of mooring-server. Mooring has no leader election yet: two controllers would both sync every app, so only 1 is accepted.',
-  resources: 'Resources of the server container (rendering with kustomize and helm runs inside them).',
+    'Replicas of mooring-server. Mooring has no leader election yet (two controllers would both sync every app), so only 1 is accepted.',
+  resources: 'Resources of the server container; rendering (kustomize, helm) and git run inside them.',
   'server.service': 'The Service of the web UI, the API, /api/webhook and /metrics.',
-  'server.ingress': 'An Ingress to the Service (path /, all hosts listed).',
-  rbac: 'cluster: least-privilege ClusterRoles (deploys anywhere). namespaced: Roles only, in the release namespace and the application namespaces. manageSecrets: let Applications deploy Secrets (reads every Secret in reach).',
+  'server.service.type': 'Service type (ClusterIP, NodePort, LoadBalancer).',
+  'server.service.port': 'Service port (the container listens on 8080).',
+  'server.service.annotations': 'Service annotations.',
+  'server.ingress': 'An Ingress to the Service: path / of each host.',
+  'server.ingress.enabled': 'Create the Ingress.',
+  'server.ingress.className': 'ingressClassName (empty: the cluster default).',
+  'server.ingress.hosts': 'Host names (at least one when enabled).',
+  'server.ingress.tls': 'The Ingress `tls` list as Kubernetes takes it ([{secretName, hosts}]).',
+  'server.ingress.annotations': 'Ingress annotations.',
+  rbac: "The controller's RBAC (deploy/README.md explains every rule).",
+  'rbac.mode':
+    'cluster: least-privilege ClusterRoles, Applications deploy anywhere. namespaced: Roles only, in the release namespace and the application namespaces.',
+  'rbac.manageSecrets':
+    'Let Applications deploy Secrets: grants reading and writing every Secret in reach (cluster-wide in cluster mode).',
   applicationNamespaces: 'More namespaces whose Applications are managed, by name (RBAC has no globs).',
-  notifications:
-    "argocd-notifications-cm's data (templates, triggers, services). Secrets it names as $key live in argocd-notifications-secret, which you create; the chart never holds secret data.",
-  sso: "argocd-cm's `url` and `oidc.config` (YAML text). Secrets it names as $key live in argocd-secret, which the server owns.",
+  notifications: 'Notifications.',
+  'notifications.cm':
+    "argocd-notifications-cm's data (service.*, template.*, trigger.*, subscriptions). Credentials it names as $key live in the Secret argocd-notifications-secret, which you create: the chart never holds them.",
+  sso: "Single sign-on settings, written to argocd-cm as Argo CD reads them (Mooring's own OIDC login is not there yet: the chart only writes the configuration).",
+  'sso.url': "argocd-cm's `url`: the external URL of Mooring.",
+  'sso.oidcConfig':
+    "argocd-cm's `oidc.config` (YAML text); its clientSecret as `$oidc.<name>.clientSecret`, a key of argocd-secret.",
   repositories:
-    'Argo CD repository Secrets to create: [{name, url, type, username, password, sshPrivateKey, project}]. Prefer creating credentials outside Helm.',
-  crds: 'install: the Application and AppProject CRDs as templates (so `helm upgrade` updates them), kept on `helm uninstall` (helm.sh/resource-policy: keep) with every Application.',
+    'Argo CD repository Secrets (label argocd.argoproj.io/secret-type: repository) to create: [{name, url, type, username, password, sshPrivateKey, project}]. Credentials in values end up in the release record: prefer Secrets created apart.',
+  crds: 'The Application and AppProject CRDs.',
+  'crds.install':
+    'Install them as templates, so `helm upgrade` updates them; they carry helm.sh/resource-policy: keep, so `helm uninstall` leaves them and every Application.',
 };
+
+/** Every value path with its default, depth first (maps with content are descended into, except resources). */
+export function valueRows(): { path: string; value: unknown }[] {
+  const rows: { path: string; value: unknown }[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length && path !== 'resources') {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+    } else rows.push({ path, value: v });
+  };
+  walk(defaultValues(), '');
+  return rows;
+}
 
 /** Paths of values that are not strings (rendered unquoted in the chart). */
 export const NUMERIC_PATHS = new Set(['replicas', 'server.service.port']);
