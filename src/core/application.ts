@@ -33,7 +33,15 @@ export interface ApplicationSource {
     recurse?: boolean;
     include?: string;
     exclude?: string;
-    jsonnet?: unknown;
+    /** Jsonnet options for the directory's `*.jsonnet` files, as Argo CD's ApplicationSourceJsonnet. */
+    jsonnet?: {
+      /** `std.extVar` values: a string, or Jsonnet code when `code` is true. */
+      extVars?: { name: string; value: string; code?: boolean }[];
+      /** Top-level arguments of a file that evaluates to a function: a string, or code when `code` is true. */
+      tlas?: { name: string; value: string; code?: boolean }[];
+      /** Library search directories (`-J`), relative to the repository root. */
+      libs?: string[];
+    };
   };
   kustomize?: {
     images?: string[];

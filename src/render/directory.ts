@@ -1,12 +1,15 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, type ApplicationSource, type KubeObject } from '../core/index.js';
+import type { ApplicationSource, KubeObject } from '../core/index.js';
 import { compileGlob } from './glob.js';
+import { renderJsonnetFiles } from './jsonnet.js';
 import { ManifestBudget } from './limits.js';
 import { parseJsonManifestsWithin, parseManifestsWithin, scanDocuments } from './manifests.js';
 import { createPacer } from './pace.js';
 import { YamlWorker } from './yaml-worker.js';
 import { checkSymlink, relForm } from './safe-path.js';
+import type { RenderOptions } from './types.js';
+import { withWorkspace } from './workspace.js';
 
 const MANIFEST = /\.(ya?ml|json)$/;
 
@@ -20,6 +23,10 @@ export interface DirectoryInput {
   signal?: AbortSignal;
   /** What this render may read; default limits when absent. */
   budget?: ManifestBudget;
+  /** The build environment (ARGOCD_APP_NAME, …): substituted into Jsonnet extVars and TLAs. */
+  env?: Record<string, string>;
+  /** Tools and their limits, for the jsonnet runs. */
+  render?: RenderOptions;
 }
 
 /** A manifest file to read: where it is, the name messages use, and its size before reading. */
@@ -35,8 +42,8 @@ interface ManifestFile {
  * the path relative to the app directory. Other files are ignored; symlinked directories are not entered.
  * Limits apply before the work they bound: file sizes are summed before any file is read, documents
  * counted before any is parsed; large files are parsed in a worker, small ones with turns for the
- * event loop between documents. A Jsonnet file that
- * the filters keep is an error: Mooring cannot render it, and deploying the rest would be wrong.
+ * event loop between documents. *.jsonnet files the filters keep are evaluated with jsonnet in a
+ * private copy of the repository (see renderJsonnetFiles), their output within the same budget.
  */
 export async function renderDirectory(input: DirectoryInput): Promise<KubeObject[]> {
   const { rootReal, appDir } = input;
@@ -82,15 +89,8 @@ export async function renderDirectory(input: DirectoryInput): Promise<KubeObject
     }
   };
   await walk(appDir);
-  if (jsonnet.length > 0) {
-    const shown =
-      jsonnet.slice(0, 5).join(', ') + (jsonnet.length > 5 ? ` and ${jsonnet.length - 5} more` : '');
-    throw new UserError(`Jsonnet is not supported yet: Mooring cannot render ${shown}`);
-  }
-  budget.checkBytes(
-    files.reduce((sum, f) => sum + f.size, 0),
-    files.length,
-  );
+  const manifestBytes = files.reduce((sum, f) => sum + f.size, 0);
+  budget.checkBytes(manifestBytes, files.length);
 
   const texts: string[] = [];
   let documents = 0;
@@ -112,6 +112,25 @@ export async function renderDirectory(input: DirectoryInput): Promise<KubeObject
     }
   } finally {
     await ctx.worker.close();
+  }
+  if (jsonnet.length > 0) {
+    const env = input.env ?? {};
+    const fromJsonnet = await withWorkspace(rootReal, env, (ws) =>
+      renderJsonnetFiles(
+        {
+          ws,
+          files: jsonnet,
+          appRel: relForm(rootReal, appDir),
+          spec: opts.jsonnet,
+          env,
+          budget,
+          usedBytes: manifestBytes,
+          warnings: input.warnings,
+        },
+        { ...input.render, signal: input.signal },
+      ),
+    );
+    objects.push(...fromJsonnet);
   }
   return objects;
 }

@@ -185,15 +185,17 @@ describe('the YAML worker', () => {
 });
 
 describe('Jsonnet in a Directory source', () => {
-  it('is a ComparisonError naming the files, never a render with those files left out', async () => {
+  it("counts jsonnet's output with the directory's manifest files against maxManifestBytes", async () => {
     await writeFiles(repo, {
-      'app/cm.yaml': configMap('a'),
-      'app/main.jsonnet': '{}',
-      'app/sub/other.jsonnet': '{}',
-      'app/lib.libsonnet': '{}',
+      'app/cm.yaml': configMap('a', `data:\n  v: "${'x'.repeat(3000)}"\n`),
+      'app/main.jsonnet': `{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, data: { v: std.repeat('y', 3000) } }`,
     });
-    expect(await failure(render(undefined, { directory: { recurse: true } }))).toBe(
-      'Jsonnet is not supported yet: Mooring cannot render app/main.jsonnet, app/sub/other.jsonnet',
+    expect(names((await render({ maxManifestBytes: 16384 })).objects)).toEqual([
+      'ConfigMap a',
+      'ConfigMap b',
+    ]);
+    expect(await failure(render({ maxManifestBytes: 5000 }))).toMatch(
+      /^jsonnet app\/main\.jsonnet produced more than 1\.\d KiB, which with the source's other manifests is more than the limit of 4\.9 KiB \(--max-manifest-bytes\)$/,
     );
   });
 

@@ -181,7 +181,12 @@ export async function parseJsonManifestsWithin(
 }
 
 /** collect, then counts and measures (as the JSON the apiserver would receive) each object found. */
-function collectWithin(value: unknown, where: string, into: KubeObject[], budget: ManifestBudget): void {
+export function collectWithin(
+  value: unknown,
+  where: string,
+  into: KubeObject[],
+  budget: ManifestBudget,
+): void {
   const from = into.length;
   collect(value, where, into);
   for (let j = from; j < into.length; j++) {

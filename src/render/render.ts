@@ -54,6 +54,8 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
         warnings,
         signal: opts.signal,
         budget,
+        env: appEnv(req),
+        render: opts,
       });
       break;
     case 'Kustomize':

@@ -30,9 +30,11 @@ describe('locateTools', () => {
     const onPath = await fakeTool(path.join(dir, 'path', 'kustomize'));
     vi.stubEnv('MOORING_CACHE', cache);
     vi.stubEnv('PATH', path.join(dir, 'path'));
+    const jsonnet = await fakeTool(path.join(cache, 'bin', 'jsonnet-0.22.0', 'jsonnet'));
     vi.stubEnv('MOORING_HELM', '');
     vi.stubEnv('MOORING_KUSTOMIZE', '');
-    expect(locateTools()).toEqual({ helm: newer, kustomize: onPath });
+    vi.stubEnv('MOORING_JSONNET', '');
+    expect(locateTools()).toEqual({ helm: newer, kustomize: onPath, jsonnet });
     vi.stubEnv('MOORING_HELM', older);
     expect(locateTools().helm).toBe(older);
     expect(locateTools({ helm: '/given/helm' }).helm).toBe('/given/helm');
@@ -42,6 +44,12 @@ describe('locateTools', () => {
     vi.stubEnv('MOORING_CACHE', dir);
     vi.stubEnv('PATH', '');
     vi.stubEnv('MOORING_KUSTOMIZE', '');
+    vi.stubEnv('MOORING_JSONNET', '');
+    expect(() => requireTool({}, 'jsonnet')).toThrow(
+      new UserError(
+        'jsonnet is not installed: set MOORING_JSONNET to its path, build it with "scripts/build-tools jsonnet", or put it on PATH',
+      ),
+    );
     expect(() => requireTool({}, 'kustomize')).toThrow(
       new UserError(
         'kustomize is not installed: set MOORING_KUSTOMIZE to its path, build it with "scripts/build-tools kustomize", or put it on PATH',

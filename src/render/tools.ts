@@ -16,9 +16,13 @@ import {
 import type { ToolLimits, ToolPaths } from './types.js';
 
 /** The external tools rendering may run. */
-export type ToolName = 'kustomize' | 'helm';
+export type ToolName = 'kustomize' | 'helm' | 'jsonnet';
 
-const ENV_VARS: Record<ToolName, string> = { kustomize: 'MOORING_KUSTOMIZE', helm: 'MOORING_HELM' };
+const ENV_VARS: Record<ToolName, string> = {
+  kustomize: 'MOORING_KUSTOMIZE',
+  helm: 'MOORING_HELM',
+  jsonnet: 'MOORING_JSONNET',
+};
 
 function isExecutable(path: string): boolean {
   try {
@@ -69,12 +73,13 @@ function fromPath(tool: ToolName): string | undefined {
 }
 
 /**
- * Finds kustomize and helm: the given paths first, then $MOORING_KUSTOMIZE / $MOORING_HELM, then the
- * newest build in ~/.cache/mooring/bin/<tool>-<version>/ ($MOORING_CACHE overrides the cache), then PATH.
+ * Finds kustomize, helm and jsonnet: the given paths first, then $MOORING_KUSTOMIZE / $MOORING_HELM /
+ * $MOORING_JSONNET, then the newest build in ~/.cache/mooring/bin/<tool>-<version>/ ($MOORING_CACHE
+ * overrides the cache), then PATH.
  */
 export function locateTools(overrides: ToolPaths = {}): ToolPaths {
   const found: ToolPaths = {};
-  for (const tool of ['kustomize', 'helm'] as const) {
+  for (const tool of ['kustomize', 'helm', 'jsonnet'] as const) {
     const p = overrides[tool] || process.env[ENV_VARS[tool]] || fromBuildCache(tool) || fromPath(tool);
     if (p) found[tool] = p;
   }

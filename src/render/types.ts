@@ -37,6 +37,7 @@ export interface RenderResult {
 export interface ToolPaths {
   kustomize?: string;
   helm?: string;
+  jsonnet?: string;
 }
 
 /** Options of one render. */

@@ -185,7 +185,11 @@ describe('a huge commit', () => {
     try {
       for (const dir of ['many', 'value', 'object', 'large'])
         await work.writeFile(`${dir}/keep.yaml`, configMap('keep'));
-      await work.writeFile('jsonnet/main.jsonnet', '{ apiVersion: "v1", kind: "ConfigMap" }\n');
+      // A Jsonnet file that reads outside the repository: refused before jsonnet runs.
+      await work.writeFile(
+        'jsonnet/main.jsonnet',
+        '{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: importstr "/etc/hostname" } }\n',
+      );
       await work.writeFile('jsonnet/plain.yaml', configMap('plain'));
       await work.commit('apps');
       await work.push({ branch: 'main' });
@@ -208,10 +212,11 @@ describe('a huge commit', () => {
       for (const name of ['steady', 'many', 'value', 'object'])
         await waitForApp(ns, name, `${name} synced`, synced);
 
-      // Jsonnet: unknown, never green with nothing (or only the YAML beside it) deployed.
+      // Jsonnet reading outside the repository: unknown, never green with nothing (or only the YAML
+      // beside it) deployed.
       const jsonnet = await waitForApp(ns, 'jsonnet', 'a ComparisonError', (a) => !!comparisonError(a));
       expect(comparisonError(jsonnet)).toBe(
-        'Jsonnet is not supported yet: Mooring cannot render jsonnet/main.jsonnet',
+        'jsonnet/main.jsonnet:1: importstr "/etc/hostname" is an absolute path; Jsonnet may only import files of the repository',
       );
       expect(jsonnet.status?.sync?.status).toBe('Unknown');
       expect(await namespaceExists(dest('jsonnet'))).toBe(false);

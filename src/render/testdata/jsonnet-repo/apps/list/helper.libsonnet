@@ -1,0 +1,2 @@
+// A library is imported, never evaluated on its own.
+{ not: "an object" }
