@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -222,6 +223,28 @@ describe('mooring install', () => {
     const list = JSON.parse(out.text) as { kind: string; items: KubeObject[] };
     expect(list.kind).toBe('List');
     expect(list.items).toEqual(installManifests());
+  });
+
+  it('takes a values file and flags of single values; refuses an unreadable or non-map file in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-values-'));
+    writeFileSync(join(dir, 'v.yaml'), 'server:\n  service:\n    type: NodePort\n');
+    const out = capture();
+    expect(
+      await main(
+        ['install', '-f', join(dir, 'v.yaml'), '--rbac-mode', 'namespaced', '-o', 'json'],
+        out,
+        capture(),
+      ),
+    ).toBe(0);
+    const items = (JSON.parse(out.text) as { items: KubeObject[] }).items;
+    expect(find(items, 'Service', 'mooring-server').spec).toMatchObject({ type: 'NodePort' });
+    expect(items.some((o) => o.kind === 'ClusterRole')).toBe(false);
+    const err = capture();
+    expect(await main(['install', '-f', join(dir, 'missing.yaml')], capture(), err)).toBe(2);
+    expect(err.text).toMatch(/cannot read values file .*missing.yaml: ENOENT/);
+    writeFileSync(join(dir, 'list.yaml'), '- a\n');
+    expect(await main(['install', '-f', join(dir, 'list.yaml')], capture(), err)).toBe(2);
+    expect(err.text).toMatch(/is not a YAML map/);
   });
 
   it('exits 2 on a wrong format or namespace', async () => {
