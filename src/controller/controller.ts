@@ -34,6 +34,7 @@ import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
 import { Reconciler } from './reconciler.js';
 import { SettingsWatch } from './settings-watch.js';
+import { TlsCertsWatch } from './tls-certs.js';
 import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
 import { APP_RESOURCE, PROJECT_RESOURCE, SECRET_RESOURCE } from './watched-resources.js';
@@ -52,6 +53,8 @@ export class Controller {
   readonly repos: RepoCache;
   /** Helm chart repositories (sources with `chart`): indexes and charts cached under cacheDir/helm. */
   readonly charts: HelmRepositories;
+  /** argocd-tls-certs-cm: CA certificates trusted for HTTPS repositories, by server name. */
+  private readonly tlsCerts: TlsCertsWatch;
   readonly renderer: Renderer;
   readonly clusters: ClusterRegistry;
   private readonly logger: Logger;
@@ -104,11 +107,17 @@ export class Controller {
       allowFileURLs: opts.allowFileRepos,
       credentials: async (url) => credentialsFromSecrets(this.repoSecrets?.list() ?? [], url),
     });
+    this.tlsCerts = new TlsCertsWatch({
+      client: this.client,
+      namespace: this.namespace,
+      logger: this.logger,
+    });
     this.charts = createHelmRepositories({
       root: join(opts.cacheDir ?? join(homedir(), '.cache/mooring/controller'), 'helm'),
       logger: this.logger,
       credentials: async (url) =>
         credentialsFromSecrets(this.repoSecrets?.list() ?? [], url, undefined, 'helm'),
+      ca: async (url) => this.tlsCerts.caFor(url),
     });
     this.renderer = createRenderer({
       tools: opts.tools,
@@ -201,6 +210,7 @@ export class Controller {
       });
     await this.discovery.refresh();
     await this.settings.start();
+    await this.tlsCerts.start();
     // Targets made before argocd-cm was read get its settings now; later ones in watchTarget.
     for (const t of this.clusters.targets()) t.cache.configure(this.settings.cacheSettings(t.server));
     const appsEverywhere = (this.opts.applicationNamespaces ?? []).length > 0;
@@ -258,6 +268,7 @@ export class Controller {
     this.queue.stop();
     for (const i of this.informers) i.stop();
     this.settings.stop();
+    this.tlsCerts.stop();
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
