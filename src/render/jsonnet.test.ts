@@ -267,6 +267,16 @@ describe('Jsonnet errors', () => {
     expect(await failure(render('app'))).toBe('app/lib.libsonnet:2:10 boom 1 (evaluating app/main.jsonnet)');
   });
 
+  it('names the file and line of a syntax error in an imported file', async () => {
+    await writeFiles(repo, {
+      'app/main.jsonnet': `${cm('x')} + { data: import 'lib.libsonnet' }`,
+      'app/lib.libsonnet': '{\n  a: missing,\n}\n',
+    });
+    expect(await failure(render('app'))).toBe(
+      'app/lib.libsonnet:2:6 Unknown variable: missing (evaluating app/main.jsonnet)',
+    );
+  });
+
   it('names a missing extVar, a bad extVar code and a missing TLA', async () => {
     await writeFiles(repo, { 'app/main.jsonnet': `${cm('x')} + { data: { a: std.extVar('a') } }` });
     expect(await failure(render('app'))).toBe('app/main.jsonnet:1:81 Undefined external variable: a');

@@ -168,32 +168,38 @@ export function jsonnetFailure(stderr: string, file: string, scrub: (text: strin
   const lines = scrub(stderr)
     .split('\n')
     .map((l) => l.replace(/\s+$/, ''));
-  const first = lines[0] ?? '';
+  let first = lines[0] ?? '';
   let loc: string | undefined;
-  let message: string;
+  let body: string[] = [];
   if (first.startsWith('RUNTIME ERROR: ')) {
-    const body = [first.slice('RUNTIME ERROR: '.length)];
+    // A runtime error: its message, then stack frames (`\t<location>\t<name>`) innermost first.
+    first = first.slice('RUNTIME ERROR: '.length);
     let i = 1;
     for (; i < lines.length && !lines[i]!.startsWith('\t'); i++) body.push(lines[i]!);
     for (; i < lines.length && !loc; i++) loc = shortLocation(lines[i]!.split('\t')[1] ?? '');
-    message = body.filter((l) => l !== '').join('\n');
   } else {
-    const m = /^(.+?:(?:\d+:\d+(?:-\d+)?|\(\d+:\d+\)-\(\d+:\d+\))) (.*)$/.exec(first);
-    loc = m ? shortLocation(m[1]!) : undefined;
-    message = m
-      ? m[2]!
-      : lines
-          .filter((l) => l !== '')
-          .slice(0, 4)
-          .join('\n')
-          .replace(/^ERROR: /, '');
+    body = lines.slice(1, 4);
   }
+  // A static error (also one in an imported file, which jsonnet reports as a runtime error) starts
+  // with its own location: `<file>:<line>:<col>-<col> <message>`, then a snippet of the source.
+  const located = STATIC_ERROR.exec(first);
+  if (located) {
+    loc = shortLocation(located[1]!);
+    first = located[2]!;
+    body = [];
+  }
+  let message = [first, ...body]
+    .filter((l) => l !== '')
+    .join('\n')
+    .replace(/^ERROR: /, '');
   if (!message) message = 'jsonnet failed without a message';
   const text = loc
     ? `${loc} ${message}${loc.startsWith(`${file}:`) ? '' : ` (evaluating ${file})`}`
     : `${file}: ${message}`;
   return new UserError(specNames(text));
 }
+
+const STATIC_ERROR = /^(.+?:(?:\d+:\d+(?:-\d+)?|\(\d+:\d+\)-\(\d+:\d+\))) (.*)$/;
 
 /** What renderJsonnetFiles needs. */
 export interface JsonnetInput {
