@@ -133,6 +133,15 @@ describe('Jsonnet files in a Directory source', () => {
     });
   });
 
+  it('evaluates files at the repository root, and files whose names look like options', async () => {
+    await writeFiles(repo, {
+      'main.jsonnet': `import 'lib.libsonnet'`,
+      'lib.libsonnet': cm('root'),
+      '-e.jsonnet': cm('dash'),
+    });
+    expect(names((await render('')).objects)).toEqual(['ConfigMap dash', 'ConfigMap root']);
+  });
+
   it('evaluates only the files include, exclude and recurse keep', async () => {
     await writeFiles(repo, {
       'app/top.jsonnet': cm('top'),
