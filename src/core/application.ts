@@ -57,6 +57,8 @@ export interface ApplicationSource {
     values?: string;
     valuesObject?: Record<string, unknown>;
     parameters?: { name: string; value: string; forceString?: boolean }[];
+    /** `--set-file name=path`: a value read from a file of the chart (or the repository, with a leading "/"). */
+    fileParameters?: { name: string; path: string }[];
     releaseName?: string;
     skipCrds?: boolean;
     ignoreMissingValueFiles?: boolean;

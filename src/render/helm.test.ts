@@ -78,6 +78,24 @@ describe('Helm sources', () => {
     expect(only(s.objects, 'ConfigMap').data).toMatchObject({ extra: '123', extraType: 'string' });
   });
 
+  // Argo CD, `argocd app set --helm-set-file`: "Helm set values from respective files specified via the
+  // command line" — spec.source.helm.fileParameters, each path relative to the chart folder.
+  it('reads fileParameters from files of the chart (or the repository root), never outside', async () => {
+    await writeFiles(repo, { 'charts/demo/files/extra.txt': 'from a file', 'shared/extra.txt': 'shared' });
+    const r = await renderSource(req({ fileParameters: [{ name: 'extra', path: 'files/extra.txt' }] }));
+    expect(only(r.objects, 'ConfigMap').data).toMatchObject({ extra: 'from a file', extraType: 'string' });
+    const root = await renderSource(req({ fileParameters: [{ name: 'extra', path: '/shared/extra.txt' }] }));
+    expect(only(root.objects, 'ConfigMap').data).toMatchObject({ extra: 'shared' });
+    await expect(
+      renderSource(req({ fileParameters: [{ name: 'extra', path: '../../../etc/passwd' }] })),
+    ).rejects.toThrow(
+      new UserError('helm file parameter "../../../etc/passwd" leads outside the repository'),
+    );
+    await expect(
+      renderSource(req({ fileParameters: [{ name: 'extra', path: 'nope.txt' }] })),
+    ).rejects.toThrow(new UserError('helm file parameter "nope.txt" does not exist in the repository'));
+  });
+
   it('passes the cluster version and API versions', async () => {
     const r = await renderSource(req(undefined, { kubeVersion: 'v1.31.4', apiVersions: ['example.com/v1'] }));
     expect(only(r.objects, 'ConfigMap').data).toMatchObject({ kubeVersion: 'v1.31.4', hasWidgets: 'true' });

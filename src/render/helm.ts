@@ -73,11 +73,42 @@ export async function resolveValueFiles(rootReal: string, appRel: string, helm: 
   return out;
 }
 
+/**
+ * Resolves spec.source.helm.fileParameters' paths with the rules of value files (relative to the chart,
+ * "/" for the repository root, inside the repository). Returns names with repo-relative real paths.
+ */
+export async function resolveFileParameters(
+  rootReal: string,
+  appRel: string,
+  helm: HelmSpec,
+): Promise<{ name: string; path: string }[]> {
+  const out: { name: string; path: string }[] = [];
+  for (const p of helm.fileParameters ?? []) {
+    if (!p?.name || typeof p.path !== 'string' || p.path === '' || p.name.includes('=')) {
+      throw new UserError(
+        `helm fileParameters entry ${JSON.stringify(p)} needs a name (without "=") and a path`,
+      );
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p.path)) {
+      throw new UserError(
+        `helm file parameter "${p.name}" is a URL; Mooring reads files only from the repository`,
+      );
+    }
+    const repoRel = p.path.startsWith('/')
+      ? path.posix.normalize(p.path).replace(/^\/+/, '')
+      : path.posix.join(appRel, p.path);
+    const real = await resolveInside(rootReal, repoRel || '.', 'helm file parameter', p.path);
+    out.push({ name: p.name, path: path.relative(rootReal, real) });
+  }
+  return out;
+}
+
 /** The arguments of `helm template`, in the order Argo CD passes them (file paths given by the caller). */
 export function helmTemplateArgs(
   req: RenderRequest,
   valueFiles: string[],
   specValuesFile: string | undefined,
+  fileParameters: { name: string; path: string }[] = [],
 ): string[] {
   const helm = req.source.helm ?? {};
   const args = ['template', '.', '--name-template', helm.releaseName || req.appName];
@@ -86,6 +117,7 @@ export function helmTemplateArgs(
   for (const p of helm.parameters ?? []) {
     args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${escapeSetValue(p.value)}`);
   }
+  for (const p of fileParameters) args.push('--set-file', `${p.name}=${p.path}`);
   for (const f of valueFiles) args.push('--values', f);
   if (specValuesFile) args.push('--values', specValuesFile);
   for (const v of req.apiVersions ?? []) args.push('--api-versions', v);
@@ -111,6 +143,7 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
   const helm = req.source.helm ?? {};
   const bin = requireTool(opts.tools ?? {}, 'helm');
   const valueFiles = await resolveValueFiles(rootReal, appRel, helm);
+  const fileParameters = await resolveFileParameters(rootReal, appRel, helm);
   return withWorkspace(rootReal, input.env, async (ws) => {
     const chartDir = path.join(ws.copyRoot, appRel);
     const values = specValues(helm);
@@ -120,6 +153,7 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
       req,
       valueFiles.map((f) => path.join(ws.copyRoot, f)),
       specFile,
+      fileParameters.map((p) => ({ name: p.name, path: path.join(ws.copyRoot, p.path) })),
     );
     const r = await runTool(bin, 'helm', args, {
       cwd: chartDir,
