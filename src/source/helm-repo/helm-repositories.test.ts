@@ -217,8 +217,9 @@ describe('Helm repository credentials', () => {
     );
   });
 
-  // Helm's advisory GHSA-56hp-xqp3-w2jf (Helm 3.6.1), which Argo CD's passCredentials follows:
-  // "Usernames and passwords are only passed to the URL location of the Helm repository by default."
+  // Argo CD, `argocd app set --helm-pass-credentials`: "Pass credentials to all domain"; without it, as
+  // Helm's advisory GHSA-56hp-xqp3-w2jf says: "Usernames and passwords are only passed to the URL
+  // location of the Helm repository by default."
   it('sends credentials to a chart on another host only with passCredentials', async () => {
     const charts = await server({ username: 'reader', password: 's3cret-pw' });
     await charts.publish(chart('1.0.0'));
