@@ -3,10 +3,16 @@ import { parseArgs } from 'node:util';
 import { startGitServer } from './git-server.js';
 
 const USAGE = `Usage: scripts/git-server [--root DIR] [--port N] [--daemon-port N] [--user U --password P] [--no-daemon]
+                         [--webhook URL [--webhook-secret SECRET]]
 
 Serves the bare repositories under DIR (default: a temporary directory, removed on exit) on 127.0.0.1:
 smart HTTP through git http-backend (push enabled; basic auth when --user is given) and git:// through
 git daemon. Repositories are DIR/<name>.git; create one with: git init --bare DIR/<name>.git
+
+--webhook URL calls URL after every push as a GitHub push webhook does (X-GitHub-Event: push, one
+event per ref), e.g. Mooring's: --webhook http://127.0.0.1:8080/api/webhook. --webhook-secret (or
+$MOORING_WEBHOOK_SECRET, which stays out of ps) signs it (X-Hub-Signature-256), as argocd-secret's
+webhook.github.secret expects. A failed call is printed and never fails the push.
 Ctrl-C stops both servers.`;
 
 /** Parses the command line, starts the server and stops it on SIGINT/SIGTERM. */
@@ -19,6 +25,8 @@ async function main(): Promise<void> {
       user: { type: 'string' },
       password: { type: 'string' },
       'no-daemon': { type: 'boolean' },
+      webhook: { type: 'string' },
+      'webhook-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -28,6 +36,12 @@ async function main(): Promise<void> {
   }
   if ((values.user === undefined) !== (values.password === undefined)) {
     throw new Error('--user and --password go together');
+  }
+  const secret = values['webhook-secret'] ?? (process.env.MOORING_WEBHOOK_SECRET || undefined);
+  if (values['webhook-secret'] !== undefined && values.webhook === undefined)
+    throw new Error('--webhook-secret needs --webhook URL');
+  if (values.webhook !== undefined && !/^https?:\/\/[^/]/.test(values.webhook)) {
+    throw new Error(`--webhook: not an http(s) URL: ${values.webhook}`);
   }
   const port = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
@@ -43,12 +57,16 @@ async function main(): Promise<void> {
     username: values.user,
     password: values.password,
     daemon: !values['no-daemon'],
+    webhook: values.webhook === undefined ? undefined : { url: values.webhook, secret },
   });
   console.log(`Repositories: ${server.root}${values.root === undefined ? ' (temporary)' : ''}`);
   console.log(
     `HTTP:         ${server.httpUrl}/<name>.git${server.username ? ` (user ${server.username})` : ''}`,
   );
   if (server.daemonUrl) console.log(`git://:       ${server.daemonUrl}/<name>.git`);
+  if (values.webhook !== undefined) {
+    console.log(`Webhook:      ${values.webhook} after every push${secret ? ' (signed)' : ''}`);
+  }
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

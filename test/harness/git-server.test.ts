@@ -5,8 +5,10 @@ import { mkdtemp, mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseWebhook, webhookMatches } from '../../src/source/index.js';
 import { cloneRepo, createRepo, deleteRepo, git, gitEnv } from './git-repo.js';
 import { startGitServer, type GitServer } from './git-server.js';
+import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from './receivers.js';
 
 /** Runs a plain git command (clean env, no credentials) and returns exit code, stdout and stderr. */
 function rawGit(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -209,5 +211,158 @@ describe('anonymous git server', () => {
       0,
     );
     await expect(readFile(path.join(server.root, 'team', 'public.git', 'HEAD'))).rejects.toThrow();
+  });
+});
+
+describe('git server calling a push webhook', () => {
+  const SECRET = 'hook-secret';
+  let receiver: HttpReceiver;
+  let server: GitServer;
+  const logged: string[] = [];
+  let seed: string;
+
+  /** The events received for a repository, read by Mooring's own webhook parser with the secret. */
+  const eventsFor = (repo: string) =>
+    receiver.requests
+      .filter((r) => r.path === '/api/webhook')
+      .map((r) => ({ r, body: JSON.parse(r.body) as Record<string, unknown> }))
+      .filter((e) => (e.body.repository as { full_name: string }).full_name === repo);
+  const parsed = (r: ReceivedRequest) => parseWebhook(r.headers, Buffer.from(r.body), { github: SECRET });
+
+  beforeAll(async () => {
+    receiver = await startHttpReceiver();
+    server = await startGitServer({
+      username: 'alice',
+      password: 'pw',
+      webhook: { url: `${receiver.url}/api/webhook`, secret: SECRET },
+      log: (line) => logged.push(line),
+    });
+    seed = await mkdtemp(path.join(os.tmpdir(), 'mooring-seed-src-'));
+    await writeFile(path.join(seed, 'cm.yaml'), 'kind: ConfigMap\n');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await receiver?.stop();
+    await rm(seed, { recursive: true, force: true });
+  });
+
+  it('sends a signed GitHub push event for every push, before the push returns, that Mooring matches', async () => {
+    const first = await createRepo(server, 'team/hooked', seed);
+    const created = eventsFor('team/hooked');
+    expect(created).toHaveLength(1);
+    expect(created[0]!.body).toMatchObject({ ref: 'refs/heads/main', after: first, created: true });
+
+    const wc = await cloneRepo(server, 'team/hooked');
+    try {
+      await wc.writeFile('deploy.yaml', 'kind: Deployment\n');
+      await wc.writeFile('cm.yaml', 'kind: ConfigMap\ndata: {}\n');
+      const second = await wc.commit('add a deployment');
+      await wc.push();
+      // The push has returned: the event is already there.
+      const events = eventsFor('team/hooked');
+      expect(events).toHaveLength(2);
+      const { r, body } = events[1]!;
+      expect(r.method).toBe('POST');
+      expect(r.headers['x-github-event']).toBe('push');
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.headers['x-hub-signature-256']).toMatch(/^sha256=[0-9a-f]{64}$/);
+      expect(body).toMatchObject({
+        ref: 'refs/heads/main',
+        before: first,
+        after: second,
+        created: false,
+        deleted: false,
+        forced: false,
+        head_commit: { id: second, message: 'add a deployment' },
+        repository: {
+          full_name: 'team/hooked',
+          clone_url: server.repoUrl('team/hooked'),
+          default_branch: 'main',
+        },
+        pusher: { name: 'alice' },
+      });
+      expect(body.commits).toMatchObject([
+        { id: second, added: ['deploy.yaml'], modified: ['cm.yaml'], removed: [] },
+      ]);
+
+      // Mooring's handler accepts it with the secret and matches an Application of this repository.
+      const result = parsed(r);
+      expect(result).toMatchObject({
+        ok: true,
+        provider: 'github',
+        branch: 'main',
+        changedFiles: ['cm.yaml', 'deploy.yaml'],
+      });
+      expect(webhookMatches(result, { repoURL: server.repoUrl('team/hooked'), targetRevision: 'main' })).toBe(
+        true,
+      );
+      expect(webhookMatches(result, { repoURL: server.repoUrl('team/other'), targetRevision: 'main' })).toBe(
+        false,
+      );
+      // A wrong secret is refused: the signature really covers the body.
+      expect(parseWebhook(r.headers, Buffer.from(r.body), { github: 'other' })).toMatchObject({
+        ok: false,
+        status: 401,
+      });
+
+      // A tag and a force-push each make their own event; so does a push over git://.
+      await wc.tag('v1', { message: 'release v1' });
+      const tagEvent = eventsFor('team/hooked').at(-1)!;
+      expect(parsed(tagEvent.r)).toMatchObject({ ok: true, tag: 'v1' });
+      expect(tagEvent.body).toMatchObject({ created: true, head_commit: { id: second } });
+
+      await wc.git('reset', '--hard', first);
+      const rewritten = await wc.commit('rewritten');
+      await wc.push({ force: true });
+      expect(eventsFor('team/hooked').at(-1)!.body).toMatchObject({ after: rewritten, forced: true });
+
+      await wc.writeFile('daemon.txt', 'over git://\n');
+      const third = await wc.commit('over the daemon');
+      await wc.git(
+        'push',
+        '--quiet',
+        server.repoUrl('team/hooked', { protocol: 'git' }),
+        'HEAD:refs/heads/main',
+      );
+      expect(eventsFor('team/hooked').at(-1)!.body).toMatchObject({ after: third, before: rewritten });
+      expect(logged).toEqual([]);
+    } finally {
+      await wc.dispose();
+    }
+  });
+
+  it('never fails a push when the webhook fails: one line in the log, one for the pusher', async () => {
+    await createRepo(server, 'refused', seed);
+    receiver.respond = () => ({ status: 500, body: 'boom' });
+    const wc = await cloneRepo(server, 'refused');
+    try {
+      await wc.writeFile('x.txt', 'x\n');
+      const sha = await wc.commit('x');
+      const pushed = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(
+          'git',
+          ['push', 'origin', 'HEAD:refs/heads/main'],
+          { cwd: wc.dir, env: gitEnv(server) },
+          (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr }),
+        );
+      });
+      expect(pushed.code).toBe(0);
+      expect(await lsRemote(server.repoUrl('refused', { auth: true }), 'refs/heads/main')).toBe(sha);
+      const line = `push webhook for refused.git refs/heads/main to ${receiver.url}/api/webhook failed: HTTP 500: boom`;
+      expect(logged).toEqual([`git-server: ${line}`]);
+      expect(pushed.stderr).toContain(`remote: ${line}`);
+    } finally {
+      receiver.respond = () => ({ status: 200 });
+      await wc.dispose();
+    }
+  });
+
+  it('refuses relay requests without the hook token', async () => {
+    const res = await fetch(`${server.httpUrl}/.mooring-git-server/post-receive`, {
+      method: 'POST',
+      headers: { 'X-Mooring-Hook-Token': 'guess' },
+      body: '{}',
+    });
+    expect(res.status).toBe(403);
   });
 });

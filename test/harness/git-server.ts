@@ -1,8 +1,9 @@
 // A real Git server on loopback for tests and the quickstart: smart HTTP through `git http-backend`
 // run as a CGI behind a tiny Node http server (optionally behind basic auth), plus `git daemon` for git://.
+// Optionally it calls a push webhook after every push, as GitHub does (see GitServerWebhook).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -25,6 +26,22 @@ export interface GitServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Where the server POSTs a GitHub push event after every push (HTTP or git://), one per ref moved,
+ * as a GitHub repository webhook does: headers `X-GitHub-Event: push`, `X-GitHub-Delivery` and, with
+ * a secret, `X-Hub-Signature-256`; body with `ref`, `before`, `after`, `created`, `deleted`, `forced`,
+ * `commits` (with their added/modified/removed files), `head_commit` and `repository` (`clone_url` is
+ * what repoUrl() gives). A git `post-receive` hook hands the moved refs to the server process, which
+ * sends the event before the push returns; a failed call never fails the push: it is logged in one
+ * line and shown to the pusher.
+ */
+export interface GitServerWebhook {
+  /** e.g. `http://127.0.0.1:8080/api/webhook`. */
+  url: string;
+  /** GitHub's webhook secret: signs each body with HMAC-SHA256. Unsigned when unset. */
+  secret?: string;
+}
+
 /** Options of startGitServer; ports default to free ones, `daemon` to true. */
 export interface GitServerOptions {
   root?: string;
@@ -33,13 +50,27 @@ export interface GitServerOptions {
   daemon?: boolean;
   port?: number;
   daemonPort?: number;
+  /** Call this webhook after every push (off by default). */
+  webhook?: GitServerWebhook;
+  /** Where a failed webhook call is reported, one line each (default: stderr). */
+  log?: (line: string) => void;
 }
 
 const REALM = 'mooring-test';
 
+/** The post-receive hook the server installs when it calls a webhook, and how it reaches the server. */
+interface PushHook {
+  /** The directory given to git as core.hooksPath. */
+  dir: string;
+  /** The server's own URL the hook posts the moved refs to. */
+  url: string;
+  /** Proves a relay request comes from the hook (it bypasses basic auth). */
+  token: string;
+}
+
 /** Environment for every git process the server runs: no user or system config leaks in. */
-function serverEnv(): NodeJS.ProcessEnv {
-  return {
+function serverEnv(hook?: PushHook): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: os.tmpdir(),
     GIT_CONFIG_NOSYSTEM: '1',
@@ -49,6 +80,17 @@ function serverEnv(): NodeJS.ProcessEnv {
     GIT_CONFIG_KEY_0: 'http.receivepack',
     GIT_CONFIG_VALUE_0: 'true',
   };
+  if (hook) {
+    // One hooks directory for every repository under root, whoever created it.
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_1: 'core.hooksPath',
+      GIT_CONFIG_VALUE_1: hook.dir,
+      MOORING_GIT_HOOK_URL: hook.url,
+      MOORING_GIT_HOOK_TOKEN: hook.token,
+    });
+  }
+  return env;
 }
 
 /** The bare repository directory name for a repo name: `name.git` unless it already ends so. */
@@ -63,15 +105,24 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   await mkdir(root, { recursive: true });
   const execPath = (await promisify(execFile)('git', ['--exec-path'])).stdout.trim();
   const { username, password } = opts;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The hook directory exists from the start; the hook's URL and the repository URLs once the ports are known.
+  const hookDir = opts.webhook ? await writePushHook() : undefined;
+  const served: { hook?: PushHook; urls?: RepoUrls } = {};
 
   const backends = new Set<ChildProcess>();
   const httpServer = http.createServer((req, res) => {
+    const { hook, urls } = served;
+    if (hook && opts.webhook && urls && req.url === HOOK_PATH) {
+      void relayPush(req, res, { root, hook, webhook: opts.webhook, urls, log });
+      return;
+    }
     if (username !== undefined && !authorized(req.headers.authorization, username, password ?? '')) {
       res.writeHead(401, { 'WWW-Authenticate': `Basic realm="${REALM}"`, 'Content-Type': 'text/plain' });
       res.end('Authentication required\n');
       return;
     }
-    const child = runBackend(req, res, root, execPath, username);
+    const child = runBackend(req, res, root, execPath, username, served.hook);
     backends.add(child);
     child.on('close', () => backends.delete(child));
   });
@@ -80,20 +131,29 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     httpServer.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const httpPort = (httpServer.address() as AddressInfo).port;
+  if (hookDir) {
+    served.hook = {
+      dir: hookDir,
+      url: `http://127.0.0.1:${httpPort}${HOOK_PATH}`,
+      token: randomBytes(24).toString('hex'),
+    };
+  }
 
   let daemon: { child: ChildProcess; port: number } | undefined;
   if (opts.daemon ?? true) {
     try {
-      daemon = await startDaemon(root, execPath, opts.daemonPort);
+      daemon = await startDaemon(root, execPath, opts.daemonPort, served.hook);
     } catch (err) {
       httpServer.close();
       if (ownRoot) await rm(root, { recursive: true, force: true });
+      if (hookDir) await rm(hookDir, { recursive: true, force: true });
       throw err;
     }
   }
 
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const daemonUrl = daemon ? `git://127.0.0.1:${daemon.port}` : undefined;
+  served.urls = { http: httpUrl, daemon: daemonUrl };
   return {
     root,
     httpUrl,
@@ -117,6 +177,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       if (daemon) await killAndWait(daemon.child);
       await closed;
       if (ownRoot) await rm(root, { recursive: true, force: true });
+      if (hookDir) await rm(hookDir, { recursive: true, force: true });
     },
   };
 }
@@ -136,6 +197,7 @@ function runBackend(
   root: string,
   execPath: string,
   username: string | undefined,
+  hook: PushHook | undefined,
 ): ChildProcess {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   let pathInfo = url.pathname;
@@ -145,7 +207,7 @@ function runBackend(
     // malformed escapes: let http-backend reject the raw path
   }
   const env: NodeJS.ProcessEnv = {
-    ...serverEnv(),
+    ...serverEnv(hook),
     GIT_PROJECT_ROOT: root,
     GIT_HTTP_EXPORT_ALL: '1',
     GATEWAY_INTERFACE: 'CGI/1.1',
@@ -233,6 +295,7 @@ async function startDaemon(
   root: string,
   execPath: string,
   port: number | undefined,
+  hook: PushHook | undefined,
 ): Promise<{ child: ChildProcess; port: number }> {
   for (let attempt = 1; ; attempt++) {
     const p = port ?? (await freePort());
@@ -247,7 +310,7 @@ async function startDaemon(
       '--informative-errors',
     ];
     const child = spawn(path.join(execPath, 'git-daemon'), args, {
-      env: serverEnv(),
+      env: serverEnv(hook),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
@@ -290,4 +353,263 @@ function killAndWait(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+// ---- Push webhooks -------------------------------------------------------------------------------
+
+/** Where the post-receive hook reaches the server process (checked before basic auth, by token). */
+const HOOK_PATH = '/.mooring-git-server/post-receive';
+const ZERO_SHA = /^0{40}$/;
+// GitHub gives up on a webhook after 10 s; so does this server.
+const WEBHOOK_TIMEOUT_MS = 10_000;
+const MAX_RELAY_BYTES = 1024 * 1024;
+
+/** The server's base URLs, for the repository URLs of an event. */
+interface RepoUrls {
+  http: string;
+  daemon?: string;
+}
+
+// The hook itself: git runs it in the repository after the refs moved, with "old new ref" lines on
+// stdin. It hands them to the server process (which builds and sends the event) and prints its answer,
+// a failed delivery, to the pusher as "remote: …". Plain CommonJS: it runs in a bare node.
+const RELAY_SCRIPT = `'use strict';
+const chunks = [];
+process.stdin.on('data', (c) => chunks.push(c));
+process.stdin.on('end', async () => {
+  try {
+    const res = await fetch(process.env.MOORING_GIT_HOOK_URL, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Mooring-Hook-Token': process.env.MOORING_GIT_HOOK_TOKEN },
+      body: JSON.stringify({ gitDir: process.cwd(), updates: Buffer.concat(chunks).toString('utf8'), pusher: process.env.REMOTE_USER || '' }),
+      signal: AbortSignal.timeout(60000),
+    });
+    process.stdout.write(await res.text());
+  } catch (err) {
+    process.stdout.write('push webhook not sent: ' + (err && err.message) + '\\n');
+  }
+});
+`;
+
+/** Writes the post-receive hook and its relay into a new temporary directory (core.hooksPath). */
+async function writePushHook(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mooring-git-hooks-'));
+  const relay = path.join(dir, 'relay.cjs');
+  await writeFile(relay, RELAY_SCRIPT);
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const hook = path.join(dir, 'post-receive');
+  await writeFile(hook, `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(relay)}\n`);
+  await chmod(hook, 0o755);
+  return dir;
+}
+
+/**
+ * Answers the post-receive hook: one push event per moved ref, sent in order before answering, so
+ * the push returns once the webhook was delivered. Failures go to the log and back to the pusher.
+ */
+async function relayPush(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  ctx: {
+    root: string;
+    hook: PushHook;
+    webhook: GitServerWebhook;
+    urls: RepoUrls;
+    log: (line: string) => void;
+  },
+): Promise<void> {
+  const given = req.headers['x-mooring-hook-token'];
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  if (
+    req.method !== 'POST' ||
+    typeof given !== 'string' ||
+    !timingSafeEqual(digest(given), digest(ctx.hook.token))
+  ) {
+    res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden\n');
+    return;
+  }
+  const failures: string[] = [];
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_RELAY_BYTES) throw new Error('the hook sent too much');
+      chunks.push(chunk as Buffer);
+    }
+    const { gitDir, updates, pusher } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      gitDir: string;
+      updates: string;
+      pusher: string;
+    };
+    const dir = await realpath(gitDir);
+    const rel = path
+      .relative(await realpath(ctx.root), dir)
+      .split(path.sep)
+      .join('/');
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
+      throw new Error('not a served repository');
+    for (const line of updates.split('\n')) {
+      const [before, after, ref] = line.trim().split(' ');
+      if (!before || !after || !ref) continue;
+      const event = await pushEvent(dir, rel, { before, after, ref }, pusher, ctx.urls);
+      const failed = await deliver(ctx.webhook, event);
+      if (failed)
+        failures.push(`push webhook for ${rel} ${ref} to ${shownUrl(ctx.webhook.url)} failed: ${failed}`);
+    }
+  } catch (err) {
+    failures.push(`push webhook not sent: ${(err as Error).message}`);
+  }
+  for (const f of failures) ctx.log(`git-server: ${f}`);
+  res.writeHead(200, { 'Content-Type': 'text/plain' }).end(failures.map((f) => `${f}\n`).join(''));
+}
+
+/** The webhook URL without credentials, for log lines. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Runs git in a bare repository with the server's clean environment; stdout, trimmed of the last newline. */
+async function gitIn(dir: string, args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('git', ['--git-dir', dir, ...args], {
+    env: serverEnv(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.replace(/\n$/, '');
+}
+
+/** One commit of a push event, as GitHub lists it. */
+interface PushedCommit {
+  id: string;
+  message: string;
+  timestamp: string;
+  author: { name: string; email: string };
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+/**
+ * The commits of `range` (oldest first, each with the files it touched against its first parent),
+ * as GitHub's push payload has them.
+ */
+async function commitsOf(dir: string, range: string[]): Promise<PushedCommit[]> {
+  const out = await gitIn(dir, [
+    'log',
+    '--reverse',
+    '--first-parent',
+    '-m',
+    '--no-renames',
+    '--name-status',
+    '--format=%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%B%x1f',
+    ...range,
+  ]);
+  const commits: PushedCommit[] = [];
+  for (const record of out.split('\x1e').slice(1)) {
+    const [id, name, email, timestamp, message, files] = record.split('\x1f');
+    const commit: PushedCommit = {
+      id: id!,
+      message: (message ?? '').trim(),
+      timestamp: timestamp!,
+      author: { name: name!, email: email! },
+      added: [],
+      removed: [],
+      modified: [],
+    };
+    for (const line of (files ?? '').split('\n')) {
+      const [status, file] = line.split('\t');
+      if (!status || !file) continue;
+      if (status === 'A') commit.added.push(file);
+      else if (status === 'D') commit.removed.push(file);
+      else commit.modified.push(file);
+    }
+    commits.push(commit);
+  }
+  return commits;
+}
+
+/** A GitHub `push` event for one moved ref of the repository `rel` (its path under root). */
+async function pushEvent(
+  dir: string,
+  rel: string,
+  update: { before: string; after: string; ref: string },
+  pusher: string,
+  urls: RepoUrls,
+): Promise<Record<string, unknown>> {
+  const { before, after, ref } = update;
+  const created = ZERO_SHA.test(before);
+  const deleted = ZERO_SHA.test(after);
+  const head = deleted
+    ? undefined
+    : await gitIn(dir, ['rev-parse', `${after}^{commit}`]).catch(() => undefined);
+  let commits: PushedCommit[] = [];
+  let forced = false;
+  if (head && created) commits = await commitsOf(dir, ['--max-count=1', head]);
+  else if (head) {
+    commits = await commitsOf(dir, [`${before}..${head}`]);
+    forced = await gitIn(dir, ['merge-base', '--is-ancestor', before, head]).then(
+      () => false,
+      () => true,
+    );
+  }
+  const fullName = rel.replace(/\.git$/, '');
+  const defaultBranch = await gitIn(dir, ['symbolic-ref', '--short', 'HEAD']).catch(() => undefined);
+  return {
+    ref,
+    before,
+    after,
+    created,
+    deleted,
+    forced,
+    base_ref: null,
+    commits,
+    head_commit: commits.find((c) => c.id === head) ?? null,
+    repository: {
+      name: path.posix.basename(fullName),
+      full_name: fullName,
+      html_url: `${urls.http}/${fullName}`,
+      clone_url: `${urls.http}/${rel}`,
+      ...(urls.daemon ? { git_url: `${urls.daemon}/${rel}` } : {}),
+      default_branch: defaultBranch,
+    },
+    pusher: { name: pusher || 'anonymous' },
+  };
+}
+
+/** POSTs one event as GitHub does; resolves to why it failed, or undefined when answered 2xx. */
+async function deliver(
+  webhook: GitServerWebhook,
+  event: Record<string, unknown>,
+): Promise<string | undefined> {
+  const body = Buffer.from(JSON.stringify(event));
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'User-Agent': 'GitHub-Hookshot/mooring-git-server',
+    'X-GitHub-Event': 'push',
+    'X-GitHub-Delivery': randomUUID(),
+  };
+  if (webhook.secret) {
+    headers['X-Hub-Signature-256'] =
+      `sha256=${createHmac('sha256', webhook.secret).update(body).digest('hex')}`;
+  }
+  try {
+    const res = await fetch(webhook.url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+    const text = (await res.text()).trim().split('\n')[0]?.slice(0, 200) ?? '';
+    return res.ok ? undefined : `HTTP ${res.status}${text ? `: ${text}` : ''}`;
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    return cause ?? (err as Error).message;
+  }
 }
