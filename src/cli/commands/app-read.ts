@@ -5,7 +5,8 @@ import { usageError } from '../cli-error.js';
 import { OUTPUT_OPTION, outputOf, str, timeoutOf } from '../app/common.js';
 import { appDetails, appListTable, historyTable } from '../app/format.js';
 import { formatDifferences, yamlDocuments } from '../app/diff.js';
-import { waitForApp } from '../app/wait.js';
+import { gitResolver, waitForApp, wantedRevision, type WaitConditions } from '../app/wait.js';
+import { KubeBackend } from '../app/kube-backend.js';
 import { openAppBackend, SERVER_OPTIONS } from '../server/select.js';
 
 /** `mooring app list`. */
@@ -79,6 +80,15 @@ const waitCommand: Command = {
     health: { type: 'boolean', help: 'wait until Healthy' },
     operation: { type: 'boolean', help: 'wait until no operation is pending or running' },
     degraded: { type: 'boolean', help: 'wait until Degraded' },
+    latest: {
+      type: 'boolean',
+      help: 'and at the newest commit of its target revision, read from Git now (after a push: Synced alone may be the old commit)',
+    },
+    revision: {
+      type: 'string',
+      help: 'and at this commit (7+ hex digits), or at the newest commit of this branch or tag',
+      valueName: 'REV',
+    },
     timeout: {
       type: 'string',
       help: 'give up after this long (30s, 5m; a bare number is seconds; default: never)',
@@ -89,22 +99,37 @@ const waitCommand: Command = {
   examples: [
     'mooring app wait myapp-production                      # synced, healthy, no operation running',
     'mooring app wait myapp-production --health --timeout 5m',
+    '# after a push: wait for the pushed commit, not for the state before it',
+    'mooring app wait myapp-production --sync --health --latest --timeout 5m',
+    'mooring app wait myapp-production --sync --health --revision $(git rev-parse HEAD)',
   ],
   run: async (ctx) => {
     const format = outputOf(ctx);
     const timeout = timeoutOf(ctx);
     const backend = await openAppBackend(ctx.values);
     const v = ctx.values;
+    const name = ctx.positionals[0]!;
     const any = v.sync || v.health || v.operation || v.degraded;
-    const conditions = any
+    const conditions: WaitConditions = any
       ? { sync: !!v.sync, health: !!v.health, operation: !!v.operation, degraded: !!v.degraded }
       : { sync: true, health: true, operation: true };
-    const app = await waitForApp(backend, ctx.positionals[0]!, conditions, timeout);
-    if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
-    else
-      ctx.out.write(
-        `application "${app.metadata.name}": ${app.status?.sync?.status ?? 'Unknown'}, ${app.status?.health?.status ?? 'Unknown'}\n`,
+    if (v.latest || v.revision !== undefined) {
+      // Over a server the CLI has no repository access: only a commit id can be waited for there.
+      const resolve = backend instanceof KubeBackend ? gitResolver(backend.kube) : undefined;
+      conditions.revision = await wantedRevision(
+        await backend.get(name),
+        { latest: !!v.latest, revision: str(ctx, 'revision') },
+        resolve,
       );
+    }
+    const app = await waitForApp(backend, name, conditions, timeout);
+    if (format === 'json' || format === 'yaml') printData(app, format, ctx.out);
+    else {
+      const at = conditions.revision ? ` at ${(app.status?.sync?.revision ?? '').slice(0, 7)}` : '';
+      ctx.out.write(
+        `application "${app.metadata.name}": ${app.status?.sync?.status ?? 'Unknown'}, ${app.status?.health?.status ?? 'Unknown'}${at}\n`,
+      );
+    }
     return 0;
   },
 };
