@@ -3,7 +3,10 @@
 // (the controller, API and web UI in one process) running as its own ServiceAccount, the three
 // Applications applied; it shows their progress until they are Synced and Healthy, prints the UI's
 // address, how to get the admin password and what to try next, and keeps reconciling until Ctrl-C.
+// The git server calls Mooring's push webhook after every push, signed as GitHub signs it, so a push
+// rolls out in seconds while Mooring polls Git at its production interval (3 minutes).
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -51,6 +54,25 @@ async function serviceAccountConfig(admin: KubeConfig, client: KubeClient): Prom
   return kc;
 }
 
+/**
+ * The GitHub webhook secret of argocd-secret (`webhook.github.secret`), generated into it on the
+ * first run; `mooring server` has created the Secret by then.
+ */
+async function webhookSecret(client: KubeClient): Promise<string> {
+  const path = '/api/v1/namespaces/argocd/secrets/argocd-secret';
+  const secret = await client.request<{ data?: Record<string, string> }>({ path });
+  const known = secret.data?.['webhook.github.secret'];
+  if (known) return Buffer.from(known, 'base64').toString('utf8');
+  const generated = randomBytes(24).toString('hex');
+  await client.request({
+    method: 'PATCH',
+    path,
+    contentType: 'application/merge-patch+json',
+    body: { data: { 'webhook.github.secret': Buffer.from(generated).toString('base64') } },
+  });
+  return generated;
+}
+
 async function main() {
   t0 = Date.now();
   say(
@@ -59,19 +81,6 @@ async function main() {
   const up = await run(join(root, 'scripts/local-cluster'), ['up'], { env, maxBuffer: 1 << 24 });
   const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)![1]!;
   say(`cluster up: KUBECONFIG=${kubeconfig}`);
-
-  const gitRoot = join(root, '.run/demo-git');
-  await mkdir(gitRoot, { recursive: true });
-  const git = await startGitServer({
-    root: gitRoot,
-    username: 'demo',
-    password: 'demo-password',
-    daemon: false,
-  });
-  if (!existsSync(join(gitRoot, 'myapp-config.git')))
-    await createRepo(git, 'myapp-config', join(root, 'examples/config-repo'));
-  const repoURL = git.repoUrl('myapp-config');
-  say(`config repo pushed: ${repoURL}`);
 
   const admin = loadKubeConfig({ kubeconfig });
   const adminClient = new KubeClient(admin);
@@ -87,7 +96,8 @@ async function main() {
   const controller = new Controller({
     kubeConfig: await serviceAccountConfig(admin, adminClient),
     namespace: 'argocd',
-    pollIntervalMs: 10_000,
+    // No poll interval: Mooring's default (3 min, or argocd-cm's timeout.reconciliation), as in
+    // production. Pushes arrive through the webhook, drift through the cluster watch.
     cacheDir: join(root, '.run/demo-cache'),
     logger: jsonLogger({ level: process.env.MOORING_LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
   });
@@ -106,6 +116,24 @@ async function main() {
     http = await startApiServer({ ...apiOptions, port: 0 });
   }
   say(`mooring server running as argocd/mooring-controller: web UI and API at ${http.url}`);
+
+  // The git server plays GitHub: after every push it POSTs a push event to Mooring's webhook, signed
+  // with the secret argocd-secret holds as webhook.github.secret (as Argo CD reads it).
+  const webhook = { url: `${http.url}/api/webhook`, secret: await webhookSecret(adminClient) };
+  const gitRoot = join(root, '.run/demo-git');
+  await mkdir(gitRoot, { recursive: true });
+  const git = await startGitServer({
+    root: gitRoot,
+    username: 'demo',
+    password: 'demo-password',
+    daemon: false,
+    webhook,
+    log: (line) => say(line),
+  });
+  if (!existsSync(join(gitRoot, 'myapp-config.git')))
+    await createRepo(git, 'myapp-config', join(root, 'examples/config-repo'));
+  const repoURL = git.repoUrl('myapp-config');
+  say(`config repo pushed: ${repoURL} (every push calls ${webhook.url}, signed)`);
 
   await adminWriter.apply({
     apiVersion: 'v1',
@@ -180,7 +208,9 @@ async function main() {
   kubectl scale deployment myapp --replicas=1 -n production   # drift: Mooring scales it back to 5
   git clone ${git.repoUrl('myapp-config', { auth: true })} /tmp/myapp-config
   bin/mooring.js image set /tmp/myapp-config/overlays/production registry.example.com/myapp:v1.5.0 --commit --push
-  bin/mooring.js app wait myapp-production --sync --health  # the new tag rolls out on the next poll
+      # the push calls Mooring's webhook (as GitHub would): the new tag rolls out in seconds
+  bin/mooring.js app wait myapp-production --sync --health --latest --timeout 2m   # returns once your commit runs
+  kubectl get deployment myapp -n production -o jsonpath='{.spec.template.spec.containers[0].image}'
   bin/mooring.js app history myapp-production
   bin/mooring.js app rollback myapp-production             # back to the previous revision (automated sync off)
 
