@@ -1,0 +1,241 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Application } from '../../src/core/index.js';
+import type { Controller } from '../../src/controller/index.js';
+import { kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
+import { startHelmRepoServer, type HelmRepoServer, type TestChart } from '../harness/helm-repo-server.js';
+import { eventsFor, getApp, startTestController, waitForApp } from '../harness/suite.js';
+
+/** A chart whose ConfigMap shows the chart version and a value, and a Deployment. */
+const chart = (version: string): TestChart => ({
+  name: 'greeter',
+  version,
+  files: {
+    'values.yaml': 'greeting: hello\nreplicas: 1\n',
+    'values-prod.yaml': 'replicas: 2\n',
+    'templates/cm.yaml': [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: {{ .Release.Name }}-settings',
+      'data:',
+      '  chartVersion: {{ .Chart.Version | quote }}',
+      '  greeting: {{ .Values.greeting | quote }}',
+      '  color: {{ .Values.color | default "none" | quote }}',
+      '',
+    ].join('\n'),
+    'templates/deploy.yaml': [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: {{ .Release.Name }}',
+      'spec:',
+      '  replicas: {{ .Values.replicas }}',
+      '  selector: { matchLabels: { app: {{ .Release.Name }} } }',
+      '  template:',
+      '    metadata: { labels: { app: {{ .Release.Name }} } }',
+      '    spec:',
+      '      containers: [{ name: web, image: "registry.example.com/greeter:{{ .Chart.Version }}" }]',
+      '',
+    ].join('\n'),
+  },
+});
+
+const synced = (revision: string) => (a: Application) =>
+  a.status?.sync?.status === 'Synced' &&
+  a.status?.health?.status === 'Healthy' &&
+  a.status?.sync?.revision === revision &&
+  (a.status?.operationState as { phase?: string } | undefined)?.phase === 'Succeeded';
+
+function helmRepoSecret(namespace: string, url: string, username: string, password: string) {
+  // Argo CD, declarative setup: "Non standard Helm Chart repositories have to be registered explicitly.
+  // Each repository must have `url`, `type` and `name` fields."
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: uniqueName('helm-repo'),
+      namespace,
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
+    stringData: { type: 'helm', name: 'greeter-charts', url, username, password },
+  };
+}
+
+// Argo CD's Helm user guide: "Helm is only used to inflate charts with helm template. The lifecycle of
+// the application is handled by Argo CD instead of Helm."
+// Applications whose source is a chart in a Helm repository: a real repository on loopback (index.yaml
+// and archives made by the real `helm package`), the real local cluster, the controller in-process.
+describe('Helm repository sources, end to end', () => {
+  const ns = uniqueName('mooring-helmrepo');
+  const target = `${ns}-apps`;
+  const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
+  const appsApi = testKubeConfig().makeApiClient(k8s.AppsV1Api);
+  let stop: () => Promise<void>;
+  let controller: Controller;
+  let open: HelmRepoServer;
+  let locked: HelmRepoServer;
+  let otherLocked: HelmRepoServer;
+
+  const application = (name: string, source: Record<string, unknown>) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: ns },
+    spec: {
+      project: 'default',
+      source,
+      destination: { server: 'https://kubernetes.default.svc', namespace: target },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    },
+  });
+  const apply = (obj: unknown) => kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
+  const refresh = (name: string, kind = 'normal') =>
+    kubectl(['annotate', 'application', name, '-n', ns, `argocd.argoproj.io/refresh=${kind}`, '--overwrite']);
+  const settings = (release: string) =>
+    core.readNamespacedConfigMap({ name: `${release}-settings`, namespace: target });
+
+  beforeAll(async () => {
+    await kubectl(['create', 'namespace', ns]);
+    open = await startHelmRepoServer();
+    locked = await startHelmRepoServer({ username: 'reader', password: 'chart-pw-4d1e' });
+    otherLocked = await startHelmRepoServer({ username: 'reader', password: 'chart-pw-4d1e' });
+    for (const s of [open, locked, otherLocked]) await s.publish(chart('1.0.0'));
+    // A long poll interval: what moves the apps below is the refresh annotation, not time.
+    ({ stop, controller } = await startTestController({ namespace: ns, pollIntervalMs: 600_000, jitter: 0 }));
+  });
+  afterAll(async () => {
+    await stop?.();
+    for (const s of [open, locked, otherLocked]) await s?.stop();
+    await kubectl(['delete', 'namespace', ns, target, '--wait=false', '--ignore-not-found']).catch(() => {});
+  });
+
+  // Argo CD, "Tracking and Deployment Strategies": "Helm chart versions are Semantic Versions. As a
+  // result, you can use any of the following version ranges" (1.2.* tracks patches).
+  it('deploys the newest version matching 1.0.* with the helm options of the spec', async () => {
+    await apply(
+      application('greeter', {
+        repoURL: open.url,
+        chart: 'greeter',
+        targetRevision: '1.0.*',
+        helm: {
+          releaseName: 'hello',
+          valueFiles: ['values-prod.yaml'],
+          valuesObject: { color: 'teal' },
+          parameters: [{ name: 'greeting', value: 'bonjour' }],
+        },
+      }),
+    );
+    const app = await waitForApp(ns, 'greeter', 'Synced and Healthy at 1.0.0', synced('1.0.0'));
+    expect(app.status?.sourceType).toBe('Helm');
+    expect((await settings('hello')).data).toEqual({
+      chartVersion: '1.0.0',
+      greeting: 'bonjour',
+      color: 'teal',
+    });
+    const deploy = await appsApi.readNamespacedDeployment({ name: 'hello', namespace: target });
+    expect(deploy.spec?.replicas).toBe(2);
+    expect(deploy.spec?.template.spec?.containers[0]?.image).toBe('registry.example.com/greeter:1.0.0');
+    expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual(['1.0.0']);
+  });
+
+  it('deploys a newly published matching version after a refresh, and ignores one outside the range', async () => {
+    await open.publish(chart('1.0.1'));
+    await open.publish(chart('1.1.0'));
+    await refresh('greeter');
+    const app = await waitForApp(ns, 'greeter', 'Synced at 1.0.1', synced('1.0.1'));
+    expect((await settings('hello')).data?.chartVersion).toBe('1.0.1');
+    expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual([
+      '1.0.0',
+      '1.0.1',
+    ]);
+  });
+
+  it('re-reads only the index on a refresh with nothing new: a 304, no download, no render', async () => {
+    const before = await getApp(ns, 'greeter');
+    const requests = open.requests.length;
+    const renders = controller.renderer.stats().misses;
+    await refresh('greeter');
+    await waitForApp(
+      ns,
+      'greeter',
+      'reconciled again',
+      (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
+    );
+    expect(open.requests.slice(requests).map((r) => `${r.path} ${r.status}`)).toEqual([
+      '/charts/index.yaml 304',
+    ]);
+    expect(controller.renderer.stats().misses).toBe(renders);
+  });
+
+  it('reads a private repository with a type: helm repository Secret', async () => {
+    await apply(helmRepoSecret(ns, locked.url, 'reader', 'chart-pw-4d1e'));
+    await apply(application('private', { repoURL: locked.url, chart: 'greeter', targetRevision: '1.0.0' }));
+    await waitForApp(ns, 'private', 'Synced at 1.0.0', synced('1.0.0'));
+    expect((await settings('private')).data?.greeting).toBe('hello');
+    expect(locked.requests.filter((r) => r.status === 200).every((r) => r.auth)).toBe(true);
+  });
+
+  it('trusts an HTTPS repository whose CA is in argocd-tls-certs-cm', async () => {
+    const tls = await startHelmRepoServer({ tls: true });
+    try {
+      await tls.publish(chart('2.0.0'));
+      // Argo CD, `argocd cert add-tls SERVERNAME`: "Add TLS certificate data for connecting to
+      // repository server SERVERNAME" — kept in argocd-tls-certs-cm under the server name.
+      await apply({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'argocd-tls-certs-cm', namespace: ns },
+        data: { '127.0.0.1': tls.tls!.ca },
+      });
+      await apply(application('tls', { repoURL: tls.url, chart: 'greeter', targetRevision: '^2' }));
+      await waitForApp(ns, 'tls', 'Synced at 2.0.0', synced('2.0.0'));
+      expect((await settings('tls')).data?.chartVersion).toBe('2.0.0');
+    } finally {
+      await tls.stop();
+    }
+  });
+
+  it('says a wrong password clearly, never showing it', async () => {
+    await apply(helmRepoSecret(ns, otherLocked.url, 'reader', 'wrong-pw-93ab'));
+    await apply(
+      application('denied', { repoURL: otherLocked.url, chart: 'greeter', targetRevision: '1.0.0' }),
+    );
+    const app = await waitForApp(ns, 'denied', 'a ComparisonError', (a) =>
+      (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
+    );
+    const messages = (app.status?.conditions ?? []).map((c) => c.message);
+    expect(messages).toEqual([
+      `${otherLocked.url}/index.yaml (index of Helm repository ${otherLocked.url}) answered 401 Unauthorized: check the username and password of its repository Secret`,
+    ]);
+    const events = await waitFor('the Warning event', async () => {
+      const e = await eventsFor(ns, 'denied');
+      return e.some((x) => x.startsWith('ComparisonError:')) ? e : undefined;
+    });
+    expect(JSON.stringify([app.status, events])).not.toContain('wrong-pw-93ab');
+  });
+
+  it('reports a version that does not exist and deletes nothing', async () => {
+    await kubectl([
+      'patch',
+      'application',
+      'greeter',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { source: { targetRevision: '9.9.9' } } }),
+    ]);
+    const app = await waitForApp(ns, 'greeter', 'a ComparisonError', (a) =>
+      (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
+    );
+    expect(app.status?.conditions?.map((c) => c.message)).toEqual([
+      `chart "greeter" has no version 9.9.9 in Helm repository ${open.url} (newest: 1.1.0, 1.0.1, 1.0.0)`,
+    ]);
+    // The last known state stays: still 1.0.1, everything in place.
+    expect(app.status?.sync?.revision).toBe('1.0.1');
+    expect((await settings('hello')).data?.chartVersion).toBe('1.0.1');
+    expect(
+      (await appsApi.readNamespacedDeployment({ name: 'hello', namespace: target })).spec?.replicas,
+    ).toBe(2);
+  });
+});
