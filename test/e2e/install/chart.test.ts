@@ -1,6 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Application, KubeObject } from '../../../src/core/index.js';
 import { VERSION } from '../../../src/cli/install/values.js';
@@ -175,5 +177,106 @@ describe('helm chart: install on the real API server, upgrade from 0.1.0 keeping
     expect((await userInfo(server.url, revoked)).loggedIn).toBe(false);
     expect(server.adminPassword).toBe(adminPassword);
     await server.login('admin', adminPassword);
+  });
+});
+
+// Every optional object, in both RBAC modes, as the real API server takes it.
+describe('helm chart: every value set, accepted by the real API server', () => {
+  const ns = uniqueName('mooring-chartall');
+  const team = `${ns}-team`;
+  const dry = `${ns}-dry`;
+  const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
+  let dir = '';
+
+  afterAll(async () => {
+    await helm(['uninstall', 'mooring', '--namespace', ns]).catch(() => {});
+    for (const name of [ns, team, dry]) await core.deleteNamespace({ name }).catch(() => {});
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('installs with namespaced RBAC, an application namespace, Ingress, notifications, SSO and a repository', async () => {
+    for (const name of [ns, team]) await core.createNamespace({ body: { metadata: { name } } });
+    dir = await mkdtemp(join(tmpdir(), 'mooring-chart-values-'));
+    const values = join(dir, 'values.yaml');
+    await writeFile(
+      values,
+      stringify({
+        crds: { install: false },
+        rbac: { mode: 'namespaced', manageSecrets: true },
+        applicationNamespaces: [team],
+        server: {
+          service: { type: 'NodePort', port: 80, annotations: { 'example.com/team': 'platform' } },
+          ingress: {
+            enabled: true,
+            className: 'nginx',
+            hosts: ['mooring.example.com'],
+            tls: [{ secretName: 'mooring-tls', hosts: ['mooring.example.com'] }],
+          },
+        },
+        resources: { requests: { cpu: '50m', memory: '128Mi' } },
+        notifications: { cm: { 'service.webhook.hook': 'url: https://hooks.example.com/x\n' } },
+        sso: {
+          url: 'https://mooring.example.com',
+          oidcConfig: 'name: Okta\nissuer: https://example.okta.com\n',
+        },
+        repositories: [{ name: 'repo-a', url: 'https://git.example.com/a.git' }],
+      }),
+    );
+    await helm([
+      'install',
+      'mooring',
+      WORKING_CHART,
+      '--namespace',
+      ns,
+      '-f',
+      values,
+      '--wait',
+      '--timeout',
+      '120s',
+    ]);
+    const manifest = objectsOf(await helm(['get', 'manifest', 'mooring', '--namespace', ns]));
+    expect(manifest.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    const stored = async (o: KubeObject) =>
+      JSON.parse(
+        await kubectl(['get', o.kind, o.metadata.name!, '-n', o.metadata.namespace!, '-o', 'json']),
+      ) as KubeObject;
+    for (const o of manifest)
+      expect((await stored(o)).metadata.uid, `${o.kind}/${o.metadata.name}`).toBeTruthy();
+    const refs = manifest.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    expect(refs).toEqual(
+      expect.arrayContaining([
+        `Ingress/${ns}/mooring-server`,
+        `ConfigMap/${ns}/argocd-notifications-cm`,
+        `ConfigMap/${ns}/argocd-cm`,
+        `Secret/${ns}/repo-a`,
+        `Role/${team}/mooring-controller-${ns}-workloads`,
+      ]),
+    );
+  });
+
+  it('takes cluster-wide RBAC with Secrets and application namespaces (server-side dry run)', async () => {
+    await core.createNamespace({ body: { metadata: { name: dry } } });
+    const rendered = await helm([
+      'template',
+      'mooring',
+      WORKING_CHART,
+      '--namespace',
+      dry,
+      '--set',
+      'crds.install=false',
+      '--set',
+      'rbac.manageSecrets=true',
+      '--set',
+      `applicationNamespaces={${team}}`,
+    ]);
+    const file = join(dir, 'cluster.yaml');
+    await writeFile(file, rendered);
+    const out = await kubectl(['apply', '--server-side', '--dry-run=server', '-f', file]);
+    expect(out).toContain(
+      `clusterrole.rbac.authorization.k8s.io/mooring-controller-${dry}-secrets serverside-applied (server dry run)`,
+    );
+    expect(out).toContain(
+      `clusterrole.rbac.authorization.k8s.io/mooring-controller-${dry}-applications serverside-applied (server dry run)`,
+    );
   });
 });
