@@ -252,6 +252,21 @@ describe('helm chart: every value set, accepted by the real API server', () => {
         `Role/${team}/mooring-controller-${ns}-workloads`,
       ]),
     );
+
+    // Argo CD's declarative setup: "All resources, including Application and AppProject specs, have
+    // to be installed in the Argo CD namespace (by default argocd)." The chart writes its repository
+    // Secret in the release namespace, and a server of that namespace lists it.
+    const running = await startTestServer({ namespace: ns });
+    try {
+      const token = await running.login();
+      const res = await fetch(`${running.url}/api/v1/repositories`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      const list = (await res.json()) as { items: { repo: string }[] };
+      expect(list.items.map((r) => r.repo)).toEqual(['https://git.example.com/a.git']);
+    } finally {
+      await running.stop();
+    }
   });
 
   it('takes cluster-wide RBAC with Secrets and application namespaces (server-side dry run)', async () => {
