@@ -9,6 +9,7 @@ export { credentialsFromSecrets, secretStrings, type RepoCredentials, type RepoT
 export { normalizeRepoURL, redactURL, checkRepoURL } from './url.js';
 export { createPoller, type Poller, type PollerOptions } from './poller.js';
 export { runGit, type GitRunner, type GitInvocation, type GitResult } from './git-exec.js';
+export { removeTree } from './trees.js';
 export {
   parseWebhook,
   webhookMatches,

@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appInstanceName, type Application, type KubeObject } from '../../core/index.js';
 import { ClusterRegistry, prepareDesired, type ClusterTarget } from '../../controller/index.js';
 import { renderSource } from '../../render/index.js';
-import { createRepoCache, credentialsFromSecrets } from '../../source/index.js';
+import { createRepoCache, credentialsFromSecrets, removeTree } from '../../source/index.js';
 import { CliError, EXIT } from '../cli-error.js';
 import type { Kube } from '../kube.js';
 import { listTypedSecrets } from './common.js';
@@ -70,6 +70,7 @@ export async function renderDesired(
     });
     return { commit, objects: prepared.objects, hooks: prepared.hooks };
   } finally {
-    await rm(root, { recursive: true, force: true });
+    // The checked-out tree is read-only: a plain rm fails for any user but root.
+    await removeTree(root);
   }
 }
