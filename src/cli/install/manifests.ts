@@ -86,12 +86,8 @@ const keptCrd = (crd: KubeObject): KubeObject => ({
   },
 });
 
-/**
- * Everything Mooring needs in a cluster, in apply order: Namespace, the two CRDs, ServiceAccount,
- * RBAC, the Deployment of `mooring server` (controller, API, UI), its Service, and what the values ask
- * for. The one definition of both `mooring install` and the Helm chart (scripts/gen-chart.ts).
- */
-export const INSTALL_PARTS: Part[] = [
+/** Mooring's own objects: Namespace, CRDs, ServiceAccount, RBAC, Deployment, Service, Ingress. */
+const MOORING_PARTS: Part[] = [
   {
     file: 'namespace',
     cliOnly: true,
@@ -168,8 +164,6 @@ function labelled(part: Part): Part {
   };
 }
 
-INSTALL_PARTS.splice(0, INSTALL_PARTS.length, ...INSTALL_PARTS.map(labelled));
-
 /** A ConfigMap of the control-plane namespace, labelled as Argo CD's own (part-of: argocd). */
 const argoConfigMap = (ctx: RenderContext, name: string, data: Record<string, unknown>): KubeObject => ({
   apiVersion: 'v1',
@@ -178,7 +172,8 @@ const argoConfigMap = (ctx: RenderContext, name: string, data: Record<string, un
   ...data,
 });
 
-INSTALL_PARTS.push(
+/** Argo CD's own configuration objects, as the values ask for them (they keep Argo CD's labels). */
+const ARGO_CD_PARTS: Part[] = [
   {
     file: 'config',
     gate: { truthy: 'notifications.cm' },
@@ -203,7 +198,14 @@ INSTALL_PARTS.push(
     each: 'repositories',
     objects: (ctx, repo) => [repositorySecret(ctx, repo as unknown)],
   },
-);
+];
+
+/**
+ * Everything Mooring needs in a cluster, in apply order: Namespace, the two CRDs, ServiceAccount,
+ * RBAC, the Deployment of `mooring server` (controller, API, UI), its Service, and what the values ask
+ * for. The one definition of both `mooring install` and the Helm chart (scripts/gen-chart.ts).
+ */
+export const INSTALL_PARTS: Part[] = [...MOORING_PARTS.map(labelled), ...ARGO_CD_PARTS];
 
 /** An Argo CD repository Secret from one element of values.repositories. */
 function repositorySecret(ctx: RenderContext, repo: unknown): KubeObject {
