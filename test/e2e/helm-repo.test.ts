@@ -167,6 +167,23 @@ describe('Helm repository sources, end to end', () => {
     expect(controller.renderer.stats().misses).toBe(renders);
   });
 
+  it('reads the index afresh on a hard refresh and renders again, without downloading the chart again', async () => {
+    const before = await getApp(ns, 'greeter');
+    const requests = open.requests.length;
+    const renders = controller.renderer.stats().misses;
+    await refresh('greeter', 'hard');
+    await waitForApp(
+      ns,
+      'greeter',
+      'reconciled again',
+      (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
+    );
+    expect(open.requests.slice(requests).map((r) => `${r.path} ${r.status} ${r.conditional}`)).toEqual([
+      '/charts/index.yaml 200 false',
+    ]);
+    expect(controller.renderer.stats().misses).toBe(renders + 1);
+  });
+
   it('reads a private repository with a type: helm repository Secret', async () => {
     await apply(helmRepoSecret(ns, locked.url, 'reader', 'chart-pw-4d1e'));
     await apply(application('private', { repoURL: locked.url, chart: 'greeter', targetRevision: '1.0.0' }));
