@@ -2,7 +2,16 @@
 // inside (so an installed package has nothing to fetch and no TypeScript to compile), plus the two
 // files that cannot be inlined: wasmoon's glue.wasm and a CommonJS `yaml` for the YAML parse worker.
 // Run: node --import tsx scripts/bundle-cli.ts (part of `npm run build`, and `prepack`).
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +85,7 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const requireHere = createRequire(import.meta.url);
 
-await build({
+const main = await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(outDir, BUNDLE),
   bundle: true,
@@ -84,7 +93,8 @@ await build({
   format: 'esm',
   target: 'node20',
   minify: true,
-  legalComments: 'linked',
+  legalComments: 'none', // the licences go whole into THIRD_PARTY_LICENSES
+  metafile: true,
   banner: { js: `#!/usr/bin/env node\n${banner}` },
   plugins: [packagePaths],
   logLevel: 'warning',
@@ -103,6 +113,34 @@ await build({
 });
 
 copyFileSync(join(dirname(requireHere.resolve('wasmoon')), 'glue.wasm'), join(outDir, 'glue.wasm'));
+
+/** The packages whose code the bundle holds: the folder of each node_modules package in its inputs. */
+function bundledPackages(inputs: string[]): string[] {
+  const dirs = new Set<string>();
+  for (const input of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]!);
+  }
+  return [...dirs].sort();
+}
+
+// Redistributing the bundled packages means shipping their licences (Apache-2.0 and MIT ask for it).
+const notices = bundledPackages(Object.keys(main.metafile.inputs)).map((dir) => {
+  const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    license?: string;
+  };
+  const file = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  const text = file
+    ? readFileSync(join(root, dir, file), 'utf8').trim()
+    : `License: ${pkg.license ?? 'unknown'}`;
+  return `${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown'})\n\n${text}\n`;
+});
+writeFileSync(
+  join(outDir, 'THIRD_PARTY_LICENSES'),
+  `Packages bundled into ${BUNDLE} and yaml.cjs, and glue.wasm (wasmoon, with Lua):\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+);
 
 const size = (f: string) => `${(statSync(join(outDir, f)).size / 1024).toFixed(0)} KiB`;
 console.error(

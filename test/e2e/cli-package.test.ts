@@ -100,6 +100,7 @@ describe('the npm package', () => {
         'dist/bundle/cli.mjs',
         'dist/bundle/glue.wasm',
         'dist/bundle/yaml.cjs',
+        'dist/bundle/THIRD_PARTY_LICENSES',
         'dist/ui/index.html',
         'package.json',
       ]),
