@@ -255,4 +255,34 @@ describe('Helm repository sources, end to end', () => {
       (await appsApi.readNamespacedDeployment({ name: 'hello', namespace: target })).spec?.replicas,
     ).toBe(2);
   });
+
+  it('rolls back to a chart version of its history', async () => {
+    const history = (await getApp(ns, 'greeter')).status?.history as { id: number; revision: string }[];
+    const first = history.find((h) => h.revision === '1.0.0')!;
+    // As `argocd app rollback` does it: automated sync off, then a sync to the history revision.
+    await kubectl([
+      'patch',
+      'application',
+      'greeter',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: { syncPolicy: { automated: null } },
+        operation: { sync: { revision: first.revision }, initiatedBy: { username: 'e2e' } },
+      }),
+    ]);
+    const app = await waitForApp(ns, 'greeter', 'rolled back to 1.0.0', (a) => {
+      const op = a.status?.operationState as
+        { phase?: string; syncResult?: { revision?: string } } | undefined;
+      return op?.phase === 'Succeeded' && op.syncResult?.revision === '1.0.0';
+    });
+    expect((await settings('hello')).data?.chartVersion).toBe('1.0.0');
+    expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual([
+      '1.0.0',
+      '1.0.1',
+      '1.0.0',
+    ]);
+  });
 });
