@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -81,13 +82,16 @@ if (!existsSync(join(root, 'dist/ui/index.html'))) {
   process.exit(1);
 }
 
-rmSync(outDir, { recursive: true, force: true });
-mkdirSync(outDir, { recursive: true });
+// Built beside dist/bundle and swapped in at the end, so a reader of dist/bundle never sees half a build.
+const work = `${outDir}.tmp-${process.pid}`;
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+process.on('exit', () => rmSync(work, { recursive: true, force: true })); // a failed build leaves nothing
 const requireHere = createRequire(import.meta.url);
 
 const main = await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
-  outfile: join(outDir, BUNDLE),
+  outfile: join(work, BUNDLE),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -103,7 +107,7 @@ const main = await build({
 // The parse worker's `yaml`, resolved as the sources resolve it (its CommonJS build).
 await build({
   entryPoints: [requireHere.resolve('yaml')],
-  outfile: join(outDir, 'yaml.cjs'),
+  outfile: join(work, 'yaml.cjs'),
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -112,7 +116,7 @@ await build({
   logLevel: 'warning',
 });
 
-copyFileSync(join(dirname(requireHere.resolve('wasmoon')), 'glue.wasm'), join(outDir, 'glue.wasm'));
+copyFileSync(join(dirname(requireHere.resolve('wasmoon')), 'glue.wasm'), join(work, 'glue.wasm'));
 
 /** The packages whose code the bundle holds: the folder of each node_modules package in its inputs. */
 function bundledPackages(inputs: string[]): string[] {
@@ -138,9 +142,12 @@ const notices = bundledPackages(Object.keys(main.metafile.inputs)).map((dir) => 
   return `${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown'})\n\n${text}\n`;
 });
 writeFileSync(
-  join(outDir, 'THIRD_PARTY_LICENSES'),
+  join(work, 'THIRD_PARTY_LICENSES'),
   `Packages bundled into ${BUNDLE} and yaml.cjs, and glue.wasm (wasmoon, with Lua):\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
 );
+
+rmSync(outDir, { recursive: true, force: true });
+renameSync(work, outDir);
 
 const size = (f: string) => `${(statSync(join(outDir, f)).size / 1024).toFixed(0)} KiB`;
 console.error(
