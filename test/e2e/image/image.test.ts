@@ -4,7 +4,7 @@
 // uses a kustomize 4 `patches` entry that kustomize 5 alone refuses, so only Mooring's renderer in the
 // image gets it right. scripts/build-image builds the image and scripts/check-image unpacks it to
 // .run/image/rootfs (.ci/run does both before the tests); without it, or without root, this is skipped.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, uniqueName } from '../../harness/cluster.js';
 import { createRepo } from '../../harness/git-repo.js';
-import { repoSecret, suiteGitServer } from '../../harness/suite.js';
+import { repoSecret, suiteGitServer, waitForApp } from '../../harness/suite.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const ROOTFS = join(root, '.run/image/rootfs');
@@ -75,13 +75,17 @@ describe.skipIf(!unpacked || !isRoot)('the container image (.run/image/rootfs)',
       'https://kubernetes.default.svc',
       '--dest-namespace',
       dest,
+      '--sync-policy',
+      'automated',
+      '--sync-option',
+      'CreateNamespace=true',
     );
     expect(created).toMatchObject({ code: 0, out: `application "${app}" created\n` });
   });
 
   afterAll(async () => {
     await rm(join(ROOTFS, work), { recursive: true, force: true });
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => {});
+    await kubectl(['delete', 'namespace', ns, dest, '--wait=false', '--ignore-not-found']).catch(() => {});
   });
 
   it("renders the seed's production overlay from Git with the image's own mooring, git and kustomize", async () => {
@@ -96,5 +100,50 @@ describe.skipIf(!unpacked || !isRoot)('the container image (.run/image/rootfs)',
     const deployment = objects.find((o) => o.kind === 'Deployment');
     expect(deployment.spec.replicas).toBe(5);
     expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/myapp:v1.4.2');
+  });
+
+  it("runs the image's controller as its user: it syncs the seed's production overlay and stops cleanly", async () => {
+    // The overlay's namespace is production; the test's own namespace instead (Argo CD's kustomize.namespace).
+    const patch = { spec: { source: { kustomize: { namespace: dest } } } };
+    await kubectl([
+      '-n',
+      ns,
+      'patch',
+      'applications.argoproj.io',
+      app,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify(patch),
+    ]);
+    const userspec = image.User.includes(':') ? image.User : `${image.User}:${image.User}`;
+    const args = ['controller', '--kubeconfig', kubeconfig, '--namespace', ns, '--port', '0'];
+    const child = spawn('chroot', [`--userspec=${userspec}`, ROOTFS, ...image.Entrypoint, ...args], {
+      env: Object.fromEntries(image.Env.map((e) => e.split(/=(.*)/s).slice(0, 2))),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let logs = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (logs += c));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitForApp(
+        ns,
+        app,
+        'Synced and the Deployment applied by the controller in the image',
+        (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded',
+      );
+      const deployment = JSON.parse(await kubectl(['-n', dest, 'get', 'deployment', 'myapp', '-o', 'json']));
+      expect(deployment.spec.replicas).toBe(5);
+      expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/myapp:v1.4.2');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, logs.slice(-2000)).toBe(0);
+    // JSON log lines only, and no error among them.
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 });
