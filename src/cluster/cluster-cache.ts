@@ -11,9 +11,11 @@ import {
   type ResourceKey,
   type TrackingOptions,
 } from '../core/index.js';
-import type { Discovery } from './discovery.js';
+import type { ApiResource, Discovery } from './discovery.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
+import { NamespacesInformer } from './namespaces-informer.js';
+import { scopeRefusals, type ScopeRefusal, type WatchScope } from './watch-scope.js';
 
 /** A change seen by a watch (or found by a relist after a watch expired). */
 export interface CacheEvent {
@@ -29,6 +31,11 @@ export interface ClusterCacheOptions {
   logger?: Logger;
   watchTimeoutSeconds?: number;
   retryDelayMs?: number;
+  /**
+   * Only these namespaces (and cluster-scoped kinds only with clusterResources): namespaced kinds are
+   * watched namespace by namespace, cluster-scoped ones are ignored. Unset: every kind cluster-wide.
+   */
+  scope?: WatchScope;
 }
 
 /** Settings that change which objects the cache holds and whose they are (argocd-cm, live). */
@@ -43,12 +50,15 @@ export interface CacheSettings {
   ignoreDifferences?: readonly ResourceIgnoreDifferences[];
 }
 
+/** One kind's watch: cluster-wide, or one per namespace of the scope. */
+type KindWatch = Informer | NamespacesInformer;
+
 /**
  * Live objects of the kinds in use: one cluster-wide informer per kind (never one per app, never a
- * list per reconcile), indexed by the app that tracks each object.
+ * list per reconcile), or one per namespace of its scope, indexed by the app that tracks each object.
  */
 export class ClusterCache {
-  private readonly informers = new Map<string, Informer>();
+  private readonly informers = new Map<string, KindWatch>();
   private readonly pending = new Map<string, Promise<boolean>>();
   private readonly byApp = new Map<string, Set<string>>();
   private readonly listeners = new Set<(e: CacheEvent) => void>();
@@ -94,6 +104,19 @@ export class ClusterCache {
     return this.current;
   }
 
+  /** The namespaces this cache is limited to, if any (Argo CD's cluster `namespaces`). */
+  get scope(): WatchScope | undefined {
+    return this.opts.scope;
+  }
+
+  /**
+   * The objects outside this cache's scope (another namespace, or cluster-scoped without
+   * clusterResources): they are never watched, so they can be neither compared nor synced.
+   */
+  outOfScope(objects: readonly KubeObject[]): ScopeRefusal[] {
+    return scopeRefusals(objects, this.opts.scope, (g, k) => this.discovery.peek(g, k)?.namespaced);
+  }
+
   /** The app an object belongs to under the current tracking settings. */
   owner(obj: KubeObject): string | undefined {
     return trackedBy(obj, this.tracking);
@@ -127,13 +150,7 @@ export class ClusterCache {
   private async startInformer(group: string, kind: string): Promise<boolean> {
     const resource = await this.discovery.resourceFor(group, kind);
     if (!resource || !resource.verbs.includes('watch') || !resource.verbs.includes('list')) return false;
-    const informer = new Informer(this.client, {
-      resource,
-      logger: this.logger,
-      transform: (obj) => compact(obj, this.owner(obj) !== undefined),
-      watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
-      retryDelayMs: this.opts.retryDelayMs,
-    });
+    const informer = this.watchFor(resource);
     informer.onEvent((e) => this.index(e.type, e.object, e.previous));
     this.informers.set(`${group}/${kind}`, informer);
     informer.start();
@@ -143,11 +160,33 @@ export class ClusterCache {
       informer.stop();
       this.informers.delete(`${group}/${kind}`);
       const what = group ? `${kind} (${group})` : kind;
+      const where =
+        informer instanceof NamespacesInformer
+          ? `in namespace${informer.namespaces.length > 1 ? 's' : ''} ${informer.namespaces.join(', ')}`
+          : 'in the cluster';
       throw new UserError(
-        `cannot watch ${what} in the cluster: ${refused.message}. Grant the controller list and watch on it (see deploy/README.md)`,
+        `cannot watch ${what} ${where}: ${refused.message}. Grant the controller list and watch on it (see deploy/README.md)`,
       );
     }
     return true;
+  }
+
+  /**
+   * The watch of one kind: cluster-wide without a scope; else one per namespace of the scope, and for
+   * a cluster-scoped kind none at all (an empty, synced store) unless clusterResources is set, as
+   * Argo CD ignores cluster-level resources of a cluster with a namespace list.
+   */
+  private watchFor(resource: ApiResource): KindWatch {
+    const opts = {
+      resource,
+      logger: this.logger,
+      transform: (obj: KubeObject) => compact(obj, this.owner(obj) !== undefined),
+      watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+      retryDelayMs: this.opts.retryDelayMs,
+    };
+    const scope = this.opts.scope;
+    if (!scope || (!resource.namespaced && scope.clusterResources)) return new Informer(this.client, opts);
+    return new NamespacesInformer(this.client, opts, resource.namespaced ? scope.namespaces : []);
   }
 
   /** True when the kind is watched. */

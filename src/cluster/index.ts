@@ -8,3 +8,11 @@ export {
   type ClusterCacheOptions,
 } from './cluster-cache.js';
 export { ResourceWriter, FIELD_MANAGER, type ApplyOptions } from './resource-writer.js';
+export { NamespacesInformer } from './namespaces-informer.js';
+export {
+  parseNamespaceList,
+  watchScopeOf,
+  scopeRefusals,
+  type ScopeRefusal,
+  type WatchScope,
+} from './watch-scope.js';

@@ -9,6 +9,7 @@ import {
   ResourceWriter,
   type ClusterCacheOptions,
   type KubeRequest,
+  type WatchScope,
 } from '../cluster/index.js';
 
 /** Everything Mooring uses to read and change one destination cluster. */
@@ -122,20 +123,24 @@ export interface DroppableTarget extends ClusterTarget {
   drop(reason: Error): void;
 }
 
-/** Makes the client, discovery, watch cache and writer of one cluster; onTransportError hears of requests that got no answer. */
+/**
+ * Makes the client, discovery, watch cache and writer of one cluster; onTransportError hears of
+ * requests that got no answer; a scope limits the cache to some namespaces.
+ */
 export function createTarget(
   server: string,
   name: string,
   config: KubeConfig,
   logger: Logger,
   onTransportError: () => void = () => {},
+  scope?: WatchScope,
 ): DroppableTarget {
   const client = new TargetClient(config, onTransportError);
   const discovery = new RetryingDiscovery(client);
   let fail!: (err: Error) => void;
   const gone = new Promise<never>((_, reject) => (fail = reject));
   gone.catch(() => {}); // observed through watchKind only
-  const cache = new TargetCache(client, discovery, { logger: logger.child({ cluster: name }) }, gone);
+  const cache = new TargetCache(client, discovery, { logger: logger.child({ cluster: name }), scope }, gone);
   return {
     server,
     name,

@@ -7,7 +7,7 @@ import {
   type KubeObject,
   type Logger,
 } from '../core/index.js';
-import { KubeClient } from '../cluster/index.js';
+import { KubeClient, parseNamespaceList, watchScopeOf, type WatchScope } from '../cluster/index.js';
 import {
   ClusterUnreachableError,
   createTarget,
@@ -51,6 +51,11 @@ export interface ClusterRegistryOptions {
   maxBackoffMs?: number;
   /** Period of the check loop (default 1 s). */
   tickMs?: number;
+  /**
+   * The namespaces of the in-cluster destination Mooring may watch (--watch-namespaces), unless its
+   * cluster Secret lists its own; unset: the whole cluster.
+   */
+  inClusterScope?: WatchScope;
 }
 
 interface ClusterEntry {
@@ -66,6 +71,8 @@ interface ClusterEntry {
   nextCheckAt: number;
   checking: boolean;
   probe?: KubeClient;
+  /** The cluster Secret's `namespaces` and `clusterResources`: what its cache may watch. */
+  scope?: WatchScope;
 }
 
 /** The `config` key of an Argo CD cluster Secret. */
@@ -122,13 +129,18 @@ export class ClusterRegistry {
     if (!entry) return undefined;
     if (entry.state.status === 'Failed') {
       // Until it answers again: a target whose every request fails at once with the reason.
-      const dead = createTarget(entry.server, entry.name, entry.config, this.logger);
+      const dead = createTarget(entry.server, entry.name, entry.config, this.logger, undefined, entry.scope);
       dead.drop(new ClusterUnreachableError(entry.server, entry.name, entry.state.message));
       return dead;
     }
     if (!entry.target) {
-      entry.target = createTarget(entry.server, entry.name, entry.config, this.logger, () =>
-        this.suspect(entry.server),
+      entry.target = createTarget(
+        entry.server,
+        entry.name,
+        entry.config,
+        this.logger,
+        () => this.suspect(entry.server),
+        entry.scope,
       );
       const cleanup = this.opts.onTarget?.(entry.target);
       entry.untarget = typeof cleanup === 'function' ? cleanup : undefined;
@@ -197,6 +209,12 @@ export class ClusterRegistry {
           server === IN_CLUSTER_SERVER && !hasCredentials(config)
             ? { ...this.inClusterEntry(name), fingerprint }
             : newEntry(server, name, kubeConfigFor(server, name, config), fingerprint);
+        // Argo CD's namespaced mode: the Secret's namespace list (else, in-cluster, the flag's) limits the cache.
+        const namespaces = parseNamespaceList(
+          data.namespaces,
+          `cluster Secret ${s.metadata.name}: namespaces`,
+        );
+        if (namespaces.length > 0) entry.scope = watchScopeOf(namespaces, data.clusterResources);
       } catch {
         this.logger.warn('cluster Secret has an invalid config', { secret: s.metadata.name, cluster: name });
         continue;
@@ -227,7 +245,7 @@ export class ClusterRegistry {
   }
 
   private inClusterEntry(name: string): ClusterEntry {
-    return newEntry(IN_CLUSTER_SERVER, name, this.inCluster, '');
+    return { ...newEntry(IN_CLUSTER_SERVER, name, this.inCluster, ''), scope: this.opts.inClusterScope };
   }
 
   private remove(server: string, why: string): void {

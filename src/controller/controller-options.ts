@@ -12,6 +12,12 @@ export interface ControllerOptions {
   /** Globs of further namespaces whose Applications are managed (each allowed by its project's sourceNamespaces). */
   applicationNamespaces?: string[];
   /**
+   * Namespaced mode: the only namespaces of the in-cluster destination that are watched and managed
+   * (Argo CD's cluster `namespaces`; its cluster Secret's list wins), and Applications are watched in
+   * the control-plane and application namespaces one by one (names, no globs). Unset: cluster-wide.
+   */
+  watchNamespaces?: string[];
+  /**
    * How often each app is refreshed and its repository fetched, jittered by ±jitter (default 0.1).
    * When unset: argocd-cm's `timeout.reconciliation` (0 turns polling off), else 180 s.
    */

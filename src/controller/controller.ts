@@ -11,7 +11,14 @@ import {
   type KubeObject,
   type Logger,
 } from '../core/index.js';
-import { Discovery, Informer, KubeClient, ResourceWriter } from '../cluster/index.js';
+import {
+  Discovery,
+  Informer,
+  KubeClient,
+  NamespacesInformer,
+  ResourceWriter,
+  watchScopeOf,
+} from '../cluster/index.js';
 import { createRenderer, type Renderer } from '../render/index.js';
 import {
   createHelmRepositories,
@@ -21,6 +28,7 @@ import {
   type RepoCache,
 } from '../source/index.js';
 import { AppWrites } from './app-writes.js';
+import { startAppSets, type AppSetController } from './appsets.js';
 import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
 import { controllerRoutes } from './controller-routes.js';
@@ -62,10 +70,12 @@ export class Controller {
   private readonly writer: ResourceWriter;
   private readonly discovery: Discovery;
   private readonly events: EventRecorder;
-  private readonly informers: Informer[] = [];
-  private appInformer?: Informer;
+  private readonly informers: (Informer | NamespacesInformer)[] = [];
+  private appInformer?: Informer | NamespacesInformer;
   private projectInformer?: Informer;
   private repoSecrets?: Informer;
+  /** The ApplicationSet controller, in this process (undefined without its CRD). */
+  appSets?: AppSetController;
   private readonly byInstance = new Map<string, string>();
   private readonly writes: AppWrites;
   /** argocd-cm, watched: its settings apply without a restart. */
@@ -132,6 +142,7 @@ export class Controller {
       inUse: () => this.applications().map((a) => a.spec?.destination ?? {}),
       // A cluster that went away or came back: its apps' next pass says so (the others' passes are no-ops).
       onConnectionChange: () => this.enqueueAll(),
+      inClusterScope: watchScopeOf(opts.watchNamespaces ?? []),
     });
     this.reconciler = new Reconciler({
       controlNamespace: this.namespace,
@@ -214,11 +225,16 @@ export class Controller {
     // Targets made before argocd-cm was read get its settings now; later ones in watchTarget.
     for (const t of this.clusters.targets()) t.cache.configure(this.settings.cacheSettings(t.server));
     const appsEverywhere = (this.opts.applicationNamespaces ?? []).length > 0;
-    this.appInformer = new Informer(this.client, {
-      resource: APP_RESOURCE,
-      namespace: appsEverywhere ? undefined : this.namespace,
-      logger: this.logger,
-    });
+    // Namespaced rights (--watch-namespaces): Applications are watched namespace by namespace.
+    this.appInformer = this.opts.watchNamespaces?.length
+      ? new NamespacesInformer(this.client, { resource: APP_RESOURCE, logger: this.logger }, [
+          ...new Set([this.namespace, ...(this.opts.applicationNamespaces ?? [])]),
+        ])
+      : new Informer(this.client, {
+          resource: APP_RESOURCE,
+          namespace: appsEverywhere ? undefined : this.namespace,
+          logger: this.logger,
+        });
     this.projectInformer = new Informer(this.client, {
       resource: PROJECT_RESOURCE,
       namespace: this.namespace,
@@ -254,6 +270,17 @@ export class Controller {
     await notifying;
     this.clusters.updateFromSecrets(clusterSecrets.list());
     this.enqueueAll();
+    this.appSets = await startAppSets({
+      client: this.client,
+      writer: this.writer,
+      namespace: this.namespace,
+      repos: this.repos,
+      applications: () => this.applications(),
+      clusterSecrets: () => clusterSecrets.list(),
+      projectExists: (name) => this.project(name) !== undefined,
+      install: this.opts.installCrds ?? true,
+      logger: this.logger,
+    });
     this.readyFlag = true;
     this.logger.info('controller started', {
       namespace: this.namespace,
@@ -265,6 +292,7 @@ export class Controller {
   /** Stops watching and reconciling; waits for running passes. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.appSets?.stop();
     this.queue.stop();
     for (const i of this.informers) i.stop();
     this.settings.stop();
@@ -287,6 +315,7 @@ export class Controller {
         this.reconciler.markRepoChanged(repoURL);
         for (const k of keys) this.queue.add(k);
       },
+      appSets: this.appSets,
     });
   }
 
@@ -328,6 +357,7 @@ export class Controller {
   private onAppEvent(type: string, app: Application, previous: Application | undefined): void {
     if (!this.manages(app)) return;
     this.notifications?.onAppEvent(type, app);
+    this.appSets?.onAppEvent(app);
     const key = `${app.metadata.namespace}/${app.metadata.name}`;
     if (type === 'DELETED') {
       this.reconciler.forget(key);
@@ -349,6 +379,7 @@ export class Controller {
   }
 
   private enqueueAll(): void {
+    this.appSets?.enqueueAll(); // cluster Secrets, projects, credentials: what generators and checks read
     for (const app of this.applications()) this.queue.add(`${app.metadata.namespace}/${app.metadata.name}`);
   }
 
