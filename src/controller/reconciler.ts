@@ -238,7 +238,7 @@ export class Reconciler {
     signal?: AbortSignal,
   ): Promise<{ rendered: RenderResult; prepared: ReturnType<typeof prepareDesired> }> {
     const source = app.spec.source!;
-    const { dir, contentId } = await this.sources.checkout(source, commit, signal);
+    const { dir, contentId, chartDependencies } = await this.sources.checkout(source, commit, signal);
     const cacheKey = renderCacheKey(source.repoURL, contentId, source, {
       appName: app.metadata.name,
       namespace: app.spec.destination.namespace,
@@ -247,7 +247,13 @@ export class Reconciler {
     const started = performance.now();
     const rendered = await this.deps.renderer.render(
       cacheKey,
-      { repoRoot: dir, source, appName: app.metadata.name ?? '', namespace: app.spec.destination.namespace },
+      {
+        repoRoot: dir,
+        source,
+        appName: app.metadata.name ?? '',
+        namespace: app.spec.destination.namespace,
+        chartDependencies,
+      },
       { signal },
     );
     if (this.deps.renderer.stats().misses > misses) {

@@ -1,9 +1,11 @@
 // Where an Application source comes from, by kind: a Git repository at a commit, or a chart version
 // from a Helm repository. The reconciler asks this one place to resolve a revision and to lay out the
 // files to render; a new kind (OCI registries) adds a branch to sourceKind and to each method.
+import path from 'node:path';
 import { UserError, type ApplicationSource } from '../core/index.js';
 import { renderCacheKeyPrefix } from '../render/index.js';
 import type { HelmRepositories, RepoCache } from '../source/index.js';
+import { dependenciesToFetch } from './chart-dependencies.js';
 
 /** How a source is fetched. */
 export type SourceKind = 'git' | 'helm' | 'oci';
@@ -26,9 +28,16 @@ export interface FetchedRevision {
 /** The files of a source at a revision, and what identifies their content for the render cache. */
 export interface SourceFiles {
   dir: string;
-  /** The commit (git) or `version@sha256:digest` (helm): equal ids, equal files. */
+  /**
+   * The commit (git) or `chart@version@sha256:digest` (helm), followed by `|deps:…` with the digests
+   * of the chart dependencies fetched: equal ids, equal files.
+   */
   contentId: string;
+  /** Chart dependencies fetched from their Helm repositories, for the render to place in charts/. */
+  chartDependencies: { name: string; dir: string }[];
 }
+
+type Fetched = { name: string; dir: string; digest: string }[];
 
 /** Resolves and lays out Application sources of every kind. */
 export class SourceFetch {
@@ -47,6 +56,8 @@ export class SourceFetch {
     source: ApplicationSource,
     o: { fetch: boolean; hard?: boolean; revision?: string; signal?: AbortSignal },
   ): Promise<FetchedRevision> {
+    // A hard refresh also resolves chart dependencies again.
+    if (o.hard) this.dependencies.clear();
     const revision = o.revision ?? source.targetRevision;
     switch (sourceKind(source)) {
       case 'helm': {
@@ -62,18 +73,55 @@ export class SourceFetch {
     }
   }
 
-  /** The files of the source at a resolved revision. */
+  /** Dependencies fetched per content and chart path: a pass with nothing new reads nothing again. */
+  private readonly dependencies = new Map<string, Promise<Fetched>>();
+
+  /** The files of the source at a resolved revision, with the chart dependencies it needs fetched. */
   async checkout(source: ApplicationSource, revision: string, signal?: AbortSignal): Promise<SourceFiles> {
+    let dir: string;
+    let contentId: string;
     switch (sourceKind(source)) {
       case 'helm': {
         const c = await this.helm().checkout(source.repoURL, source.chart!, revision, { signal });
-        return { dir: c.dir, contentId: `${source.chart}@${revision}@sha256:${c.digest}` };
+        [dir, contentId] = [c.dir, `${source.chart}@${revision}@sha256:${c.digest}`];
+        break;
       }
       case 'oci':
         throw ociUnsupported();
       case 'git':
-        return { dir: await this.repos.checkout(source.repoURL, revision), contentId: revision };
+        [dir, contentId] = [await this.repos.checkout(source.repoURL, revision), revision];
     }
+    const key = `${source.repoURL}|${contentId}|${source.path ?? ''}`;
+    // Only a source that may render as Helm (no explicit Kustomize or Directory options) has dependencies.
+    if (source.kustomize || source.directory || source.plugin)
+      return { dir, contentId, chartDependencies: [] };
+    let deps = this.dependencies.get(key);
+    if (!deps) {
+      deps = this.fetchDependencies(dir, path.join(dir, source.path || '.'), signal);
+      this.dependencies.set(key, deps);
+      deps.catch(() => this.dependencies.delete(key));
+    }
+    const fetched = await deps;
+    if (fetched.length > 0) contentId += `|deps:${fetched.map((d) => `${d.name}@${d.digest}`).join(',')}`;
+    return { dir, contentId, chartDependencies: fetched.map(({ name, dir }) => ({ name, dir })) };
+  }
+
+  /** Resolves each dependency's version range against its repository's index (read once) and checks it out. */
+  private async fetchDependencies(root: string, chartDir: string, signal?: AbortSignal): Promise<Fetched> {
+    const wanted = await dependenciesToFetch(root, chartDir);
+    const out: Fetched = [];
+    for (const d of wanted) {
+      const charts = this.helm();
+      const where = `chart dependency "${d.name}" (${d.version}) from ${d.repository}`;
+      try {
+        const r = await charts.resolve(d.repository, d.name, d.version, { fetch: false, signal });
+        const c = await charts.checkout(d.repository, d.name, r.version, { signal });
+        out.push({ name: d.name, dir: c.dir, digest: c.digest });
+      } catch (err) {
+        throw err instanceof UserError ? new UserError(`${where}: ${err.message}`) : err;
+      }
+    }
+    return out;
   }
 
   /** When the source's repository (or Helm index) was last fetched. */

@@ -153,6 +153,40 @@ describe('Helm sources', () => {
     }
   });
 
+  it('renders the chart dependencies it is given, in the private copy, a vendored one winning', async () => {
+    const deps = path.join(path.dirname(repo), `fetched-${path.basename(repo)}`);
+    await writeFiles(deps, {
+      'base/Chart.yaml': 'apiVersion: v2\nname: base\nversion: 1.2.0\n',
+      'base/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-base\ndata:\n  from: fetched\n',
+    });
+    await writeFiles(repo, {
+      'charts/app/Chart.yaml':
+        'apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: base\n    version: ^1.0.0\n    repository: https://charts.example.com\n',
+      'charts/app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n',
+    });
+    const source = { repoURL: 'u', path: 'charts/app' };
+    const r = await renderSource({
+      ...req(),
+      source,
+      chartDependencies: [{ name: 'base', dir: path.join(deps, 'base') }],
+    });
+    expect(names(r.objects)).toEqual(['ConfigMap app', 'ConfigMap shop-base']);
+    expect(r.objects.find((o) => o.metadata.name === 'shop-base')?.data).toEqual({ from: 'fetched' });
+    await expect(renderSource({ ...req(), source })).rejects.toThrow(/missing in charts\/ directory: base/);
+    await writeFiles(repo, {
+      'charts/app/charts/base/Chart.yaml': 'apiVersion: v2\nname: base\nversion: 1.0.0\n',
+      'charts/app/charts/base/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-base\ndata:\n  from: vendored\n',
+    });
+    const vendored = await renderSource({
+      ...req(),
+      source,
+      chartDependencies: [{ name: 'base', dir: path.join(deps, 'base') }],
+    });
+    expect(vendored.objects.find((o) => o.metadata.name === 'shop-base')?.data).toEqual({ from: 'vendored' });
+  });
+
   it('reports template errors without temporary paths', async () => {
     await writeFiles(repo, { 'charts/demo/templates/broken.yaml': 'value: {{ .Values.nope.deeper }}\n' });
     const err = (await renderSource(req()).catch((e: unknown) => e)) as UserError;

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { cp, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, type ApplicationSource, type KubeObject } from '../core/index.js';
 import { toolOutputLimit } from './limits.js';
@@ -135,8 +135,8 @@ function specValues(helm: HelmSpec): string | undefined {
 
 /**
  * Renders a chart with `helm template` in a private copy of the repository, as Argo CD does: release
- * name from helm.releaseName or the app name, CRDs included unless skipCrds. Chart dependencies must
- * already be vendored in charts/ (Mooring does not download).
+ * name from helm.releaseName or the app name, CRDs included unless skipCrds. Chart dependencies are
+ * those vendored in charts/ and those the caller fetched (req.chartDependencies); helm downloads nothing.
  */
 export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise<KubeObject[]> {
   const { rootReal, appRel, req, warnings } = input;
@@ -146,6 +146,11 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
   const fileParameters = await resolveFileParameters(rootReal, appRel, helm);
   return withWorkspace(rootReal, input.env, async (ws) => {
     const chartDir = path.join(ws.copyRoot, appRel);
+    for (const dep of req.chartDependencies ?? []) {
+      // A dependency the chart vendors itself wins, as with `helm dependency build`.
+      const dest = path.join(chartDir, 'charts', dep.name);
+      if (!(await exists(dest))) await cp(dep.dir, dest, { recursive: true });
+    }
     const values = specValues(helm);
     const specFile = values === undefined ? undefined : path.join(ws.tmp, 'spec-values.yaml');
     if (specFile) await writeFile(specFile, values!);
@@ -170,4 +175,11 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
     warnings.push(...toolWarnings('helm', r, ws));
     return parseToolOutput(r.stdout, `helm template ${appRel} output`, opts);
   });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }

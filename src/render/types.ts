@@ -17,6 +17,11 @@ export interface RenderRequest {
   kubeVersion?: string;
   /** The target cluster's API versions, for `helm template --api-versions`. */
   apiVersions?: string[];
+  /**
+   * Helm: charts to place in the chart's `charts/` directory (of the private copy) before rendering,
+   * the dependencies its Chart.yaml names that the caller fetched from their repositories.
+   */
+  chartDependencies?: { name: string; dir: string }[];
 }
 
 /** The desired objects of one source. */

@@ -1,10 +1,21 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/core/index.js';
 import type { Controller } from '../../src/controller/index.js';
 import { kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
 import { startHelmRepoServer, type HelmRepoServer, type TestChart } from '../harness/helm-repo-server.js';
-import { eventsFor, getApp, startTestController, waitForApp } from '../harness/suite.js';
+import { createRepo } from '../harness/git-repo.js';
+import {
+  eventsFor,
+  getApp,
+  repoSecret,
+  startTestController,
+  suiteGitServer,
+  waitForApp,
+} from '../harness/suite.js';
 
 /** A chart whose ConfigMap shows the chart version and a value, and a Deployment. */
 const chart = (version: string): TestChart => ({
@@ -284,5 +295,51 @@ describe('Helm repository sources, end to end', () => {
       '1.0.1',
       '1.0.0',
     ]);
+  });
+
+  describe('chart dependencies from a Helm repository', () => {
+    const base = (version: string): TestChart => ({
+      name: 'base',
+      version,
+      files: {
+        'templates/cm.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-base\ndata:\n  baseVersion: {{ .Chart.Version | quote }}\n',
+      },
+    });
+    const parentFiles = (repository: string) => ({
+      'Chart.yaml': `apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: base\n    version: ^1.0.0\n    repository: ${repository}\n`,
+      'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-parent\n',
+    });
+
+    it('fetches the dependency of a chart kept in Git', async () => {
+      const git = suiteGitServer();
+      const dir = await mkdtemp(join(tmpdir(), 'mooring-helmdeps-'));
+      try {
+        for (const [rel, text] of Object.entries(parentFiles(open.url))) {
+          await mkdir(dirname(join(dir, 'charts/parent', rel)), { recursive: true });
+          await writeFile(join(dir, 'charts/parent', rel), text);
+        }
+        // `helm package` refuses a chart whose dependencies are missing: charts from a repository carry
+        // theirs. A chart kept in Git usually does not: Mooring fetches them, as `helm dependency build`.
+        for (const v of ['1.2.0', '1.3.0', '2.0.0']) await open.publish(base(v));
+        const name = uniqueName('helm-deps');
+        await createRepo(git, name, dir);
+        const repoURL = git.repoUrl(name);
+        await apply(repoSecret(ns, repoURL));
+        await apply(application('gitparent', { repoURL, targetRevision: 'main', path: 'charts/parent' }));
+        const app = await waitForApp(
+          ns,
+          'gitparent',
+          'Synced',
+          (a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy',
+        );
+        expect(app.status?.sourceType).toBe('Helm');
+        const baseCm = await core.readNamespacedConfigMap({ name: 'gitparent-base', namespace: target });
+        expect(baseCm.data?.baseVersion).toBe('1.3.0');
+        await core.readNamespacedConfigMap({ name: 'gitparent-parent', namespace: target });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
