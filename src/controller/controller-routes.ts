@@ -15,6 +15,11 @@ export function controllerRoutes(deps: {
   applications: () => Application[];
   /** A webhook said these apps' repository changed. */
   refresh: (repoURL: string, appKeys: string[]) => void;
+  /** ApplicationSets whose git generators a push may concern (keys `appset:ns/name`). */
+  appSets?: {
+    webhookTargets: () => { key: string; repoURL: string; targetRevision?: string }[];
+    refresh: (keys: string[]) => void;
+  };
 }): RouteHandler[] {
   return [
     metricsRoute(deps.registry),
@@ -36,8 +41,8 @@ export function controllerRoutes(deps: {
           bitbucket: data['webhook.bitbucket.uuid'],
         };
       },
-      apps: () =>
-        deps
+      apps: () => [
+        ...deps
           .applications()
           .filter((a) => a.spec?.source?.repoURL)
           .map((a) => ({
@@ -45,7 +50,14 @@ export function controllerRoutes(deps: {
             repoURL: a.spec.source!.repoURL,
             targetRevision: a.spec.source!.targetRevision,
           })),
-      refresh: deps.refresh,
+        ...(deps.appSets?.webhookTargets() ?? []),
+      ],
+      refresh: (repoURL, keys) => {
+        const sets = keys.filter((k) => k.startsWith('appset:'));
+        if (sets.length) deps.appSets?.refresh(sets);
+        const apps = keys.filter((k) => !k.startsWith('appset:'));
+        if (apps.length) deps.refresh(repoURL, apps);
+      },
     }),
   ];
 }

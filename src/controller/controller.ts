@@ -28,6 +28,7 @@ import {
   type RepoCache,
 } from '../source/index.js';
 import { AppWrites } from './app-writes.js';
+import { startAppSets, type AppSetController } from './appsets.js';
 import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
 import { controllerRoutes } from './controller-routes.js';
@@ -73,6 +74,8 @@ export class Controller {
   private appInformer?: Informer | NamespacesInformer;
   private projectInformer?: Informer;
   private repoSecrets?: Informer;
+  /** The ApplicationSet controller, in this process (undefined without its CRD). */
+  appSets?: AppSetController;
   private readonly byInstance = new Map<string, string>();
   private readonly writes: AppWrites;
   /** argocd-cm, watched: its settings apply without a restart. */
@@ -267,6 +270,17 @@ export class Controller {
     await notifying;
     this.clusters.updateFromSecrets(clusterSecrets.list());
     this.enqueueAll();
+    this.appSets = await startAppSets({
+      client: this.client,
+      writer: this.writer,
+      namespace: this.namespace,
+      repos: this.repos,
+      applications: () => this.applications(),
+      clusterSecrets: () => clusterSecrets.list(),
+      projectExists: (name) => this.project(name) !== undefined,
+      install: this.opts.installCrds ?? true,
+      logger: this.logger,
+    });
     this.readyFlag = true;
     this.logger.info('controller started', {
       namespace: this.namespace,
@@ -278,6 +292,7 @@ export class Controller {
   /** Stops watching and reconciling; waits for running passes. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.appSets?.stop();
     this.queue.stop();
     for (const i of this.informers) i.stop();
     this.settings.stop();
@@ -299,6 +314,11 @@ export class Controller {
       refresh: (repoURL, keys) => {
         this.reconciler.markRepoChanged(repoURL);
         for (const k of keys) this.queue.add(k);
+      },
+      // Lazy: the routes may be built before start() makes the ApplicationSet controller.
+      appSets: {
+        webhookTargets: () => this.appSets?.webhookTargets() ?? [],
+        refresh: (keys) => this.appSets?.refresh(keys),
       },
     });
   }
@@ -341,6 +361,7 @@ export class Controller {
   private onAppEvent(type: string, app: Application, previous: Application | undefined): void {
     if (!this.manages(app)) return;
     this.notifications?.onAppEvent(type, app);
+    this.appSets?.onAppEvent(app);
     const key = `${app.metadata.namespace}/${app.metadata.name}`;
     if (type === 'DELETED') {
       this.reconciler.forget(key);
@@ -362,6 +383,7 @@ export class Controller {
   }
 
   private enqueueAll(): void {
+    this.appSets?.enqueueAll(); // cluster Secrets, projects, credentials: what generators and checks read
     for (const app of this.applications()) this.queue.add(`${app.metadata.namespace}/${app.metadata.name}`);
   }
 

@@ -219,3 +219,65 @@ export function crdFiles(): { path: string; content: string }[] {
     { path: 'deploy/crds/appproject-crd.yaml', content: GENERATED_HEADER + toYaml(appProjectCrd()) },
   ];
 }
+
+// The ApplicationSet CRD: as loose as the others (everything preserves unknown fields, nothing is
+// required), so a set with a mistake is stored and its status says what is wrong.
+const applicationSetSchema: Schema = {
+  type: 'object',
+  description:
+    'An Argo CD ApplicationSet: generators produce parameter sets, and each one renders the template into an Application.',
+  properties: {
+    apiVersion: str('argoproj.io/v1alpha1'),
+    kind: str('ApplicationSet'),
+    metadata: { type: 'object' },
+    spec: obj('The generators, the Application template and how generated Applications are kept.', {
+      generators: list(
+        'Parameter sources: list, clusters, git (directories or files), matrix, merge.',
+        obj('One generator.'),
+      ),
+      template: obj('The Application every parameter set renders: metadata (name, labels, ...) and spec.'),
+      goTemplate: bool(
+        'Render the template with Go templates ({{.path.basename}}) instead of fasttemplate ({{path.basename}}).',
+      ),
+      goTemplateOptions: list('Go template options, e.g. missingkey=error.', { type: 'string' }),
+      templatePatch: str(
+        'A YAML document rendered with the parameters and merged over the rendered template (goTemplate only).',
+      ),
+      syncPolicy: obj('How the set changes the Applications it generates.', {
+        applicationsSync: str('create-only, create-update, create-delete or sync (the default).'),
+        preserveResourcesOnDeletion: bool(
+          "Keep the Applications' resources when the set deletes an Application.",
+        ),
+      }),
+      strategy: obj('Rollout strategy (RollingSync is not supported by Mooring yet).'),
+      ignoreApplicationDifferences: list(
+        'Fields of generated Applications the set does not overwrite.',
+        obj('One rule.'),
+      ),
+    }),
+    status: obj('What the controller observed.', {
+      conditions: list('ErrorOccurred, ParametersGenerated, ResourcesUpToDate.', obj('One condition.')),
+      resources: list('The generated Applications with their sync and health.', obj('One Application.')),
+    }),
+  },
+};
+
+/** The CustomResourceDefinition of argoproj.io/v1alpha1 ApplicationSet. */
+export function applicationSetCrd(): KubeObject {
+  return crd({
+    kind: 'ApplicationSet',
+    plural: 'applicationsets',
+    singular: 'applicationset',
+    shortNames: ['appset', 'appsets'],
+    schema: applicationSetSchema,
+    printerColumns: [
+      {
+        name: 'Status',
+        type: 'string',
+        jsonPath: ".status.conditions[?(@.type=='ResourcesUpToDate')].status",
+      },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    statusSubresource: true,
+  });
+}

@@ -8,3 +8,4 @@ export * from './tracking.js';
 export * from './duration.js';
 export * from './metrics.js';
 export * from './glob.js';
+export * from './applicationset.js';

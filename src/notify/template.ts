@@ -35,6 +35,18 @@ type TNode =
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** Options of compileTemplate, for other users of the same Go-template subset (e.g. ApplicationSets). */
+export interface TemplateOptions {
+  /** Extra functions beside the built-in ones (same name: the extra one wins). */
+  funcs?: Record<string, (...args: unknown[]) => unknown>;
+  /** Go's `missingkey=error`: reading a key a map does not have is an error instead of `<no value>`. */
+  missingKeyError?: boolean;
+  /** The UserError code of template errors (default: the notifications' code). */
+  errorCode?: string;
+  /** Evaluation steps (nodes and commands) one render may take: a bound for untrusted templates. */
+  maxSteps?: number;
+}
+
 function truthy(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
@@ -122,7 +134,10 @@ function lexAction(src: string, body: string, at: number): { v: string; pos: num
 class TParser {
   private toks: { v: string; pos: number }[] = [];
   private i = 0;
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    private readonly funcs: Record<string, Fn> = FUNCS,
+  ) {}
 
   pipe(toks: { v: string; pos: number }[], end: number): Pipe {
     this.toks = toks;
@@ -173,7 +188,7 @@ class TParser {
       return { k: 'field', base: m[1] === '.' || !m[1] ? '.' : m[1], path };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
-      if (!Object.hasOwn(FUNCS, v)) fail(this.src, t.pos, `unknown function "${v}"`);
+      if (!Object.hasOwn(this.funcs, v)) fail(this.src, t.pos, `unknown function "${v}"`);
       return { k: 'fn', name: v };
     }
     fail(this.src, t.pos, `unexpected "${v}"`);
@@ -208,8 +223,8 @@ function* actions(src: string): Generator<Action> {
   }
 }
 
-function parse(src: string): TNode[] {
-  const p = new TParser(src);
+function parse(src: string, funcs: Record<string, Fn> = FUNCS): TNode[] {
+  const p = new TParser(src, funcs);
   // A stack of open blocks; each collects nodes into its current list (body, or else-branch).
   type Frame = { node: TNode | null; list: TNode[]; pos: number };
   const root: Frame = { node: null, list: [], pos: 0 };
@@ -288,10 +303,23 @@ interface Scope {
 
 class Renderer {
   out = '';
-  constructor(private readonly escape: (s: string) => string) {}
+  private steps = 0;
+  constructor(
+    private readonly escape: (s: string) => string,
+    private readonly funcs: Record<string, Fn> = FUNCS,
+    private readonly opts: TemplateOptions = {},
+  ) {}
 
   nodes(list: TNode[], s: Scope): void {
     for (const n of list) this.node(n, s);
+  }
+
+  private step(): void {
+    if (this.opts.maxSteps !== undefined && ++this.steps > this.opts.maxSteps)
+      throw new UserError(
+        `template takes more than ${this.opts.maxSteps} steps`,
+        this.opts.errorCode ?? NOTIFY_ERROR,
+      );
   }
 
   private emit(s: string): void {
@@ -301,6 +329,7 @@ class Renderer {
   }
 
   private node(n: TNode, s: Scope): void {
+    this.step();
     switch (n.k) {
       case 'text':
         return this.emit(n.s);
@@ -327,6 +356,7 @@ class Renderer {
             : [];
         if (entries.length === 0) return this.nodes(n.other, s);
         for (const [k, x] of entries) {
+          this.step();
           const vars = new Map(s.vars);
           if (n.vars.length === 1) vars.set(n.vars[0]!, x);
           if (n.vars.length === 2) vars.set(n.vars[0]!, k).set(n.vars[1]!, x);
@@ -338,18 +368,21 @@ class Renderer {
 
   private pipe(p: Pipe, s: Scope): unknown {
     let prev: unknown = undefined;
+    const code = this.opts.errorCode ?? NOTIFY_ERROR;
     p.cmds.forEach((cmd, i) => {
+      this.step();
       const head = cmd[0]!;
       if (head.k === 'fn') {
         const args = cmd.slice(1).map((a) => this.arg(a, s));
         if (i > 0) args.push(prev);
         try {
-          prev = FUNCS[head.name]!(...args);
+          prev = this.funcs[head.name]!(...args);
         } catch (err) {
-          throw new UserError(`template: ${head.name}: ${(err as Error).message}`, NOTIFY_ERROR);
+          if (err instanceof UserError) throw err;
+          throw new UserError(`template: ${head.name}: ${(err as Error).message}`, code);
         }
       } else {
-        if (i > 0) throw new UserError('template: only a function can follow "|"', NOTIFY_ERROR);
+        if (i > 0) throw new UserError('template: only a function can follow "|"', code);
         prev = this.arg(head, s);
       }
     });
@@ -363,10 +396,18 @@ class Renderer {
       case 'pipe':
         return this.pipe(a.p, s);
       case 'fn':
-        return FUNCS[a.name]!();
+        return this.funcs[a.name]!();
       case 'field': {
         const base = a.base === '.' ? s.dot : s.vars.get(a.base);
-        return a.path.reduce((o, k) => safeGet(o, k), base);
+        if (!this.opts.missingKeyError) return a.path.reduce((o, k) => safeGet(o, k), base);
+        return a.path.reduce((o, k) => {
+          if (o && typeof o === 'object' && !Array.isArray(o) && !Object.hasOwn(o, k))
+            throw new UserError(
+              `template: map has no entry for key "${k}"`,
+              this.opts.errorCode ?? NOTIFY_ERROR,
+            );
+          return safeGet(o, k);
+        }, base);
       }
     }
   }
@@ -381,18 +422,28 @@ class CompiledTemplate implements Template {
   constructor(
     readonly source: string,
     private readonly ast: TNode[],
+    private readonly funcs: Record<string, Fn> = FUNCS,
+    private readonly options: TemplateOptions = {},
   ) {}
   render(data: Record<string, unknown>, opts: { escape?: 'none' | 'json' } = {}): string {
     const esc = opts.escape === 'json' ? (x: string) => JSON.stringify(x).slice(1, -1) : (x: string) => x;
-    const r = new Renderer(esc);
+    const r = new Renderer(esc, this.funcs, this.options);
     r.nodes(this.ast, { dot: data, vars: new Map([['$', data]]) });
     return r.out;
   }
 }
 
 /** Parses a Go-template-style message (the subset Argo users use most); errors are UserErrors with the line. */
-export function compileTemplate(source: string): Template {
+export function compileTemplate(source: string, options: TemplateOptions = {}): Template {
+  const code = options.errorCode ?? NOTIFY_ERROR;
   if (source.length > MAX_SOURCE)
-    throw new UserError(`template is longer than ${MAX_SOURCE} characters`, NOTIFY_ERROR);
-  return new CompiledTemplate(source, parse(source));
+    throw new UserError(`template is longer than ${MAX_SOURCE} characters`, code);
+  const funcs = options.funcs ? { ...FUNCS, ...options.funcs } : FUNCS;
+  try {
+    return new CompiledTemplate(source, parse(source, funcs), funcs, options);
+  } catch (err) {
+    // Parse errors carry the notifications' code; a caller with its own code gets its own.
+    if (err instanceof UserError && options.errorCode) throw new UserError(err.message, code);
+    throw err;
+  }
 }

@@ -1,0 +1,255 @@
+import {
+  errorMessage,
+  keyOf,
+  keyString,
+  silentLogger,
+  type Application,
+  type ApplicationSet,
+  type ApplicationSetStatus,
+  type KubeObject,
+  type Logger,
+} from '../core/index.js';
+import {
+  Discovery,
+  Informer,
+  type ApiResource,
+  type KubeClient,
+  type ResourceWriter,
+} from '../cluster/index.js';
+import type { RepoCache } from '../source/index.js';
+import { gitSources, requeueAfterSeconds } from './generators.js';
+import { RESOURCES_FINALIZERS, ownerReference } from './plan.js';
+import { reconcileAppSet, type AppSetResult } from './reconcile.js';
+
+/** ApplicationSets, in the control-plane namespace. */
+export const APPSET_RESOURCE: ApiResource = {
+  group: 'argoproj.io',
+  version: 'v1alpha1',
+  kind: 'ApplicationSet',
+  plural: 'applicationsets',
+  namespaced: true,
+  verbs: ['list', 'watch'],
+};
+
+/** The field manager of the Applications a set writes (server-side apply). */
+export const APPSET_FIELD_MANAGER = 'mooring-applicationset';
+
+/** A work queue (the controller's): coalesces keys, runs them, delays some. */
+export interface KeyQueue {
+  add(key: string, delayMs?: number): void;
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+/** What the ApplicationSet controller shares with the Application controller's process. */
+export interface AppSetControllerOptions {
+  client: KubeClient;
+  writer: ResourceWriter;
+  namespace: string;
+  repos: RepoCache;
+  /** The managed Applications (the Application controller's informer). */
+  applications: () => Application[];
+  /** Argo CD cluster Secrets of the control namespace. */
+  clusterSecrets: () => KubeObject[];
+  projectExists: (name: string) => boolean;
+  /** Builds the queue that runs passes (the controller's WorkQueue). */
+  queue: (process: (key: string) => Promise<void>) => KeyQueue;
+  /** The ApplicationSet CRD, installed when missing and `install` is true. */
+  crd: KubeObject;
+  install: boolean;
+  logger?: Logger;
+  onReconciled?: (key: string, result: AppSetResult) => void;
+}
+
+/**
+ * The ApplicationSet controller: watches ApplicationSets, and on a change of a set, of its
+ * Applications, of cluster Secrets or AppProjects, on a Git webhook for a repository its git
+ * generators read, or when its requeue interval passes, generates and writes its Applications.
+ */
+export class AppSetController {
+  private informer?: Informer;
+  private readonly queue: KeyQueue;
+  private readonly logger: Logger;
+  /** Sets whose next pass fetches their repositories first (timer, webhook or spec change). */
+  private readonly fetchNext = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly opts: AppSetControllerOptions) {
+    this.logger = opts.logger ?? silentLogger;
+    this.queue = opts.queue((key) => this.process(key));
+  }
+
+  /** Installs the CRD when allowed and missing, then lists and watches ApplicationSets; false when the CRD is absent. */
+  async start(): Promise<boolean> {
+    const discovery = new Discovery(this.opts.client);
+    if (!(await discovery.resourceFor('argoproj.io', 'ApplicationSet'))) {
+      if (!this.opts.install) {
+        this.logger.warn(
+          'ApplicationSets off: the cluster has no ApplicationSet CRD (mooring install adds it)',
+        );
+        return false;
+      }
+      await this.opts.writer.apply(this.opts.crd);
+      this.logger.info('installed CustomResourceDefinition', { name: this.opts.crd.metadata.name });
+      for (
+        let i = 0;
+        i < 100 && !(await new Discovery(this.opts.client).resourceFor('argoproj.io', 'ApplicationSet'));
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    this.informer = new Informer(this.opts.client, {
+      resource: APPSET_RESOURCE,
+      namespace: this.opts.namespace,
+      logger: this.logger,
+    });
+    this.informer.onEvent((e) => {
+      const set = e.object as ApplicationSet;
+      const key = `${set.metadata.namespace}/${set.metadata.name}`;
+      if (e.type === 'DELETED') return;
+      const prev = e.previous as ApplicationSet | undefined;
+      // Our own status writes change nothing a pass reads.
+      if (
+        prev &&
+        prev.metadata.generation === set.metadata.generation &&
+        JSON.stringify(prev.metadata.labels) === JSON.stringify(set.metadata.labels)
+      )
+        return;
+      this.fetchNext.add(key);
+      this.queue.add(key);
+    });
+    this.informer.start();
+    await this.informer.synced;
+    for (const s of this.sets()) this.fetchNext.add(this.keyOfSet(s));
+    this.enqueueAll();
+    return true;
+  }
+
+  /** Stops watching and waits for running passes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.stop();
+    this.informer?.stop();
+    await this.queue.idle();
+  }
+
+  /** Resolves when no pass is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** The ApplicationSets watched. */
+  sets(): ApplicationSet[] {
+    return (this.informer?.list() ?? []) as ApplicationSet[];
+  }
+
+  /** Queues every set (cluster Secrets, projects or repository credentials changed). */
+  enqueueAll(): void {
+    for (const s of this.sets()) this.queue.add(this.keyOfSet(s));
+  }
+
+  /** An Application changed: its set (by owner reference) reports it and puts it back when needed. */
+  onAppEvent(app: Application): void {
+    for (const ref of app.metadata.ownerReferences ?? []) {
+      if (ref.kind === 'ApplicationSet') this.queue.add(`${app.metadata.namespace}/${ref.name}`, 500);
+    }
+  }
+
+  /** The git sources of every set, as webhook targets (`appset:` keys). */
+  webhookTargets(): { key: string; repoURL: string; targetRevision?: string }[] {
+    return this.sets().flatMap((s) =>
+      gitSources(s.spec?.generators ?? []).map((g) => ({
+        key: `appset:${this.keyOfSet(s)}`,
+        repoURL: g.repoURL,
+        targetRevision: g.revision,
+      })),
+    );
+  }
+
+  /** A webhook said these sets' repository changed: fetch it and run them (coalesced by the queue). */
+  refresh(keys: string[]): void {
+    for (const k of keys) {
+      const key = k.replace(/^appset:/, '');
+      this.fetchNext.add(key);
+      this.queue.add(key);
+    }
+  }
+
+  private keyOfSet(s: ApplicationSet): string {
+    return `${s.metadata.namespace}/${s.metadata.name}`;
+  }
+
+  private async process(key: string): Promise<void> {
+    if (this.stopped) return;
+    const [namespace = '', name = ''] = key.split('/');
+    const set = this.informer?.store.get(
+      keyString({ group: 'argoproj.io', kind: 'ApplicationSet', namespace, name }),
+    ) as ApplicationSet | undefined;
+    if (!set || set.metadata.deletionTimestamp) return;
+    const fresh = this.fetchNext.delete(key);
+    let result: AppSetResult;
+    try {
+      result = await reconcileAppSet(set, {
+        context: (_s, mode) => ({
+          mode,
+          clusterSecrets: this.opts.clusterSecrets,
+          checkout: (repoURL, revision) => this.checkout(repoURL, revision, fresh),
+        }),
+        applications: (ns) => this.opts.applications().filter((a) => a.metadata.namespace === ns),
+        projectExists: this.opts.projectExists,
+        apply: (s, app) => this.apply(s, app),
+        remove: (app, preserve) => this.remove(app, preserve),
+        writeStatus: (s, status) => this.writeStatus(s, status),
+        logger: this.logger,
+      });
+    } catch (err) {
+      this.logger.error('applicationset pass failed', { set: key, error: errorMessage(err) });
+      this.fetchNext.add(key);
+      this.queue.add(key, 10_000);
+      return;
+    }
+    this.opts.onReconciled?.(key, result);
+    const seconds = requeueAfterSeconds(set.spec?.generators ?? []);
+    if (seconds !== undefined) {
+      this.fetchNext.add(key);
+      this.queue.add(key, seconds * 1000);
+    }
+  }
+
+  private async checkout(repoURL: string, revision: string, fresh: boolean): Promise<string> {
+    let resolved;
+    if (!fresh && this.opts.repos.lastFetch(repoURL)) {
+      resolved = await this.opts.repos.resolve(repoURL, revision, { fetch: false }).catch(() => undefined);
+    }
+    resolved ??= await this.opts.repos.resolve(repoURL, revision);
+    return this.opts.repos.checkout(repoURL, resolved.commit);
+  }
+
+  private async apply(set: ApplicationSet, app: Application): Promise<void> {
+    const body: Application = {
+      ...app,
+      metadata: { ...app.metadata, ownerReferences: [ownerReference(set)] },
+    };
+    await this.opts.writer.apply(body, { fieldManager: APPSET_FIELD_MANAGER, force: true });
+  }
+
+  private async remove(app: Application, preserve: boolean): Promise<void> {
+    const finalizers = app.metadata.finalizers ?? [];
+    if (preserve && finalizers.some((f) => RESOURCES_FINALIZERS.includes(f))) {
+      await this.opts.writer.mergePatch(keyOf(app), {
+        metadata: { finalizers: finalizers.filter((f) => !RESOURCES_FINALIZERS.includes(f)) },
+      });
+    }
+    await this.opts.writer.delete(keyOf(app), { propagationPolicy: 'Background' });
+  }
+
+  private async writeStatus(set: ApplicationSet, status: ApplicationSetStatus): Promise<void> {
+    const strip = (s: ApplicationSetStatus | undefined) =>
+      JSON.stringify({
+        c: (s?.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: undefined })),
+        r: s?.resources ?? [],
+      });
+    if (strip(set.status) === strip(status)) return;
+    await this.opts.writer.mergePatch(keyOf(set), { status }, { subresource: 'status' });
+  }
+}

@@ -1,0 +1,193 @@
+import {
+  errorMessage,
+  isUserError,
+  type Application,
+  type ApplicationSet,
+  type ApplicationSetCondition,
+  type ApplicationSetStatus,
+  type Logger,
+} from '../core/index.js';
+import { runGenerator, type GeneratorContext } from './generators.js';
+import { planApplications, resourceStatuses, type Plan } from './plan.js';
+import { mergeTemplates, renderApplication, type RenderMode } from './template.js';
+
+/** What one pass of a set reads and writes. */
+export interface AppSetDeps {
+  context: (set: ApplicationSet, mode: RenderMode) => GeneratorContext;
+  /** The Applications of the set's namespace. */
+  applications: (namespace: string) => Application[];
+  projectExists: (name: string) => boolean;
+  /** Creates or updates one generated Application (with its owner reference). */
+  apply: (set: ApplicationSet, app: Application) => Promise<void>;
+  /** Deletes one Application the set no longer generates (its resources kept when `preserve`). */
+  remove: (app: Application, preserve: boolean) => Promise<void>;
+  writeStatus: (set: ApplicationSet, status: ApplicationSetStatus) => Promise<void>;
+  logger: Logger;
+}
+
+/** What a pass did, for logs and tests. */
+export interface AppSetResult {
+  plan?: Plan;
+  errors: string[];
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** One pass: generate, render, validate, plan under the policy, write, report. */
+export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Promise<AppSetResult> {
+  const namespace = set.metadata.namespace!;
+  const spec = set.spec ?? ({} as ApplicationSet['spec']);
+  const mode: RenderMode = {
+    goTemplate: spec.goTemplate ?? false,
+    goTemplateOptions: spec.goTemplateOptions,
+    templatePatch: spec.templatePatch,
+  };
+  const errors: { reason: string; message: string }[] = [];
+  const fail = (reason: string, err: unknown) =>
+    errors.push({ reason, message: isUserError(err) ? err.message : errorMessage(err) });
+  let paramsOk = true;
+  const desired: Application[] = [];
+
+  if (spec.strategy?.type && spec.strategy.type !== 'AllAtOnce')
+    errors.push({
+      reason: 'ApplicationSetUnsupported',
+      message: `strategy ${spec.strategy.type} is not supported by Mooring yet: Applications are updated all at once`,
+    });
+  if (!Array.isArray(spec.generators) || spec.generators.length === 0) {
+    paramsOk = false;
+    errors.push({
+      reason: 'ApplicationGenerationFromParamsError',
+      message: 'spec.generators is empty: add a list, clusters, git, matrix or merge generator',
+    });
+  }
+  const ctx = deps.context(set, mode);
+  for (const [i, g] of (spec.generators ?? []).entries()) {
+    let generated;
+    try {
+      generated = await runGenerator(g, ctx);
+    } catch (err) {
+      paramsOk = false;
+      fail('ApplicationGenerationFromParamsError', prefixed(`generator ${i}`, err));
+      continue;
+    }
+    const template = generated.template
+      ? mergeTemplates(spec.template ?? {}, generated.template)
+      : (spec.template ?? {});
+    for (const params of generated.params) {
+      try {
+        const app = renderApplication(
+          template as ApplicationSet['spec']['template'],
+          params,
+          mode,
+          namespace,
+        );
+        validate(app, deps);
+        desired.push(app);
+      } catch (err) {
+        fail('RenderTemplateParamsError', err);
+      }
+    }
+  }
+
+  const existing = deps.applications(namespace);
+  const plan = planApplications(set, desired, existing, errors.length === 0);
+  for (const s of plan.skipped) errors.push({ reason: 'ApplicationSetConflict', message: s.reason });
+  const preserve = spec.syncPolicy?.preserveResourcesOnDeletion ?? false;
+  for (const app of [...plan.create, ...plan.update]) {
+    try {
+      await deps.apply(set, app);
+    } catch (err) {
+      fail(plan.create.includes(app) ? 'CreateApplicationError' : 'UpdateApplicationError', err);
+    }
+  }
+  for (const app of plan.delete) {
+    try {
+      await deps.remove(app, preserve);
+    } catch (err) {
+      fail('DeleteApplicationError', err);
+    }
+  }
+  if (plan.create.length || plan.update.length || plan.delete.length)
+    deps.logger.info('applicationset applied', {
+      set: `${namespace}/${set.metadata.name}`,
+      created: plan.create.map((a) => a.metadata.name),
+      updated: plan.update.map((a) => a.metadata.name),
+      deleted: plan.delete.map((a) => a.metadata.name),
+    });
+
+  const status: ApplicationSetStatus = {
+    conditions: conditions(set, errors, paramsOk),
+    resources: resourceStatuses(set, deps.applications(namespace)),
+  };
+  await deps.writeStatus(set, status);
+  return { plan, errors: errors.map((e) => e.message) };
+}
+
+function prefixed(what: string, err: unknown): Error {
+  const msg = isUserError(err) ? err.message : errorMessage(err);
+  return new Error(`${what}: ${msg}`);
+}
+
+/** A generated Application Mooring would reject, as one clear error. */
+function validate(app: Application, deps: AppSetDeps): void {
+  const name = app.metadata.name ?? '';
+  if (!NAME.test(name))
+    throw new Error(
+      `the template renders an invalid Application name "${name.slice(0, 100)}": lowercase letters, digits, '-' and '.' only (the normalize function helps)`,
+    );
+  const project = (app.spec?.project as string | undefined) || 'default';
+  if (!deps.projectExists(project))
+    throw new Error(`Application "${name}": AppProject "${project}" does not exist`);
+}
+
+/** The three conditions Argo CD reports, keeping lastTransitionTime when a status does not change. */
+function conditions(
+  set: ApplicationSet,
+  errors: { reason: string; message: string }[],
+  paramsOk: boolean,
+): ApplicationSetCondition[] {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const previous = new Map((set.status?.conditions ?? []).map((c) => [c.type, c]));
+  const make = (type: string, ok: boolean, reason: string, message: string): ApplicationSetCondition => {
+    const status = ok ? 'True' : 'False';
+    const prev = previous.get(type);
+    return {
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime: prev?.status === status ? (prev.lastTransitionTime ?? now) : now,
+    };
+  };
+  const first = errors[0];
+  const message = errors
+    .map((e) => e.message)
+    .join('; ')
+    .slice(0, 4000);
+  return [
+    first
+      ? make('ErrorOccurred', true, first.reason, message)
+      : make(
+          'ErrorOccurred',
+          false,
+          'ApplicationSetUpToDate',
+          'All applications have been generated successfully',
+        ),
+    paramsOk
+      ? make(
+          'ParametersGenerated',
+          true,
+          'ParametersGenerated',
+          'Successfully generated parameters for all Applications',
+        )
+      : make('ParametersGenerated', false, 'ErrorOccurred', message),
+    first
+      ? make('ResourcesUpToDate', false, first.reason, message)
+      : make(
+          'ResourcesUpToDate',
+          true,
+          'ApplicationSetUpToDate',
+          'All applications have been generated successfully',
+        ),
+  ];
+}
