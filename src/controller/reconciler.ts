@@ -85,8 +85,11 @@ export class Reconciler {
   /** Resolved commits (chart versions for Helm) by `source|revision`, so a no-op pass makes no request. */
   private readonly resolved = new Map<string, { commit: string; fetchedAt: number }>();
   private readonly logger: Logger;
-  /** Repositories a webhook said changed: the next pass of their apps fetches whatever the poll interval. */
-  private readonly staleRepos = new Set<string>();
+  /**
+   * When a webhook last said a repository changed: every app of it whose resolved commit is older
+   * resolves again (fetching, unless a fetch completed since), whatever the poll interval.
+   */
+  private readonly repoChangedAt = new Map<string, number>();
 
   /** Resolves and lays out sources of each kind (git, helm). */
   readonly sources: SourceFetch;
@@ -311,7 +314,7 @@ export class Reconciler {
 
   /** Marks a repository as changed (a webhook): its apps' next pass fetches it. */
   markRepoChanged(repoURL: string): void {
-    this.staleRepos.add(repoURL);
+    this.repoChangedAt.set(repoURL, Date.now());
   }
 
   /** Forgets an app that was deleted. */
@@ -342,9 +345,15 @@ export class Reconciler {
     const key = `${this.sources.key(source)}|${revision ?? 'HEAD'}`;
     const known = this.resolved.get(key);
     const lastFetch = this.sources.lastFetch(source)?.getTime() ?? 0;
-    const stale = this.staleRepos.delete(repoURL);
-    const due = Boolean(refresh) || stale || now.getTime() - lastFetch >= this.deps.pollIntervalMs;
-    if (known && !due && known.fetchedAt >= lastFetch) return known.commit;
+    // Not only the first pass after a webhook: passes of the repo's other apps run at the same time
+    // (while that fetch is under way) and must not answer with the commit resolved before it.
+    const changedAt = this.repoChangedAt.get(repoURL) ?? 0;
+    const stale = (known?.fetchedAt ?? 0) < changedAt;
+    const due =
+      Boolean(refresh) ||
+      (stale && lastFetch < changedAt) ||
+      now.getTime() - lastFetch >= this.deps.pollIntervalMs;
+    if (known && !due && !stale && known.fetchedAt >= lastFetch) return known.commit;
     const fetch = due || !known;
     const started = performance.now();
     let r;
