@@ -24,7 +24,11 @@ const IMAGE = (tag: string) => `registry.example.com/myapp:${tag}`;
 // polling, the API server can be configured to receive webhook events."
 describe('a push rolls out through the webhook, and app wait --latest waits for it', () => {
   let control: { name: string; cleanup: () => Promise<void> };
-  const dest = uniqueName('push-hook-prod');
+  // The demo's three Applications on one repository, each environment in a namespace of this test.
+  const ENVS = ['development', 'staging', 'production'];
+  const base = uniqueName('push-hook');
+  const destOf = (env: string) => `${base}-${env}`;
+  const dest = destOf('production');
   const app = 'myapp-production';
   let dir: string;
   let server: ChildProcess;
@@ -99,14 +103,17 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
       webhook: { url: `${url}/api/webhook`, secret: SECRET },
       log: (line) => gitLog.push(line),
     });
-    // The seed's config repo, its production overlay pointed at this test's namespace.
+    // The seed's config repo, its overlays pointed at this test's namespaces.
     const seed = join(dir, 'seed');
     await cp(join(root, 'examples/config-repo'), seed, { recursive: true });
-    const overlay = join(seed, 'overlays/production/kustomization.yaml');
-    await writeFile(
-      overlay,
-      (await readFile(overlay, 'utf8')).replace(/^namespace: production$/m, `namespace: ${dest}`),
-    );
+    for (const env of ENVS) {
+      const overlay = join(seed, `overlays/${env}/kustomization.yaml`);
+      const text = await readFile(overlay, 'utf8');
+      await writeFile(
+        overlay,
+        text.replace(new RegExp(`^namespace: ${env}$`, 'm'), `namespace: ${destOf(env)}`),
+      );
+    }
     await createRepo(git, 'myapp-config', seed);
     const repoURL = git.repoUrl('myapp-config');
     await kubectl(['apply', '-f', '-'], {
@@ -121,19 +128,21 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
         stringData: { type: 'git', url: repoURL, username: git.username, password: git.password },
       }),
     });
-    await kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Application',
-        metadata: { name: app, namespace: control.name },
-        spec: {
-          project: 'default',
-          source: { repoURL, targetRevision: 'main', path: 'overlays/production' },
-          destination: { server: 'https://kubernetes.default.svc', namespace: dest },
-          syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
-        },
-      }),
-    });
+    for (const env of ENVS) {
+      await kubectl(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: `myapp-${env}`, namespace: control.name },
+          spec: {
+            project: 'default',
+            source: { repoURL, targetRevision: 'main', path: `overlays/${env}` },
+            destination: { server: 'https://kubernetes.default.svc', namespace: destOf(env) },
+            syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+          },
+        }),
+      });
+    }
   });
 
   afterAll(async () => {
@@ -144,16 +153,10 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
       server.kill('SIGTERM');
       await exited;
     }
-    await kubectl([
-      'delete',
-      'application',
-      app,
-      '-n',
-      control.name,
-      '--ignore-not-found',
-      '--wait=false',
-    ]).catch(() => {});
-    await kubectl(['delete', 'namespace', dest, '--ignore-not-found', '--wait=false']).catch(() => {});
+    await kubectl(['delete', 'applications', '--all', '-n', control.name, '--wait=false']).catch(() => {});
+    await kubectl(['delete', 'namespace', ...ENVS.map(destOf), '--ignore-not-found', '--wait=false']).catch(
+      () => {},
+    );
     await control?.cleanup();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -161,9 +164,15 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
   it('Synced, Healthy of the old commit no longer counts: --latest waits for the pushed commit', async () => {
     const first = await runGit(['ls-remote', git.repoUrl('myapp-config', { auth: true }), 'refs/heads/main']);
     const c0 = first.split('\t')[0]!;
-    const initial = await mooring('app', 'wait', app, '--sync', '--health', '--latest', '--timeout', '120s');
-    expect(initial).toMatchObject({ code: 0, err: '' });
-    expect(initial.out).toBe(`application "${app}": Synced, Healthy at ${c0.slice(0, 7)}\n`);
+    for (const env of ENVS) {
+      expect(
+        await mooring('app', 'wait', `myapp-${env}`, '--sync', '--health', '--latest', '--timeout', '120s'),
+      ).toEqual({
+        code: 0,
+        out: `application "myapp-${env}": Synced, Healthy at ${c0.slice(0, 7)}\n`,
+        err: '',
+      });
+    }
     expect(await image()).toBe(IMAGE('v1.4.2'));
 
     // A commit whose webhook never came (pushed straight into the bare repository, no hook runs):
@@ -199,6 +208,16 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
     });
     // It returned with the new tag deployed, at a time no poll could have run: the webhook did it.
     expect(await image()).toBe(IMAGE('v1.5.0'));
+    // The one push event refreshes every app of the repository, not only the first to pass.
+    for (const env of ['development', 'staging']) {
+      expect(
+        await mooring('app', 'wait', `myapp-${env}`, '--sync', '--health', '--latest', '--timeout', '60s'),
+      ).toEqual({
+        code: 0,
+        out: `application "myapp-${env}": Synced, Healthy at ${c2.slice(0, 7)}\n`,
+        err: '',
+      });
+    }
     expect(Date.now() - startedAt).toBeLessThan(FIRST_POLL_MS);
     expect(gitLog).toEqual([]);
     const metrics = await (await fetch(`${url}/metrics`)).text();
