@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, parseDuration, UserError } from '../core/index.js';
-import { loadKubeConfig } from '../cluster/index.js';
+import { loadKubeConfig, watchNamespacesFlag } from '../cluster/index.js';
 import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
 import { parseByteSize, type ToolLimits } from '../render/index.js';
 
@@ -14,6 +14,8 @@ Flags:
   --context NAME                 kubeconfig context
   --namespace NS                 control-plane namespace with Applications, AppProjects and repo/cluster Secrets (default argocd)
   --application-namespaces GLOBS comma-separated globs of more namespaces whose Applications are managed
+  --watch-namespaces NAMES       namespaced mode: watch and manage only these namespaces of the in-cluster
+                                 destination (no cluster-scoped kinds), and Applications namespace by namespace
   --poll-interval DURATION       how often each repository is fetched (default: argocd-cm's timeout.reconciliation, else 180s)
   --concurrency N                applications reconciled at once (default 8)
   --port N                       port of /healthz, /readyz, /metrics and /api/webhook (default 8080; 0 picks a free one)
@@ -55,6 +57,7 @@ export async function runController(
       context: { type: 'string' },
       namespace: { type: 'string', default: 'argocd' },
       'application-namespaces': { type: 'string' },
+      'watch-namespaces': { type: 'string' },
       'poll-interval': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       port: { type: 'string', default: '8080' },
@@ -97,10 +100,13 @@ export async function runController(
     maxObjectBytes: size('max-object-bytes'),
   };
   const toolLimits = renderToolLimits(values['render-memory-limit'], values['render-cpu-limit']);
+  const applicationNamespaces = values['application-namespaces']?.split(',').filter(Boolean);
+  const watchNamespaces = watchNamespacesFlag(values['watch-namespaces'], applicationNamespaces ?? []);
   const controller = new Controller({
     kubeConfig: loadKubeConfig({ kubeconfig: values.kubeconfig, context: values.context }),
     namespace: values.namespace,
-    applicationNamespaces: values['application-namespaces']?.split(',').filter(Boolean),
+    applicationNamespaces,
+    watchNamespaces,
     pollIntervalMs,
     concurrency,
     cacheDir: values['cache-dir'],

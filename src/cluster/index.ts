@@ -12,6 +12,7 @@ export { NamespacesInformer } from './namespaces-informer.js';
 export {
   parseNamespaceList,
   watchScopeOf,
+  watchNamespacesFlag,
   scopeRefusals,
   type ScopeRefusal,
   type WatchScope,

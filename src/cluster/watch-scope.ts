@@ -77,3 +77,19 @@ export function scopeRefusals(
   }
   return out;
 }
+
+/**
+ * `--watch-namespaces` of `mooring controller` and `mooring server`: the namespaces (names) of the
+ * in-cluster destination, or undefined when not given. Applications are then watched namespace by
+ * namespace too, so --application-namespaces must name namespaces instead of globbing them.
+ */
+export function watchNamespacesFlag(
+  value: string | undefined,
+  applicationNamespaces: readonly string[],
+): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = parseNamespaceList(value, '--watch-namespaces');
+  if (names.length === 0) throw new UserError('--watch-namespaces needs at least one namespace name');
+  parseNamespaceList(applicationNamespaces.join(','), '--application-namespaces with --watch-namespaces');
+  return names;
+}

@@ -1,5 +1,5 @@
 import { jsonLogger, parseDuration, UserError } from '../../core/index.js';
-import { loadKubeConfig } from '../../cluster/index.js';
+import { loadKubeConfig, watchNamespacesFlag } from '../../cluster/index.js';
 import { Controller } from '../../controller/index.js';
 import { AuthService, startApiServer } from '../../api/index.js';
 import type { Command } from '../command.js';
@@ -31,6 +31,11 @@ export const serverCommand: Command = {
       type: 'string',
       help: 'comma-separated globs of more namespaces whose Applications are managed and served',
       valueName: 'GLOBS',
+    },
+    'watch-namespaces': {
+      type: 'string',
+      help: 'namespaced mode: watch and manage only these namespaces of the in-cluster destination (no cluster-scoped kinds), and Applications namespace by namespace',
+      valueName: 'NAMES',
     },
     port: {
       type: 'string',
@@ -90,11 +95,13 @@ export const serverCommand: Command = {
     if (sessionTtlMs < 60_000) throw new UserError('--session-ttl must be at least 1m');
     const namespace = str(ctx, 'namespace') ?? 'argocd';
     const applicationNamespaces = str(ctx, 'application-namespaces')?.split(',').filter(Boolean) ?? [];
+    const watchNamespaces = watchNamespacesFlag(str(ctx, 'watch-namespaces'), applicationNamespaces);
     const logger = jsonLogger({ level, fields: { component: 'server' } });
     const controller = new Controller({
       kubeConfig: loadKubeConfig({ kubeconfig: str(ctx, 'kubeconfig'), context: str(ctx, 'context') }),
       namespace,
       applicationNamespaces,
+      watchNamespaces,
       pollIntervalMs: str(ctx, 'poll-interval') ? parseDuration(str(ctx, 'poll-interval')!) : undefined,
       concurrency,
       cacheDir: str(ctx, 'cache-dir'),

@@ -1,7 +1,15 @@
 import type { KubeObject } from '../../core/index.js';
 import { SERVICE_ACCOUNT } from './rbac.js';
-import { joined, optionalBlob, optionalScalar, each, when, type RenderContext } from './template.js';
-import type { InstallValues } from './values.js';
+import {
+  joined,
+  optionalBlob,
+  optionalScalar,
+  each,
+  valueMarker,
+  when,
+  type RenderContext,
+} from './template.js';
+import { CHART_EXPRESSIONS, type InstallValues } from './values.js';
 
 /** Where the controller keeps git mirrors and rendered trees in the pod (an emptyDir). */
 export const CACHE_DIR = '/var/cache/mooring';
@@ -27,11 +35,24 @@ export function serverArgs(ctx: RenderContext, namespace: string): string[] {
       '--application-namespaces',
       joined(ctx, 'applicationNamespaces'),
     ]),
+    // Namespaced RBAC: watch only the namespaces the Roles grant (no cluster-wide list or watch).
+    ...when(ctx, { eq: ['rbac.mode', 'namespaced'] }, [
+      '--watch-namespaces',
+      watchedNamespaces(ctx, namespace),
+    ]),
     '--cache-dir',
     CACHE_DIR,
     '--port',
     String(HTTP_PORT),
   ];
+}
+
+/** The control-plane namespace, then the application namespaces, comma-separated. */
+function watchedNamespaces(ctx: RenderContext, namespace: string): string {
+  const ns = CHART_EXPRESSIONS.namespace!;
+  if (ctx.symbolic)
+    return valueMarker(`(join "," (prepend ${CHART_EXPRESSIONS.applicationNamespaces!} ${ns}))`);
+  return [namespace, ...(ctx.values as InstallValues).applicationNamespaces].join(',');
 }
 
 /**
