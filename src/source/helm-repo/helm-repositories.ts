@@ -293,7 +293,8 @@ export function createHelmRepositories(opts: HelmRepositoriesOptions): HelmRepos
       if (!entry) {
         // Published since the index was read, or asked for by a sync to an older revision: read it again.
         idx = await readIndex(repoURL, false, o.signal);
-        entry = pick(repoURL, chart, version, versionsOf(idx, repoURL, chart));
+        const versions = versionsOf(idx, repoURL, chart);
+        entry = versions.find((e) => e.version === version) ?? pick(repoURL, chart, version, versions);
       }
       const known = entry.digest ?? computed.get(`${key(repoURL)}|${chart}|${version}`);
       if (known && (await isDir(path.join(root, 'charts', known)))) {
