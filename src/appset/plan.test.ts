@@ -161,4 +161,24 @@ describe('a pass', () => {
       'ResourcesUpToDate=True',
     ]);
   });
+
+  it('gives generated apps the cascade finalizer unless the set preserves resources or the template sets finalizers', async () => {
+    // Argo CD: "An Argo CD resources-finalizer.argocd.argoproj.io finalizer in .metadata.finalizers of the Application if .syncPolicy.preserveResourcesOnDeletion is set to false."
+    const seen: Record<string, string[] | undefined> = {};
+    const run = async (s: ApplicationSet) => {
+      const f = fakeDeps([]);
+      f.deps.apply = async (_s, a) => void (seen[a.metadata.name!] = a.metadata.finalizers);
+      await reconcileAppSet(s, f.deps);
+    };
+    await run(set());
+    expect(seen['app-dev']).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    const preserving = set();
+    preserving.spec.syncPolicy = { preserveResourcesOnDeletion: true };
+    await run(preserving);
+    expect(seen['app-dev']).toBeUndefined();
+    const own = set();
+    own.spec.template.metadata!.finalizers = [];
+    await run(own);
+    expect(seen['app-dev']).toEqual([]);
+  });
 });

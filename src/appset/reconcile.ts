@@ -8,7 +8,7 @@ import {
   type Logger,
 } from '../core/index.js';
 import { runGenerator, type GeneratorContext } from './generators.js';
-import { planApplications, resourceStatuses, type Plan } from './plan.js';
+import { RESOURCES_FINALIZERS, planApplications, resourceStatuses, type Plan } from './plan.js';
 import { mergeTemplates, renderApplication, type RenderMode } from './template.js';
 
 /** What one pass of a set reads and writes. */
@@ -60,6 +60,7 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
       message: 'spec.generators is empty: add a list, clusters, git, matrix or merge generator',
     });
   }
+  const preserve = spec.syncPolicy?.preserveResourcesOnDeletion ?? false;
   const ctx = deps.context(set, mode);
   for (const [i, g] of (spec.generators ?? []).entries()) {
     let generated;
@@ -81,6 +82,9 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
           mode,
           namespace,
         );
+        // As Argo CD: the cascade finalizer unless the set preserves resources or the template names its own.
+        if (app.metadata.finalizers === undefined && !preserve)
+          app.metadata.finalizers = [RESOURCES_FINALIZERS[0]!];
         validate(app, deps);
         desired.push(app);
       } catch (err) {
@@ -92,7 +96,6 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
   const existing = deps.applications(namespace);
   const plan = planApplications(set, desired, existing, errors.length === 0);
   for (const s of plan.skipped) errors.push({ reason: 'ApplicationSetConflict', message: s.reason });
-  const preserve = spec.syncPolicy?.preserveResourcesOnDeletion ?? false;
   for (const app of [...plan.create, ...plan.update]) {
     try {
       await deps.apply(set, app);

@@ -127,10 +127,27 @@ describe('ApplicationSet, end to end', () => {
   });
 
   afterAll(async () => {
+    // Deleting the sets deletes their apps (owner references), whose cascade finalizers the running
+    // controller handles; whatever is left after a minute loses its finalizers.
     await kubectl(['delete', 'applicationsets', '--all', '-n', ns, '--wait=false']).catch(() => {});
+    await kubectl(['delete', 'applications', '--all', '-n', ns, '--wait=false']).catch(() => {});
+    await waitFor('apps gone', async () => (await appNames(ns)).length === 0, { timeoutMs: 60_000 }).catch(
+      () => {},
+    );
     await server?.close();
     await stop?.();
-    await kubectl(['delete', 'applications', '--all', '-n', ns, '--wait=false']).catch(() => {});
+    for (const name of await appNames(ns).catch(() => [])) {
+      await kubectl([
+        'patch',
+        'application',
+        name,
+        '-n',
+        ns,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]).catch(() => {});
+    }
     const namespaces = [ns, ...['development', 'production', 'staging', 'qa'].map((e) => `${id}-${e}`)];
     await kubectl(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']).catch(
       () => {},
@@ -156,6 +173,7 @@ describe('ApplicationSet, end to end', () => {
       }),
     ]);
     expect(prod.metadata.labels).toEqual({ environment: 'production' });
+    expect(prod.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     expect(prod.spec.source?.path).toBe('overlays/production');
     const deployment = await testKubeConfig()
       .makeApiClient(k8s.AppsV1Api)
@@ -192,6 +210,10 @@ describe('ApplicationSet, end to end', () => {
       timeoutMs: 60_000,
     });
     expect(await appNames(ns)).toEqual(envs.map((e) => `${e}-${id}`));
+    // Argo CD: "Any deployed resources (Deployments, Services, ConfigMaps, etc) on the managed cluster, that were created from that Application resource (by Argo CD), will be deleted."
+    expect(
+      await kubectl(['get', 'deployment', 'myapp', '-n', `${id}-qa`, '--ignore-not-found', '-o', 'name']),
+    ).toBe('');
   });
 
   it('a template error shows on the set’s status and deletes nothing', async () => {
