@@ -12,14 +12,12 @@ import { getApp, repoSecret, startTestController, suiteGitServer, waitForApp } f
 const root = resolve(import.meta.dirname, '../../..');
 
 async function appNames(namespace: string): Promise<string[]> {
-  const list = (await testKubeConfig()
-    .makeApiClient(k8s.CustomObjectsApi)
-    .listNamespacedCustomObject({
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'applications',
-    })) as {
+  const list = (await testKubeConfig().makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'applications',
+  })) as {
     items: Application[];
   };
   return list.items
@@ -113,6 +111,18 @@ describe('ApplicationSet clusters generator, with a second cluster', () => {
     // The cluster loses the label: its app goes (applicationsSync: sync, the default).
     await kubectl(['label', 'secret', 'cluster-cluster-a', '-n', ns, 'fleet-']);
     await waitFor('the app deleted', async () => (await appNames(ns)).length === 0, { timeoutMs: 60_000 });
-    await expect(getApp(ns, 'myapp-cluster-a')).rejects.toThrow();
+    // Its cascade finalizer (preserveResourcesOnDeletion is off) takes its resources off the cluster first.
+    await waitFor(
+      'the app gone',
+      () =>
+        getApp(ns, 'myapp-cluster-a').then(
+          () => false,
+          () => true,
+        ),
+      { timeoutMs: 60_000 },
+    );
+    expect(
+      await extra.kubectl(['get', 'deployment', 'myapp', '-n', destNs, '--ignore-not-found', '-o', 'name']),
+    ).toBe('');
   });
 });
