@@ -114,11 +114,16 @@ export class SourceFetch {
       const charts = this.helm();
       const where = `chart dependency "${d.name}" (${d.version}) from ${d.repository}`;
       try {
-        const r = await charts.resolve(d.repository, d.name, d.version, { fetch: false, signal });
+        // The cached index first; one not listing a match yet is read again (a 304 when unchanged).
+        const r = await charts
+          .resolve(d.repository, d.name, d.version, { fetch: false, signal })
+          .catch(() => charts.resolve(d.repository, d.name, d.version, { fetch: true, signal }));
         const c = await charts.checkout(d.repository, d.name, r.version, { signal });
         out.push({ name: d.name, dir: c.dir, digest: c.digest });
       } catch (err) {
-        throw err instanceof UserError ? new UserError(`${where}: ${err.message}`) : err;
+        if (!(err instanceof UserError)) throw err;
+        // The hint about spec.source.chart is about the app's own chart, not this dependency.
+        throw new UserError(`${where}: ${err.message.replace(/: check spec\.source\.chart$/, '')}`);
       }
     }
     return out;

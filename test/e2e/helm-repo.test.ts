@@ -297,6 +297,35 @@ describe('Helm repository sources, end to end', () => {
     ]);
   });
 
+  it('refuses an archive that does not match the index digest, and a corrupt one, deleting nothing', async () => {
+    const good = await fetch(`${open.url}/greeter-1.0.0.tgz`).then(async (r) =>
+      Buffer.from(await r.arrayBuffer()),
+    );
+    open.publishArchive('greeter', '3.0.0', good, 'f'.repeat(64));
+    open.publishArchive('greeter', '3.0.1', Buffer.from('not a chart'));
+    for (const [version, message] of [
+      ['3.0.0', /^chart archive greeter-3\.0\.0\.tgz does not match the digest in the index of .*: refused$/],
+      ['3.0.1', /^chart archive greeter-3\.0\.1\.tgz is not a valid gzip archive/],
+    ] as const) {
+      await kubectl([
+        'patch',
+        'application',
+        'greeter',
+        '-n',
+        ns,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { source: { targetRevision: version } } }),
+      ]);
+      const app = await waitForApp(ns, 'greeter', `a condition for ${version}`, (a) =>
+        (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError' && message.test(c.message)),
+      );
+      expect(app.status?.conditions).toHaveLength(1);
+    }
+    expect((await settings('hello')).data?.chartVersion).toBe('1.0.0');
+    await appsApi.readNamespacedDeployment({ name: 'hello', namespace: target });
+  });
+
   describe('chart dependencies from a Helm repository', () => {
     const base = (version: string): TestChart => ({
       name: 'base',
@@ -315,9 +344,17 @@ describe('Helm repository sources, end to end', () => {
       const git = suiteGitServer();
       const dir = await mkdtemp(join(tmpdir(), 'mooring-helmdeps-'));
       try {
-        for (const [rel, text] of Object.entries(parentFiles(open.url))) {
-          await mkdir(dirname(join(dir, 'charts/parent', rel)), { recursive: true });
-          await writeFile(join(dir, 'charts/parent', rel), text);
+        const broken = {
+          'Chart.yaml': `apiVersion: v2\nname: broken\nversion: 0.1.0\ndependencies:\n  - name: nope\n    repository: ${open.url}\n`,
+        };
+        for (const [chartDir, files] of [
+          ['charts/parent', parentFiles(open.url)],
+          ['charts/broken', broken],
+        ] as const) {
+          for (const [rel, text] of Object.entries(files)) {
+            await mkdir(dirname(join(dir, chartDir, rel)), { recursive: true });
+            await writeFile(join(dir, chartDir, rel), text);
+          }
         }
         // `helm package` refuses a chart whose dependencies are missing: charts from a repository carry
         // theirs. A chart kept in Git usually does not: Mooring fetches them, as `helm dependency build`.
@@ -337,6 +374,13 @@ describe('Helm repository sources, end to end', () => {
         const baseCm = await core.readNamespacedConfigMap({ name: 'gitparent-base', namespace: target });
         expect(baseCm.data?.baseVersion).toBe('1.3.0');
         await core.readNamespacedConfigMap({ name: 'gitparent-parent', namespace: target });
+        await apply(application('gitbroken', { repoURL, targetRevision: 'main', path: 'charts/broken' }));
+        const failed = await waitForApp(ns, 'gitbroken', 'a ComparisonError', (a) =>
+          (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
+        );
+        expect(failed.status?.conditions?.map((c) => c.message)).toEqual([
+          `chart dependency "nope" (*) from ${open.url}: chart "nope" not found in Helm repository ${open.url}`,
+        ]);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
