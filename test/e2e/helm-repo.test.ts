@@ -387,3 +387,45 @@ describe('Helm repository sources, end to end', () => {
     });
   });
 });
+
+describe('Helm repository sources, polled', () => {
+  const ns = uniqueName('mooring-helmpoll');
+  let stop: () => Promise<void>;
+  let repo: HelmRepoServer;
+
+  beforeAll(async () => {
+    await kubectl(['create', 'namespace', ns]);
+    repo = await startHelmRepoServer();
+    await repo.publish(chart('7.0.0'));
+    ({ stop } = await startTestController({ namespace: ns, pollIntervalMs: 1_000, jitter: 0 }));
+  });
+  afterAll(async () => {
+    await stop?.();
+    await repo?.stop();
+    await kubectl(['delete', 'namespace', ns, `${ns}-apps`, '--wait=false', '--ignore-not-found']).catch(
+      () => {},
+    );
+  });
+
+  it('deploys a newly published matching version at the next poll, without a refresh', async () => {
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'polled', namespace: ns },
+        spec: {
+          project: 'default',
+          source: { repoURL: repo.url, chart: 'greeter', targetRevision: '^7' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: `${ns}-apps` },
+          syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+        },
+      }),
+    });
+    await waitForApp(ns, 'polled', 'Synced at 7.0.0', synced('7.0.0'));
+    await repo.publish(chart('7.1.0'));
+    await waitForApp(ns, 'polled', 'Synced at 7.1.0', synced('7.1.0'));
+    // Polls re-read the index conditionally: every index request after the first carried the validators.
+    const reads = repo.requests.filter((r) => r.path === '/charts/index.yaml');
+    expect(reads.slice(1).every((r) => r.conditional)).toBe(true);
+  });
+});
