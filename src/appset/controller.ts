@@ -31,6 +31,9 @@ export const APPSET_RESOURCE: ApiResource = {
   verbs: ['list', 'watch'],
 };
 
+/** Argo CD's annotation asking for a pass now, with the repositories fetched first. */
+export const REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
+
 /** The field manager of the Applications a set writes (server-side apply). */
 export const APPSET_FIELD_MANAGER = 'mooring-applicationset';
 
@@ -112,7 +115,8 @@ export class AppSetController {
       if (
         prev &&
         prev.metadata.generation === set.metadata.generation &&
-        JSON.stringify(prev.metadata.labels) === JSON.stringify(set.metadata.labels)
+        JSON.stringify(prev.metadata.labels) === JSON.stringify(set.metadata.labels) &&
+        JSON.stringify(prev.metadata.annotations) === JSON.stringify(set.metadata.annotations)
       )
         return;
       this.fetchNext.add(key);
@@ -186,7 +190,8 @@ export class AppSetController {
       keyString({ group: 'argoproj.io', kind: 'ApplicationSet', namespace, name }),
     ) as ApplicationSet | undefined;
     if (!set || set.metadata.deletionTimestamp) return;
-    const fresh = this.fetchNext.delete(key);
+    const refreshAsked = set.metadata.annotations?.[REFRESH_ANNOTATION] === 'true';
+    const fresh = this.fetchNext.delete(key) || refreshAsked;
     let result: AppSetResult;
     try {
       result = await reconcileAppSet(set, {
@@ -207,6 +212,14 @@ export class AppSetController {
       this.fetchNext.add(key);
       this.queue.add(key, 10_000);
       return;
+    }
+    if (refreshAsked) {
+      // Done: take the request off, as Argo CD does (a set deleted meanwhile is no error).
+      await this.opts.writer
+        .mergePatch(keyOf(set), { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } })
+        .catch((err: unknown) =>
+          this.logger.debug('refresh annotation not removed', { set: key, error: errorMessage(err) }),
+        );
     }
     this.opts.onReconciled?.(key, result);
     const seconds = requeueAfterSeconds(set.spec?.generators ?? []);

@@ -148,7 +148,10 @@ describe('ApplicationSet, end to end', () => {
         '{"metadata":{"finalizers":null}}',
       ]).catch(() => {});
     }
-    const namespaces = [ns, ...['development', 'production', 'staging', 'qa'].map((e) => `${id}-${e}`)];
+    const namespaces = [
+      ns,
+      ...['development', 'production', 'staging', 'qa', 'uat'].map((e) => `${id}-${e}`),
+    ];
     await kubectl(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']).catch(
       () => {},
     );
@@ -214,6 +217,46 @@ describe('ApplicationSet, end to end', () => {
     expect(
       await kubectl(['get', 'deployment', 'myapp', '-n', `${id}-qa`, '--ignore-not-found', '-o', 'name']),
     ).toBe('');
+  });
+
+  it('the application-set-refresh annotation makes the set read Git now, and is taken off', async () => {
+    const refresh = async () => {
+      await kubectl([
+        'annotate',
+        'applicationset',
+        'myapp',
+        '-n',
+        ns,
+        'argocd.argoproj.io/application-set-refresh=true',
+        '--overwrite',
+      ]);
+      await waitFor('the refresh annotation taken off', async () => {
+        const s = await getSet(ns, 'myapp');
+        return s.metadata.annotations?.['argocd.argoproj.io/application-set-refresh'] === undefined;
+      });
+    };
+    const text = await readFile(join(repoDir, 'overlays/development/kustomization.yaml'), 'utf8');
+    await work.writeFile(
+      'overlays/uat/kustomization.yaml',
+      text.replaceAll(`${id}-development`, `${id}-uat`),
+    );
+    await work.writeFile(
+      'overlays/uat/replica-patch.yaml',
+      await readFile(join(repoDir, 'overlays/development/replica-patch.yaml'), 'utf8'),
+    );
+    await work.commit('Add the uat environment');
+    await work.push();
+    await refresh();
+    await waitFor('the uat app', async () => (await appNames(ns)).includes(`uat-${id}`), {
+      timeoutMs: 30_000,
+    });
+    await work.remove('overlays/uat');
+    await work.commit('Remove the uat environment');
+    await work.push();
+    await refresh();
+    await waitFor('the uat app gone', async () => !(await appNames(ns)).includes(`uat-${id}`), {
+      timeoutMs: 60_000,
+    });
   });
 
   it('a template error shows on the set’s status and deletes nothing', async () => {
