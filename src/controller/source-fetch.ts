@@ -97,6 +97,7 @@ export class SourceFetch {
       return { dir, contentId, chartDependencies: [] };
     let deps = this.dependencies.get(key);
     if (!deps) {
+      if (this.dependencies.size >= 4096) this.dependencies.clear(); // old commits' entries: a bound, not an LRU
       deps = this.fetchDependencies(dir, path.join(dir, source.path || '.'), signal);
       this.dependencies.set(key, deps);
       deps.catch(() => this.dependencies.delete(key));
