@@ -72,7 +72,7 @@ async function initialPassword(client: KubeClient, namespace: string): Promise<s
 
 /**
  * Makes sure argocd-secret has `server.secretkey` (32 random bytes) and, when no admin password is
- * set yet, `admin.password` (scrypt hash) and `admin.passwordMtime`, with the plain password in
+ * set yet, `admin.password` (bcrypt hash, as Argo CD writes it) and `admin.passwordMtime`, with the plain password in
  * argocd-initial-admin-secret, as Argo CD does. Idempotent and safe when several processes start
  * at once (creates and updates are conditional; conflicts are read again). Returns argocd-secret
  * as written (its resourceVersion lets the caller wait for its watch to catch up).

@@ -1,3 +1,4 @@
+import bcrypt from 'bcryptjs';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   createTestNamespace,
@@ -92,7 +93,7 @@ describe('AuthService on the cluster', () => {
       '-o',
       'jsonpath={.data.admin\\.password}',
     ]);
-    expect(Buffer.from(hashBefore, 'base64').toString()).toMatch(/^\$scrypt\$/);
+    expect(Buffer.from(hashBefore, 'base64').toString()).toMatch(/^\$2a\$10\$/);
 
     // Both processes accept the one password.
     for (const s of [a, b]) {
@@ -116,6 +117,58 @@ describe('AuthService on the cluster', () => {
     await expect(kubectl(['-n', ns, 'get', 'secret', 'argocd-initial-admin-secret'])).rejects.toThrow(
       /NotFound/,
     );
+  });
+
+  // Argo CD's argocd-secret example: "bcrypt hash of the admin password and its last modified time
+  // (required)." An argocd-secret taken over from Argo CD logs in as it is.
+  it("logs in with the bcrypt hashes of an Argo CD argocd-secret, admin's and a local account's", async () => {
+    const { ns, projects } = await controlPlane();
+    const argocdAdminHash = '$2a$10$rRyBsGSHK6.uc8fntPwVIuLVHgsAhAX7TcdrqW/RADU0uh7CaChLa'; // "password"
+    const aliceHash = bcrypt.hashSync('alice-password', 10).replace(/^\$2b\$/, '$2a$');
+    await kubectl(['-n', ns, 'create', 'configmap', 'argocd-cm', '--from-literal=accounts.alice=login']);
+    await kubectl([
+      '-n',
+      ns,
+      'create',
+      'secret',
+      'generic',
+      'argocd-secret',
+      `--from-literal=admin.password=${argocdAdminHash}`,
+      '--from-literal=admin.passwordMtime=2024-01-01T00:00:00Z',
+      `--from-literal=accounts.alice.password=${aliceHash}`,
+      `--from-literal=server.secretkey=${'k'.repeat(32)}`,
+    ]);
+    const auth = service(ns, projects);
+    await auth.ensureInitialAdmin();
+    // The existing hash is kept: no initial secret is generated over it.
+    await expect(kubectl(['-n', ns, 'get', 'secret', 'argocd-initial-admin-secret'])).rejects.toThrow(
+      /NotFound/,
+    );
+    const admin = await auth.login('admin', 'password', '10.0.5.1');
+    expect((await auth.authenticate(admin.token)).subject).toBe('admin');
+    await waitFor('alice in argocd-cm', async () =>
+      auth.login('alice', 'alice-password', '10.0.5.1').then(
+        () => true,
+        () => false,
+      ),
+    );
+    expect((await rejection(auth.login('alice', 'alice-passwort', '10.0.5.1'))).status).toBe(401);
+
+    // The hash Mooring writes on a password change is bcrypt again, checked here by bcryptjs.
+    const later = service(ns, projects, { now: () => Date.now() + 10_000 });
+    await later.updatePassword('alice', 'alice-password', 'alice-new-password', '10.0.5.2');
+    const written = await kubectl([
+      '-n',
+      ns,
+      'get',
+      'secret',
+      'argocd-secret',
+      '-o',
+      'jsonpath={.data.accounts\\.alice\\.password}',
+    ]);
+    const hash = Buffer.from(written, 'base64').toString();
+    expect(hash).toMatch(/^\$2a\$10\$/);
+    expect(bcrypt.compareSync('alice-new-password', hash)).toBe(true);
   });
 
   it('logs in, refuses a wrong password, rate-limits with 429, and honours admin.enabled', async () => {

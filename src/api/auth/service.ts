@@ -20,7 +20,7 @@ import {
   secretText,
   type DataObject,
 } from './kube-objects.js';
-import { hashPassword, UnsupportedHashError, verifyPassword } from './password.js';
+import { hashPassword, MAX_PASSWORD_BYTES, UnsupportedHashError, verifyPassword } from './password.js';
 import { findRole, parseProjectSubject, projectSubject, roleTokens, tokenListed } from './project-policy.js';
 import { addTokenRecord, fetchProject, removeTokenRecords, updateProject } from './project-tokens.js';
 import { LoginRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -272,8 +272,15 @@ export class AuthService implements Auth {
     clientAddress: string,
   ): Promise<void> {
     await this.start();
-    if (typeof newPassword !== 'string' || newPassword.length < 8 || newPassword.length > 128) {
-      throw new AuthRequestError('the new password must have 8 to 128 characters', 400);
+    if (
+      typeof newPassword !== 'string' ||
+      newPassword.length < 8 ||
+      Buffer.byteLength(newPassword, 'utf8') > MAX_PASSWORD_BYTES
+    ) {
+      throw new AuthRequestError(
+        `the new password must have at least 8 characters and at most ${MAX_PASSWORD_BYTES} bytes`,
+        400,
+      );
     }
     const keys = [`user:${username}`, `addr:${clientAddress}`];
     const account = await this.attempts.run(keys, () => this.checkPassword(username, currentPassword, keys));
