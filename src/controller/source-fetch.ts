@@ -107,7 +107,7 @@ export class SourceFetch {
     return { dir, contentId, chartDependencies: fetched.map(({ name, dir }) => ({ name, dir })) };
   }
 
-  /** Resolves each dependency's version range against its repository's index (read once) and checks it out. */
+  /** Resolves each dependency's version range against its repository's index (re-read) and checks it out. */
   private async fetchDependencies(root: string, chartDir: string, signal?: AbortSignal): Promise<Fetched> {
     const wanted = await dependenciesToFetch(root, chartDir);
     const out: Fetched = [];
@@ -115,10 +115,8 @@ export class SourceFetch {
       const charts = this.helm();
       const where = `chart dependency "${d.name}" (${d.version}) from ${d.repository}`;
       try {
-        // The cached index first; one not listing a match yet is read again (a 304 when unchanged).
-        const r = await charts
-          .resolve(d.repository, d.name, d.version, { fetch: false, signal })
-          .catch(() => charts.resolve(d.repository, d.name, d.version, { fetch: true, signal }));
+        // Read once per chart content (memoized by the caller), so the index is re-read: a 304 when unchanged.
+        const r = await charts.resolve(d.repository, d.name, d.version, { fetch: true, signal });
         const c = await charts.checkout(d.repository, d.name, r.version, { signal });
         out.push({ name: d.name, dir: c.dir, digest: c.digest });
       } catch (err) {
