@@ -102,7 +102,7 @@ describe.skipIf(!unpacked || !isRoot)('the container image (.run/image/rootfs)',
     expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/myapp:v1.4.2');
   });
 
-  it("runs the image's controller as its user: it syncs the seed's production overlay and stops cleanly", async () => {
+  it("runs the image's server as the chart's pod does: read-only root, emptyDirs, syncs the seed's production overlay, serves the UI", async () => {
     // The overlay's namespace is production; the test's own namespace instead (Argo CD's kustomize.namespace).
     const patch = { spec: { source: { kustomize: { namespace: dest } } } };
     await kubectl([
@@ -117,33 +117,80 @@ describe.skipIf(!unpacked || !isRoot)('the container image (.run/image/rootfs)',
       JSON.stringify(patch),
     ]);
     const userspec = image.User.includes(':') ? image.User : `${image.User}:${image.User}`;
-    const args = ['controller', '--kubeconfig', kubeconfig, '--namespace', ns, '--port', '0'];
-    const child = spawn('chroot', [`--userspec=${userspec}`, ROOTFS, ...image.Entrypoint, ...args], {
-      env: Object.fromEntries(image.Env.map((e) => e.split(/=(.*)/s).slice(0, 2))),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    // The chart's pod: readOnlyRootFilesystem, emptyDirs at /tmp and /var/cache/mooring, `server
+    // --namespace … --cache-dir /var/cache/mooring --port …`; a kubeconfig instead of the service
+    // account. The mounts live in a mount namespace of their own and vanish with the process.
+    const pod = [
+      'set -e',
+      'R=$1; KC=$2; USERSPEC=$3; shift 3',
+      // Read before the pod's /tmp hides it.
+      'KUBECONFIG_TEXT=$(cat "$KC")',
+      'mount --bind "$R" "$R"',
+      'mount -o remount,bind,ro "$R"',
+      'mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"',
+      'mount -t tmpfs -o uid=${USERSPEC%%:*},gid=${USERSPEC##*:},mode=0755 tmpfs "$R/var/cache/mooring"',
+      'printf "%s\\n" "$KUBECONFIG_TEXT" >"$R/tmp/kubeconfig"',
+      'chmod 644 "$R/tmp/kubeconfig"',
+      'exec chroot --userspec="$USERSPEC" "$R" "$@"',
+    ].join('\n');
+    // The pod's own /tmp holds a copy of the kubeconfig.
+    const args = ['server', '--namespace', ns, '--cache-dir', '/var/cache/mooring', '--port', '0'];
+    args.push('--kubeconfig', '/tmp/kubeconfig');
+    const child = spawn(
+      'unshare',
+      [
+        '--mount',
+        'sh',
+        '-c',
+        pod,
+        'sh',
+        ROOTFS,
+        join(ROOTFS, kubeconfig),
+        userspec,
+        ...image.Entrypoint,
+        ...args,
+      ],
+      {
+        env: Object.fromEntries(image.Env.map((e) => e.split(/=(.*)/s).slice(0, 2))),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let logs = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (logs += c));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const logLines = () =>
+      logs
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: string; msg: string; port?: number });
     try {
-      await waitForApp(
-        ns,
-        app,
-        'Synced and the Deployment applied by the controller in the image',
-        (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded',
-      );
+      // Whichever comes first: the app synced, or the server exiting (it must not).
+      await Promise.race([
+        waitForApp(
+          ns,
+          app,
+          'Synced and the Deployment applied by the server in the image',
+          (a) => a.status?.sync?.status === 'Synced' && a.status?.operationState?.phase === 'Succeeded',
+        ),
+        exited.then((code) => Promise.reject(new Error(`the server exited with ${code}`))),
+      ]);
       const deployment = JSON.parse(await kubectl(['-n', dest, 'get', 'deployment', 'myapp', '-o', 'json']));
       expect(deployment.spec.replicas).toBe(5);
       expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/myapp:v1.4.2');
+      const port = logLines().find((l) => l.msg === 'serving')?.port;
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const ui = await fetch(`http://127.0.0.1:${port}/`);
+      expect([ui.status, (await ui.text()).toLowerCase()]).toEqual([
+        200,
+        expect.stringContaining('<!doctype html>'),
+      ]);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nthe server's log:\n${logs.slice(-3000)}`);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited, logs.slice(-2000)).toBe(0);
-    // JSON log lines only, and no error among them.
-    const lines = logs
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { level: string; msg: string });
-    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(logLines().filter((l) => l.level === 'error')).toEqual([]);
   });
 });
