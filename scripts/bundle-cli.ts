@@ -34,6 +34,10 @@ const REWRITES: Record<string, [from: string, to: string][]> = {
   'src/render/yaml-worker.ts': [
     ["createRequire(import.meta.url).resolve('yaml')", "__dirname + '/yaml.cjs'"],
   ],
+  // The Helm repository index parser's worker does the same.
+  'src/source/helm-repo/index-file.ts': [
+    ["createRequire(import.meta.url).resolve('yaml')", "__dirname + '/yaml.cjs'"],
+  ],
 };
 
 /** `new URL('<relative>', import.meta.url)` in a source: re-pointed from the bundle's folder. */

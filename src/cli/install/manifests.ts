@@ -8,8 +8,8 @@ import {
   namespacedWorkloadRbac,
   SERVICE_ACCOUNT,
 } from './rbac.js';
-import { ARGOCD_CM } from '../../api/auth/kube-objects.js';
-import { NOTIFICATIONS_CONFIGMAP } from '../../notify/config.js';
+import { ARGOCD_CM } from '../../api/index.js';
+import { NOTIFICATIONS_CONFIGMAP } from '../../notify/index.js';
 import {
   evaluate,
   optionalBlob,
