@@ -84,15 +84,21 @@ export class AppSetController {
 
   /** Installs the CRD when allowed and missing, then lists and watches ApplicationSets; false when the CRD is absent. */
   async start(): Promise<boolean> {
+    // Whatever stops the sets (no CRD, no rights) must not stop the Application controller.
+    const off = (why: string): false => {
+      this.logger.warn(`ApplicationSets off: ${why}`);
+      return false;
+    };
     const discovery = new Discovery(this.opts.client);
     if (!(await discovery.resourceFor('argoproj.io', 'ApplicationSet'))) {
-      if (!this.opts.install) {
-        this.logger.warn(
-          'ApplicationSets off: the cluster has no ApplicationSet CRD (mooring install adds it)',
+      if (!this.opts.install) return off('the cluster has no ApplicationSet CRD (mooring install adds it)');
+      try {
+        await this.opts.writer.apply(this.opts.crd);
+      } catch (err) {
+        return off(
+          `the ApplicationSet CRD could not be installed (${errorMessage(err)}); mooring install adds it`,
         );
-        return false;
       }
-      await this.opts.writer.apply(this.opts.crd);
       this.logger.info('installed CustomResourceDefinition', { name: this.opts.crd.metadata.name });
       for (
         let i = 0;
@@ -101,6 +107,10 @@ export class AppSetController {
       )
         await new Promise((r) => setTimeout(r, 100));
     }
+    if (!(await this.mayWatchSets()))
+      return off(
+        `this controller may not list and watch applicationsets in ${this.opts.namespace} (mooring install grants it)`,
+      );
     this.informer = new Informer(this.opts.client, {
       resource: APPSET_RESOURCE,
       namespace: this.opts.namespace,
@@ -123,9 +133,50 @@ export class AppSetController {
       this.queue.add(key);
     });
     this.informer.start();
-    await this.informer.synced;
+    // Without the rights to list ApplicationSets (an older install's RBAC), the Application
+    // controller must still start: the sets are turned off with one clear line.
+    const refused = await Promise.race([this.informer.synced.then(() => undefined), this.informer.refused]);
+    if (refused) {
+      this.informer.stop();
+      this.informer = undefined;
+      this.logger.warn(
+        'ApplicationSets off: cannot list applicationsets (grant list/watch/patch on applicationsets and patch on applicationsets/status)',
+        {
+          error: errorMessage(refused),
+        },
+      );
+      return false;
+    }
     for (const s of this.sets()) this.fetchNext.add(this.keyOfSet(s));
     this.enqueueAll();
+    return true;
+  }
+
+  /** Whether this controller's identity may list and watch ApplicationSets (a SelfSubjectAccessReview each). */
+  private async mayWatchSets(): Promise<boolean> {
+    for (const verb of ['list', 'watch']) {
+      try {
+        const review = await this.opts.client.request<{ status?: { allowed?: boolean } }>({
+          method: 'POST',
+          path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: {
+              resourceAttributes: {
+                group: 'argoproj.io',
+                resource: 'applicationsets',
+                verb,
+                namespace: this.opts.namespace,
+              },
+            },
+          },
+        });
+        if (!review.status?.allowed) return false;
+      } catch {
+        return true; // no review API: let the list itself answer
+      }
+    }
     return true;
   }
 
