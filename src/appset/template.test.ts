@@ -83,7 +83,7 @@ describe('Go templates (goTemplate: true)', () => {
 
   it('prints <no value> for a missing key by default, and fails with missingkey=error', () => {
     expect(renderString('{{.nope}}', params, go)).toBe('<no value>');
-    // Argo CD's examples set goTemplateOptions: ["missingkey=error"] so a typo fails instead of rendering "<no value>".
+    // Argo CD: "The recommended setting of goTemplateOptions is ["missingkey=error"], which ensures that if undefined values are looked up by your template then an error is reported instead of being ignored silently."
     expect(() => renderString('{{.nope}}', params, strict)).toThrow('map has no entry for key "nope"');
     expect(() => renderString('{{.path.nope}}', params, strict)).toThrow('map has no entry for key "nope"');
   });
@@ -114,6 +114,7 @@ describe('renderApplication', () => {
   };
 
   it('renders every string of the template and puts the Application in the set namespace', () => {
+    // Argo CD: "Go templates are applied on a per-field basis, and only on string fields."
     const app = renderApplication(template, { path: pathParams('overlays/dev', true).path }, go, 'argocd');
     expect(app.metadata).toEqual({ name: 'dev-app', labels: { env: 'dev' }, namespace: 'argocd' });
     expect(app.spec.source?.path).toBe('overlays/dev');
@@ -153,6 +154,7 @@ metadata:
 
 describe('normalize and slugify', () => {
   it('keep names valid for Kubernetes', () => {
+    // Argo CD: "An additional normalize function makes any string parameter usable as a valid DNS name by replacing invalid characters with hyphens and truncating at 253 characters."
     expect(normalizeName('_Foo_Bar_')).toBe('foo-bar');
     expect(normalizeName('a'.repeat(300)).length).toBe(253);
     expect(slugify('A very long sentence with words', 12)).toBe('a-very-long');
