@@ -3,6 +3,7 @@ import { jsonLogger, parseDuration, UserError } from '../core/index.js';
 import { loadKubeConfig, watchNamespacesFlag } from '../cluster/index.js';
 import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
 import { parseByteSize, type ToolLimits } from '../render/index.js';
+import { SHARDING_FLAGS, SHARDING_FLAGS_HELP, shardingFromFlags } from '../controller/sharding/index.js';
 
 /** Help text of `mooring controller`. */
 export const CONTROLLER_HELP = `Run the Mooring controller: watch Applications, pull from Git, compare with the cluster.
@@ -27,7 +28,7 @@ Flags:
   --max-object-bytes SIZE        size of one object; larger ones are refused before anything is applied (default 1.5Mi)
   --render-memory-limit SIZE     memory each kustomize or helm run may use (default 512Mi)
   --render-cpu-limit DURATION    CPU time each kustomize or helm run may use (default 60s)
-
+${SHARDING_FLAGS_HELP}
 Examples:
   mooring controller --kubeconfig .run/cluster-mooring/kubeconfig
   mooring controller --namespace argocd --application-namespaces 'team-*' --poll-interval 60s
@@ -69,6 +70,7 @@ export async function runController(
       'max-object-bytes': { type: 'string' },
       'render-memory-limit': { type: 'string' },
       'render-cpu-limit': { type: 'string' },
+      ...SHARDING_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -114,6 +116,7 @@ export async function runController(
     allowFileRepos: values['allow-file-repos'],
     renderLimits,
     renderToolLimits: toolLimits,
+    sharding: shardingFromFlags(values),
     ...overrides,
   });
   const health = await startHealthServer({

@@ -3,6 +3,7 @@ import type { Logger } from '../core/index.js';
 import type { LuaLimits } from '../health/index.js';
 import type { RenderLimits, ToolLimits, ToolPaths } from '../render/index.js';
 import type { ReconcileResult } from './reconciler.js';
+import type { ShardingOptions } from './sharding/index.js';
 
 /** Options of the controller; every one has a default that suits the quickstart. */
 export interface ControllerOptions {
@@ -41,6 +42,11 @@ export interface ControllerOptions {
   notifications?: boolean;
   /** Budgets of each call of a user's Lua health script (default 250 ms, 16 MiB). */
   luaLimits?: LuaLimits;
+  /**
+   * Replicas: share the apps with the other controllers of this control-plane namespace through
+   * membership Leases (src/controller/sharding). Unset: this process acts on every app, no Leases.
+   */
+  sharding?: ShardingOptions;
   /** Called after each pass; tests and benchmarks observe the controller with it. */
   onReconciled?: (appKey: string, result: ReconcileResult) => void;
 }

@@ -42,6 +42,7 @@ import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
 import { Reconciler } from './reconciler.js';
 import { SettingsWatch } from './settings-watch.js';
+import { ShardGate } from './sharding/index.js';
 import { TlsCertsWatch } from './tls-certs.js';
 import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
@@ -86,6 +87,8 @@ export class Controller {
   /** Sends the notifications of argocd-notifications-cm; undefined when turned off. */
   readonly notifications?: NotificationController;
   private readonly unsubscribers: (() => void)[] = [];
+  /** Ownership of apps among replicas (membership Leases); undefined: this process acts on every app. */
+  readonly shards?: ShardGate;
   private readyFlag = false;
   private stopped = false;
 
@@ -203,6 +206,31 @@ export class Controller {
       opts.concurrency ?? 8,
       (key, err) => this.logger.error('reconcile failed', { app: key, error: errorMessage(err) }),
     );
+    if (opts.sharding) {
+      this.shards = new ShardGate({
+        client: this.client,
+        namespace: this.namespace,
+        options: opts.sharding,
+        logger: this.logger,
+        application: (key) => this.informedApp(key),
+        serverOf: (dest) => this.clusters.list().find((c) => c.name === dest.name)?.server,
+        running: () => this.queue.runningKeys(),
+        // Apps that became this replica's (or were paused) are looked at again; passes of others stop.
+        onChange: () => {
+          for (const app of this.applications())
+            this.queue.add(`${app.metadata.namespace}/${app.metadata.name}`);
+        },
+      });
+      Object.assign(this.metrics.probes, {
+        shard: () => ({
+          replica: this.shards!.replicaId,
+          replicas: this.shards!.membership.view?.members.length ?? 0,
+          apps: this.applications().filter((a) =>
+            this.shards!.owns(`${a.metadata.namespace}/${a.metadata.name}`),
+          ).length,
+        }),
+      });
+    }
   }
 
   /** True once the informers have their first lists and the first passes are queued. */
@@ -262,6 +290,7 @@ export class Controller {
     this.repoSecrets.onEvent(() => this.enqueueAll());
     clusterSecrets.onEvent(() => {
       this.clusters.updateFromSecrets(clusterSecrets.list());
+      this.shards?.setClusterSecrets(clusterSecrets.list());
       this.enqueueAll();
     });
     const notifying = this.notifications?.start();
@@ -269,6 +298,8 @@ export class Controller {
     await Promise.all(this.informers.map((i) => i.synced));
     await notifying;
     this.clusters.updateFromSecrets(clusterSecrets.list());
+    this.shards?.setClusterSecrets(clusterSecrets.list());
+    await this.shards?.membership.start();
     this.enqueueAll();
     this.appSets = await startAppSets({
       client: this.client,
@@ -300,6 +331,7 @@ export class Controller {
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
+    await this.shards?.membership.stop(); // idle: nothing of ours runs, so the apps may move at once
     await this.notifications?.stop();
   }
 
@@ -406,16 +438,22 @@ export class Controller {
     return unsubscribe;
   }
 
-  private async process(key: string): Promise<void> {
-    if (this.stopped) return;
+  private informedApp(key: string): Application | undefined {
     const [namespace = '', name = ''] = key.split('/');
-    const informed = this.appInformer?.store.get(
+    return this.appInformer?.store.get(
       keyString({ group: 'argoproj.io', kind: 'Application', namespace, name }),
     ) as Application | undefined;
+  }
+
+  private async process(key: string): Promise<void> {
+    if (this.stopped) return;
+    const informed = this.informedApp(key);
     if (!informed) {
       this.writes.forget(key);
       return;
     }
+    // Another replica's app (or one being handed over): no pass, no poll; onChange queues it if it comes.
+    if (this.shards?.refusal(key) !== undefined) return;
     const app = this.writes.newest(key, informed);
     if (app.metadata.deletionTimestamp) {
       const wait = await finalizeApp(

@@ -26,6 +26,8 @@ export interface ControllerMetricProbes {
   clusterCaches?: () => Iterable<{ server: string; objects: number; kinds: number }>;
   /** Entries in the rendered-manifests cache. */
   renderCacheEntries?: () => number;
+  /** With replicas: this replica's id, the live replicas it acts with and the apps it owns. */
+  shard?: () => { replica: string; replicas: number; apps: number };
 }
 
 /** Handles to every controller metric. */
@@ -54,6 +56,10 @@ export interface ControllerMetrics {
   webhookRequests: Counter<'provider' | 'result'>;
   /** mooring_reconcile_api_requests_total{verb,code}: Kubernetes API calls made while reconciling. */
   apiRequests: Counter<'verb' | 'code'>;
+  /** mooring_shard_apps{replica}: Applications this replica owns (collected; replicas only). */
+  shardApps: Gauge<'replica'>;
+  /** mooring_shard_replicas: live controller replicas in this replica's published view (collected). */
+  shardReplicas: Gauge;
   /** The probes the collected gauges read; assign fields once their sources exist. */
   probes: ControllerMetricProbes;
 }
@@ -136,6 +142,23 @@ export function createControllerMetrics(
       name: 'mooring_reconcile_api_requests_total',
       help: 'Kubernetes API requests made while reconciling, by verb and HTTP status code.',
       labelNames: ['verb', 'code'],
+    }),
+    shardApps: registry.gauge({
+      name: 'mooring_shard_apps',
+      help: 'Applications owned by this controller replica (replicas sharing apps through Leases).',
+      labelNames: ['replica'],
+      collect: (g) => {
+        const s = probes.shard?.();
+        if (s) g.set({ replica: s.replica }, s.apps);
+      },
+    }),
+    shardReplicas: registry.gauge({
+      name: 'mooring_shard_replicas',
+      help: 'Live controller replicas in the membership view this replica acts under.',
+      collect: (g) => {
+        const s = probes.shard?.();
+        if (s) g.set(s.replicas);
+      },
     }),
     probes,
   };

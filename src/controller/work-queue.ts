@@ -49,6 +49,11 @@ export class WorkQueue {
     return this.waiting.size + this.running.size;
   }
 
+  /** Keys being processed right now. */
+  runningKeys(): Iterable<string> {
+    return this.running;
+  }
+
   /** Resolves when nothing is waiting or running. */
   idle(): Promise<void> {
     if (this.size === 0) return Promise.resolve();
