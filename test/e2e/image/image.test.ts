@@ -3,7 +3,8 @@
 // production overlay and renders it from Git with the image's node, git and kustomize. The overlay
 // uses a kustomize 4 `patches` entry that kustomize 5 alone refuses, so only Mooring's renderer in the
 // image gets it right. scripts/build-image builds the image and scripts/check-image unpacks it to
-// .run/image/rootfs (.ci/run does both before the tests); without it, or without root, this is skipped.
+// .run/image/rootfs (.ci/run does both before the tests); without it, or without root, this is skipped —
+// except in CI (CI=true), where a missing image is a failure, not a skip.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +38,12 @@ function inImage(image: ImageConfig, args: string[]): Promise<{ code: number; ou
       (err, out, errOut) => done({ code: err ? Number(err.code ?? 1) : 0, out, err: errOut }),
     );
   });
+}
+
+if (process.env.CI === 'true' && !unpacked) {
+  throw new Error(
+    `CI=true but the image is not unpacked at ${ROOTFS}: .ci/run runs scripts/build-image and scripts/check-image first`,
+  );
 }
 
 describe.skipIf(!unpacked || !isRoot)('the container image (.run/image/rootfs)', () => {
