@@ -244,6 +244,17 @@ describe('matrix and merge generators', () => {
     ]);
   });
 
+  it('merge needs two children and merge keys', async () => {
+    const one: ApplicationSetGenerator = {
+      merge: { mergeKeys: ['a'], generators: [{ list: { elements: [{ a: '1' }] } }] },
+    };
+    await expect(runGenerator(one, ctx(false))).rejects.toThrow('at least two child generators');
+    const noKeys = {
+      merge: { generators: [{ list: { elements: [] } }, { list: { elements: [] } }] },
+    } as unknown as ApplicationSetGenerator;
+    await expect(runGenerator(noKeys, ctx(false))).rejects.toThrow('mergeKeys is required');
+  });
+
   it('allows two levels of nesting, not three', async () => {
     const leaf: ApplicationSetGenerator = { list: { elements: [{ a: '1' }] } };
     const two: ApplicationSetGenerator = {

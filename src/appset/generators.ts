@@ -331,6 +331,8 @@ async function mergeParams(
   go: boolean,
 ): Promise<Params[]> {
   const children = childGenerators(gens, 'merge', depth);
+  if (children.length < 2)
+    throw new UserError('merge generator: at least two child generators are required', GENERATOR_ERROR);
   if (!Array.isArray(mergeKeys) || mergeKeys.length === 0)
     throw new UserError('merge generator: mergeKeys is required', GENERATOR_ERROR);
   const keyOf = (p: Params): string => {
