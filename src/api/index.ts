@@ -3,4 +3,10 @@ export type * from './contract/index.js';
 export { startApiServer, apiRoutes, VERSION, type ApiServer, type ApiServerOptions } from './server.js';
 export { openApiDocument } from './openapi.js';
 export { AuthError, type Auth, type Principal } from './auth/types.js';
-export { ARGOCD_CM, AuthService, type AuthServiceOptions } from './auth/index.js';
+export {
+  ARGOCD_CM,
+  AuthService,
+  throttleOptionsFromEnv,
+  TrustedProxies,
+  type AuthServiceOptions,
+} from './auth/index.js';

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage, silentLogger, type Logger } from '../core/index.js';
 import type { Controller } from '../controller/index.js';
 import { AppFeed } from './app-feed.js';
+import { clientAddress, TrustedProxies } from './auth/client-address.js';
 import { AuthError, type Auth, type ProjectLookup } from './auth/types.js';
 import { ChildLister } from './children.js';
 import { ControlPlaneCache } from './control-plane.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** The server's external URL, shown in /api/v1/settings. */
   url?: string;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client (login throttling, logs). */
+  trustedProxies?: string[];
 }
 
 /** A running API server. */
@@ -113,6 +116,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const controllerRoutes = opts.controller.routes();
   const uiDir = opts.uiDir ?? fileURLToPath(new URL('../../dist/ui', import.meta.url));
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const trustedProxies = new TrustedProxies(opts.trustedProxies);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, log: { subject?: string }) {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -140,7 +144,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       res,
       params,
       query: url.searchParams,
-      clientAddress: req.socket.remoteAddress ?? 'unknown',
+      clientAddress: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
       headers: {},
       token: requestToken(req),
       body: () => readJsonBody(req, maxBody),

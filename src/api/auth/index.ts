@@ -19,7 +19,15 @@ export {
 } from './policy.js';
 export { projectOfRequest, projectPolicy, projectSubject, parseProjectSubject } from './project-policy.js';
 export { LoginRateLimiter, type RateLimitOptions } from './rate-limit.js';
-export { hashPassword, verifyPassword, generatePassword, UnsupportedHashError } from './password.js';
+export { LoginThrottle, throttleOptionsFromEnv, type LoginThrottleOptions } from './login-throttle.js';
+export { clientAddress, TrustedProxies } from './client-address.js';
+export {
+  hashPassword,
+  verifyPassword,
+  generatePassword,
+  legacyScryptHash,
+  UnsupportedHashError,
+} from './password.js';
 export { signToken, verifyToken, newClaims, ISSUER, type TokenClaims, type VerifyResult } from './jwt.js';
 export {
   ARGOCD_SECRET,

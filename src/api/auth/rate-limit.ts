@@ -1,8 +1,8 @@
 /** Limits of the login rate limiter. */
 export interface RateLimitOptions {
-  /** Failures within the window that lock a key (default 5). */
+  /** Failures within the window that lock a key (default 5; Infinity: count only, never lock). */
   maxFailures?: number;
-  /** Window in which failures are counted, seconds (default 300). */
+  /** Window in which failures are counted, seconds (default 300; 0: no window, failures never age). */
   windowSeconds?: number;
   /** First lock, seconds (default 30); each further lock doubles it. */
   baseLockSeconds?: number;
@@ -13,6 +13,9 @@ export interface RateLimitOptions {
   /** Milliseconds since the epoch (injectable for tests). */
   now?: () => number;
 }
+
+/** Timestamps kept per key at most. */
+export const MAX_TRACKED_FAILURES = 100;
 
 interface KeyState {
   failures: number[];
@@ -37,7 +40,8 @@ export class LoginRateLimiter {
 
   constructor(opts: RateLimitOptions = {}) {
     this.maxFailures = opts.maxFailures ?? 5;
-    this.windowMs = (opts.windowSeconds ?? 300) * 1000;
+    const windowSeconds = opts.windowSeconds ?? 300;
+    this.windowMs = windowSeconds > 0 ? windowSeconds * 1000 : Infinity;
     this.baseLockMs = (opts.baseLockSeconds ?? 30) * 1000;
     this.maxLockMs = (opts.maxLockSeconds ?? 900) * 1000;
     this.maxKeys = opts.maxKeys ?? 10_000;
@@ -67,6 +71,9 @@ export class LoginRateLimiter {
       s.lastFailure = now;
       s.failures = s.failures.filter((t) => now - t < this.windowMs);
       s.failures.push(now);
+      // A count-only key keeps the newest timestamps alone: memory per key stays bounded.
+      if (s.failures.length > MAX_TRACKED_FAILURES)
+        s.failures.splice(0, s.failures.length - MAX_TRACKED_FAILURES);
       if (s.failures.length >= this.maxFailures) {
         s.locks++;
         const lock = Math.min(this.baseLockMs * 2 ** (s.locks - 1), this.maxLockMs);
@@ -77,6 +84,12 @@ export class LoginRateLimiter {
       this.states.set(k, s);
     }
     this.evict(now);
+  }
+
+  /** Failures of a key within the window (at most MAX_TRACKED_FAILURES). */
+  failureCount(key: string): number {
+    const now = this.now();
+    return this.states.get(key)?.failures.filter((t) => now - t < this.windowMs).length ?? 0;
   }
 
   /** Forgets the keys (after a successful login). */

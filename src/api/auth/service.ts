@@ -23,7 +23,7 @@ import {
 import { hashPassword, MAX_PASSWORD_BYTES, UnsupportedHashError, verifyPassword } from './password.js';
 import { findRole, parseProjectSubject, projectSubject, roleTokens, tokenListed } from './project-policy.js';
 import { addTokenRecord, fetchProject, removeTokenRecords, updateProject } from './project-tokens.js';
-import { LoginRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { RevocationStore } from './revocations.js';
 import {
   AuthError,
@@ -45,11 +45,28 @@ export interface AuthServiceOptions {
   now?: () => number;
   /** Session lifetime (default 24 h). */
   sessionTtlSeconds?: number;
-  /** Login rate limits (default: 5 failures in 5 minutes lock for 30 s, doubling up to 15 min). */
-  rateLimit?: RateLimitOptions;
+  /**
+   * Login throttle (default: 5 failures of one account from one address in 5 minutes lock that pair
+   * for 30 s, doubling up to 15 min; 20 from one address lock the address; an account failing from
+   * many addresses gets slower answers, never a lock).
+   */
+  rateLimit?: LoginThrottleOptions;
+  /** Waits ms milliseconds (injectable for tests: the slowed answers of an account under attack). */
+  sleep?: (ms: number) => Promise<void>;
   /** How long a call waits for the first read of the Secrets and ConfigMaps (default 15 s). */
   startTimeoutMs?: number;
   logger?: Logger;
+}
+
+/** A refused password: counted by the throttle (a disabled account or a lock is not). */
+class CountedLoginFailure extends AuthError {
+  constructor(message: string) {
+    super(message, 401);
+  }
+}
+
+function countedFailure(message: string): AuthError {
+  return new CountedLoginFailure(message);
 }
 
 // Secrets and ConfigMaps the service reads; others in the namespace are kept as bare metadata.
@@ -73,7 +90,8 @@ export class AuthService implements Auth {
   private readonly now: () => number;
   private readonly ttl: number;
   private readonly logger: Logger;
-  private readonly limiter: LoginRateLimiter;
+  private readonly throttle: LoginThrottle;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly revocations: RevocationStore;
   private readonly enforcer: RbacEnforcer;
   private readonly secrets: Informer;
@@ -97,7 +115,8 @@ export class AuthService implements Auth {
     this.ttl = opts.sessionTtlSeconds ?? 24 * 3600;
     this.logger = opts.logger ?? silentLogger;
     this.startTimeoutMs = opts.startTimeoutMs ?? 15_000;
-    this.limiter = new LoginRateLimiter({ now: this.now, ...opts.rateLimit });
+    this.throttle = new LoginThrottle({ now: this.now, ...opts.rateLimit });
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.revocations = new RevocationStore(this.client, this.namespace, () => this.nowSeconds());
     this.enforcer = new RbacEnforcer(this.projects, this.logger);
     const informer = (resource: typeof SECRET_RESOURCE) =>
@@ -219,17 +238,36 @@ export class AuthService implements Auth {
 
   async login(username: string, password: string, clientAddress: string): Promise<{ token: string }> {
     await this.start();
-    const keys = [`user:${username}`, `addr:${clientAddress}`];
-    // One attempt at a time per username and address: parallel guesses queue behind the limiter.
-    const account = await this.attempts.run(keys, () => this.checkPassword(username, password, keys));
+    const account = await this.checkThrottled(username, password, clientAddress);
     const token = signToken(newClaims(account.name, this.nowSeconds(), this.ttl), this.signingKey());
     this.logger.info('login', { account: account.name, client: clientAddress });
     return { token };
   }
 
-  /** Checks a local account's password under the rate limiter; answers the account or throws AuthError. */
-  private async checkPassword(username: string, password: string, keys: string[]): Promise<LocalAccount> {
-    const wait = this.limiter.retryAfterSeconds(keys);
+  /**
+   * Checks a password under the throttle. Attempts for one (address, account) pair and one address
+   * run one at a time, so a burst of parallel guesses cannot pass the count; a failure for an
+   * account failing from many addresses is answered after a delay, outside that queue.
+   */
+  private async checkThrottled(username: string, password: string, address: string): Promise<LocalAccount> {
+    let delayMs = 0;
+    try {
+      return await this.attempts.run(this.throttle.lockKeys(address, username), async () => {
+        try {
+          return await this.checkPassword(username, password, address);
+        } catch (err) {
+          if (err instanceof CountedLoginFailure) delayMs = this.throttle.recordFailure(address, username);
+          throw err;
+        }
+      });
+    } finally {
+      if (delayMs > 0) await this.sleep(delayMs);
+    }
+  }
+
+  /** Checks a local account's password; answers the account or throws AuthError (`failure` when counted). */
+  private async checkPassword(username: string, password: string, address: string): Promise<LocalAccount> {
+    const wait = this.throttle.check(address, username).retryAfterSeconds;
     if (wait > 0) {
       throw new AuthError(`too many failed logins; try again in ${wait} seconds`, 429, wait);
     }
@@ -243,21 +281,16 @@ export class AuthService implements Auth {
       if (!hash) ok = false;
     } catch (err) {
       if (!(err instanceof UnsupportedHashError)) throw err;
-      this.limiter.recordFailure(keys);
       this.logger.warn('cannot check a stored password', { account: username, reason: err.message });
-      throw new AuthError(`the password of ${username} cannot be checked: ${err.message}`, 401);
+      throw countedFailure(`the password of ${username} cannot be checked: ${err.message}`);
     }
     if (!ok || !account) {
-      this.limiter.recordFailure(keys);
       // An unknown name may be a password typed in the wrong field: it is not logged.
-      this.logger.info('login failed', {
-        account: account ? username : '(unknown)',
-        client: keys[1]!.slice(5),
-      });
-      throw new AuthError('invalid username or password', 401);
+      this.logger.info('login failed', { account: account ? username : '(unknown)', client: address });
+      throw countedFailure('invalid username or password');
     }
     if (!account.enabled) throw new AuthError(`account ${username} is disabled`, 401);
-    this.limiter.recordSuccess(keys);
+    this.throttle.recordSuccess(address, username);
     return account;
   }
 
@@ -282,8 +315,7 @@ export class AuthService implements Auth {
         400,
       );
     }
-    const keys = [`user:${username}`, `addr:${clientAddress}`];
-    const account = await this.attempts.run(keys, () => this.checkPassword(username, currentPassword, keys));
+    const account = await this.checkThrottled(username, currentPassword, clientAddress);
     const prefix = account.name === 'admin' ? 'admin' : `accounts.${account.name}`;
     const hash = await hashPassword(newPassword);
     const mtime = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');

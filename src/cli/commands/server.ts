@@ -1,7 +1,7 @@
-import { jsonLogger, parseDuration, UserError } from '../../core/index.js';
+import { errorMessage, jsonLogger, parseDuration, UserError } from '../../core/index.js';
 import { loadKubeConfig, watchNamespacesFlag } from '../../cluster/index.js';
 import { Controller } from '../../controller/index.js';
-import { AuthService, startApiServer } from '../../api/index.js';
+import { AuthService, startApiServer, throttleOptionsFromEnv, TrustedProxies } from '../../api/index.js';
 import type { Command } from '../command.js';
 import { str } from '../app/common.js';
 
@@ -73,6 +73,11 @@ export const serverCommand: Command = {
       help: 'lifetime of login sessions (default 24h)',
       valueName: 'DURATION',
     },
+    'trusted-proxies': {
+      type: 'string',
+      help: 'proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; by default none',
+      valueName: 'CIDRS',
+    },
     'log-level': { type: 'string', help: 'debug, info, warn or error (default info)', valueName: 'LEVEL' },
     'allow-file-repos': { type: 'boolean', help: 'let repoURLs be file:// URLs (tests and demos only)' },
   },
@@ -93,6 +98,14 @@ export const serverCommand: Command = {
       throw new UserError('--concurrency must be a whole number of at least 1');
     const sessionTtlMs = parseDuration(str(ctx, 'session-ttl') ?? '24h');
     if (sessionTtlMs < 60_000) throw new UserError('--session-ttl must be at least 1m');
+    const trustedProxies = str(ctx, 'trusted-proxies')?.split(',');
+    let rateLimit;
+    try {
+      new TrustedProxies(trustedProxies);
+      rateLimit = throttleOptionsFromEnv();
+    } catch (err) {
+      throw new UserError(errorMessage(err));
+    }
     const namespace = str(ctx, 'namespace') ?? 'argocd';
     const applicationNamespaces = str(ctx, 'application-namespaces')?.split(',').filter(Boolean) ?? [];
     const watchNamespaces = watchNamespacesFlag(str(ctx, 'watch-namespaces'), applicationNamespaces);
@@ -120,6 +133,7 @@ export const serverCommand: Command = {
             namespace,
             projects,
             sessionTtlSeconds: Math.round(sessionTtlMs / 1000),
+            rateLimit,
             logger: logger.child({ component: 'auth' }),
           }),
         port,
@@ -127,6 +141,7 @@ export const serverCommand: Command = {
         applicationNamespaces,
         uiDir: str(ctx, 'ui-dir'),
         url: str(ctx, 'url'),
+        trustedProxies,
         logger,
       });
     } catch (err) {
