@@ -225,4 +225,16 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
       /^mooring_webhook_requests_total\{(?=[^}]*provider="github")(?=[^}]*result="accepted")[^}]*\} [1-9]/m,
     );
   }, 300_000);
+
+  it('names a revision Git does not have in one line, without the repository password', async () => {
+    const r = await mooring('app', 'wait', app, '--revision', 'no-such-tag', '--timeout', '10s');
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(
+      new RegExp(
+        `^mooring: cannot resolve revision "no-such-tag" of ${git.repoUrl('myapp-config')}: [^\\n]+\\n$`,
+      ),
+    );
+    expect(r.err).not.toContain(git.password!);
+  });
 });
