@@ -1,6 +1,7 @@
 import { errorMessage, jsonLogger, parseDuration, UserError } from '../../core/index.js';
 import { loadKubeConfig, watchNamespacesFlag } from '../../cluster/index.js';
 import { Controller } from '../../controller/index.js';
+import { shardingFromFlags } from '../../controller/sharding/index.js';
 import { AuthService, startApiServer, throttleOptionsFromEnv, TrustedProxies } from '../../api/index.js';
 import type { Command } from '../command.js';
 import { str } from '../app/common.js';
@@ -80,6 +81,31 @@ export const serverCommand: Command = {
     },
     'log-level': { type: 'string', help: 'debug, info, warn or error (default info)', valueName: 'LEVEL' },
     'allow-file-repos': { type: 'boolean', help: 'let repoURLs be file:// URLs (tests and demos only)' },
+    'shard-by': {
+      type: 'string',
+      help: 'run as one of several replicas sharing the apps through Leases: app, or cluster (as Argo CD); unset: act on every app, no Lease',
+      valueName: 'app|cluster',
+    },
+    'replica-id': {
+      type: 'string',
+      help: "this replica's id (default: $POD_NAME, else hostname-pid)",
+      valueName: 'ID',
+    },
+    'lease-duration': {
+      type: 'string',
+      help: 'a replica that stopped renewing loses its apps after this (default 15s)',
+      valueName: 'DURATION',
+    },
+    'renew-deadline': {
+      type: 'string',
+      help: 'a replica that could not renew for this long stops acting (default 10s)',
+      valueName: 'DURATION',
+    },
+    'retry-period': {
+      type: 'string',
+      help: 'how often leases are renewed and read (default 2s)',
+      valueName: 'DURATION',
+    },
   },
   examples: [
     'mooring server --kubeconfig .run/cluster-mooring/kubeconfig --port 8080',
@@ -120,6 +146,13 @@ export const serverCommand: Command = {
       cacheDir: str(ctx, 'cache-dir'),
       logger: logger.child({ component: 'controller' }),
       allowFileRepos: Boolean(ctx.values['allow-file-repos']),
+      sharding: shardingFromFlags({
+        'shard-by': str(ctx, 'shard-by'),
+        'replica-id': str(ctx, 'replica-id'),
+        'lease-duration': str(ctx, 'lease-duration'),
+        'renew-deadline': str(ctx, 'renew-deadline'),
+        'retry-period': str(ctx, 'retry-period'),
+      }),
     });
     const stop = signalled();
     await controller.start();
