@@ -1,24 +1,28 @@
 // Where an Application source comes from, by kind: a Git repository at a commit, or a chart version
-// from a Helm repository. The reconciler asks this one place to resolve a revision and to lay out the
-// files to render; a new kind (OCI registries) adds a branch to sourceKind and to each method.
+// from a Helm repository or an OCI registry. The reconciler asks this one place to resolve a revision
+// and to lay out the files to render; a new kind adds a branch to sourceKind and to each method.
 import path from 'node:path';
 import { UserError, type ApplicationSource } from '../core/index.js';
 import { renderCacheKeyPrefix } from '../render/index.js';
-import type { HelmRepositories, RepoCache } from '../source/index.js';
+import { isSchemelessOci, type HelmRepositories, type OciCharts, type RepoCache } from '../source/index.js';
 import { dependenciesToFetch } from './chart-dependencies.js';
 
 /** How a source is fetched. */
 export type SourceKind = 'git' | 'helm' | 'oci';
 
-/** The kind of a source, as Argo CD tells them: `chart` with an http(s) repoURL is a Helm repository. */
+/**
+ * The kind of a source, as Argo CD tells them: `chart` with an http(s) repoURL is a Helm repository;
+ * `oci://…`, or `chart` with a repoURL without scheme (`host/path`, Argo CD's enableOCI form), an OCI registry.
+ */
 export function sourceKind(source: ApplicationSource): SourceKind {
   const url = source.repoURL.trim();
   if (/^oci:\/\//i.test(url)) return 'oci';
   if (source.chart && /^https?:\/\//i.test(url)) return 'helm';
+  if (source.chart && isSchemelessOci(url)) return 'oci';
   return 'git';
 }
 
-/** A source's targetRevision resolved: a commit (git) or a chart version (helm). */
+/** A source's targetRevision resolved: a commit (git), a chart version (helm), a tag or digest (oci). */
 export interface FetchedRevision {
   revision: string;
   /** When the repository (or Helm index) it was read from was last fetched. */
@@ -29,7 +33,7 @@ export interface FetchedRevision {
 export interface SourceFiles {
   dir: string;
   /**
-   * The commit (git) or `chart@version@sha256:digest` (helm), followed by `|deps:…` with the digests
+   * The commit (git) or `chart@version@sha256:digest` (helm, oci), followed by `|deps:…` with the digests
    * of the chart dependencies fetched: equal ids, equal files.
    */
   contentId: string;
@@ -44,11 +48,13 @@ export class SourceFetch {
   constructor(
     private readonly repos: RepoCache,
     private readonly charts?: HelmRepositories,
+    /** Helm charts in OCI registries; the controller sets it after building the reconciler. */
+    public oci?: OciCharts,
   ) {}
 
   /** What identifies the source's revision history: the repository, and for Helm the chart. */
   key(source: ApplicationSource): string {
-    return sourceKind(source) === 'helm' ? `${source.repoURL}|chart:${source.chart}` : source.repoURL;
+    return sourceKind(source) === 'git' ? source.repoURL : `${source.repoURL}|chart:${source.chart ?? ''}`;
   }
 
   /** Resolves targetRevision (or `revision`), fetching first unless `fetch: false`; `hard` drops cached indexes. */
@@ -64,8 +70,10 @@ export class SourceFetch {
         const r = await this.helm().resolve(source.repoURL, source.chart!, revision ?? '', o);
         return { revision: r.version, fetchedAt: r.fetchedAt };
       }
-      case 'oci':
-        throw ociUnsupported();
+      case 'oci': {
+        const r = await this.ociCharts().resolve(source.repoURL, source.chart, revision ?? '', o);
+        return { revision: r.revision, fetchedAt: r.fetchedAt };
+      }
       case 'git': {
         const r = await this.repos.resolve(source.repoURL, revision || 'HEAD', o);
         return { revision: r.commit, fetchedAt: r.fetchedAt };
@@ -86,8 +94,11 @@ export class SourceFetch {
         [dir, contentId] = [c.dir, `${source.chart}@${revision}@sha256:${c.digest}`];
         break;
       }
-      case 'oci':
-        throw ociUnsupported();
+      case 'oci': {
+        const c = await this.ociCharts().checkout(source.repoURL, source.chart, revision, { signal });
+        [dir, contentId] = [c.dir, `${source.chart ?? ''}@${revision}@sha256:${c.digest}`];
+        break;
+      }
       case 'git':
         [dir, contentId] = [await this.repos.checkout(source.repoURL, revision), revision];
     }
@@ -130,9 +141,9 @@ export class SourceFetch {
 
   /** When the source's repository (or Helm index) was last fetched. */
   lastFetch(source: ApplicationSource): Date | undefined {
-    return sourceKind(source) === 'helm'
-      ? this.charts?.lastFetch(source.repoURL)
-      : this.repos.lastFetch(source.repoURL);
+    const kind = sourceKind(source);
+    if (kind === 'oci') return this.oci?.lastFetch(source.repoURL, source.chart);
+    return kind === 'helm' ? this.charts?.lastFetch(source.repoURL) : this.repos.lastFetch(source.repoURL);
   }
 
   /** The render cache entries a hard refresh drops: the commit's (git), every render of the repository (helm). */
@@ -146,8 +157,9 @@ export class SourceFetch {
     if (!this.charts) throw new UserError('Helm repositories are not enabled in this controller');
     return this.charts;
   }
-}
 
-function ociUnsupported(): UserError {
-  return new UserError('OCI sources (oci://) are not supported yet: use a Helm repository (https://) or Git');
+  private ociCharts(): OciCharts {
+    if (!this.oci) throw new UserError('OCI registries are not enabled in this controller');
+    return this.oci;
+  }
 }

@@ -16,10 +16,14 @@ export interface RepoCredentials {
   tlsClientCertKey?: string;
   /** Helm: also send username/password to chart URLs on another host than the repository (`passCredentials`). */
   passCredentials?: boolean;
+  /** OCI: plain HTTP to the registry (Argo CD's `insecureOCIForceHttp`). */
+  forceHttp?: boolean;
+  /** Helm: the repository is an OCI registry (Argo CD's `enableOCI`). */
+  enableOCI?: boolean;
 }
 
 /** Which kind of repository the credentials are for: a `repository` Secret of that `type` wins. */
-export type RepoType = 'git' | 'helm';
+export type RepoType = 'git' | 'helm' | 'oci';
 
 /** The string fields of a Secret: `data` base64-decoded, overlaid by `stringData` as the API server does. */
 export function secretStrings(secret: KubeObject): Record<string, string> {
@@ -108,6 +112,8 @@ function toCredentials(f: Record<string, string>): RepoCredentials {
   if (f.tlsClientCertData) creds.tlsClientCertData = f.tlsClientCertData;
   if (f.tlsClientCertKey) creds.tlsClientCertKey = f.tlsClientCertKey;
   if (isTrue(f.passCredentials)) creds.passCredentials = true;
+  if (isTrue(f.insecureOCIForceHttp)) creds.forceHttp = true;
+  if (isTrue(f.enableOCI)) creds.enableOCI = true;
   return creds;
 }
 
@@ -122,4 +128,29 @@ function nonEmpty(c: RepoCredentials): RepoCredentials | undefined {
 
 function isTrue(v: string | undefined): boolean {
   return v?.trim().toLowerCase() === 'true';
+}
+
+/**
+ * Credentials for an OCI chart source, as Argo CD finds them: a `type: oci` Secret whose url is the
+ * repoURL (`oci://…`), or a `type: helm` Secret with `enableOCI: "true"` whose url is the repoURL
+ * without its scheme; the chart-qualified URL (`…/path/chart`) is tried first when chart is given.
+ */
+export function ociCredentialsFromSecrets(
+  secrets: readonly KubeObject[],
+  repoURL: string,
+  chart?: string,
+  project?: string,
+): RepoCredentials | undefined {
+  const bare = repoURL
+    .trim()
+    .replace(/^oci:\/\//i, '')
+    .replace(/\/+$/, '');
+  const urls = [...(chart ? [`${bare}/${chart}`] : []), bare];
+  for (const url of urls) {
+    const found =
+      credentialsFromSecrets(secrets, `oci://${url}`, project, 'oci') ??
+      credentialsFromSecrets(secrets, url, project, 'helm');
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -5,13 +5,20 @@ export {
   type RepoCacheOptions,
   type ResolvedRevision,
 } from './repo-cache.js';
-export { credentialsFromSecrets, secretStrings, type RepoCredentials, type RepoType } from './credentials.js';
+export {
+  credentialsFromSecrets,
+  ociCredentialsFromSecrets,
+  secretStrings,
+  type RepoCredentials,
+  type RepoType,
+} from './credentials.js';
 export { normalizeRepoURL, redactURL, checkRepoURL } from './url.js';
 export { createPoller, type Poller, type PollerOptions } from './poller.js';
 export { runGit, type GitRunner, type GitInvocation, type GitResult } from './git-exec.js';
 export { removeTree } from './trees.js';
 export {
   parseWebhook,
+  webhookProvider,
   webhookMatches,
   repoIdentity,
   MAX_WEBHOOK_BYTES,
@@ -32,3 +39,13 @@ export {
   type ResolvedChart,
   type ChartCheckout,
 } from './helm-repo/index.js';
+export {
+  createOciCharts,
+  DEFAULT_OCI_LIMITS,
+  isSchemelessOci,
+  isDigest,
+  parseOciReference,
+  type OciCharts,
+  type OciChartsOptions,
+  type OciLimits,
+} from './oci/index.js';
