@@ -1,17 +1,17 @@
 import type { Application } from '../core/index.js';
-import type { ResourceWriter } from '../cluster/index.js';
-import type { Registry } from '../core/index.js';
-import { secretData } from './clusters.js';
+import type { Logger, Registry } from '../core/index.js';
 import type { RouteHandler } from './health-server.js';
 import { metricsRoute, webhookRoute } from './http-routes.js';
 import type { ControllerMetrics } from './metrics.js';
+import type { WebhookSecretsWatch } from './webhook-secrets.js';
 
 /** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
 export function controllerRoutes(deps: {
   registry: Registry;
   metrics: ControllerMetrics;
-  writer: ResourceWriter;
-  namespace: string;
+  /** argocd-secret's webhook secrets, from a watch. */
+  webhookSecrets: WebhookSecretsWatch;
+  logger?: Logger;
   applications: () => Application[];
   /** A webhook said these apps' repository changed. */
   refresh: (repoURL: string, appKeys: string[]) => void;
@@ -25,22 +25,8 @@ export function controllerRoutes(deps: {
     metricsRoute(deps.registry),
     webhookRoute({
       metrics: deps.metrics,
-      secrets: async () => {
-        const secret = await deps.writer.get({
-          group: '',
-          kind: 'Secret',
-          namespace: deps.namespace,
-          name: 'argocd-secret',
-        });
-        const data = secret ? secretData(secret) : {};
-        return {
-          github: data['webhook.github.secret'],
-          gitlab: data['webhook.gitlab.secret'],
-          gitea: data['webhook.gitea.secret'] ?? data['webhook.gogs.secret'],
-          gogs: data['webhook.gogs.secret'],
-          bitbucket: data['webhook.bitbucket.uuid'],
-        };
-      },
+      secrets: () => deps.webhookSecrets.current(),
+      logger: deps.logger,
       apps: () => [
         ...deps
           .applications()

@@ -47,6 +47,7 @@ import { TlsCertsWatch } from './tls-certs.js';
 import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
 import { APP_RESOURCE, PROJECT_RESOURCE, SECRET_RESOURCE } from './watched-resources.js';
+import { WebhookSecretsWatch } from './webhook-secrets.js';
 
 export type { ControllerOptions };
 
@@ -337,11 +338,13 @@ export class Controller {
 
   /** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
   routes(): RouteHandler[] {
+    const webhookSecrets = new WebhookSecretsWatch(this.client, this.namespace, this.logger);
+    this.unsubscribers.push(() => webhookSecrets.stop());
     return controllerRoutes({
       registry: this.registry,
       metrics: this.metrics,
-      writer: this.writer,
-      namespace: this.namespace,
+      webhookSecrets,
+      logger: this.logger,
       applications: () => this.applications(),
       refresh: (repoURL, keys) => {
         this.reconciler.markRepoChanged(repoURL);

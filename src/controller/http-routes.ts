@@ -1,8 +1,15 @@
 import type http from 'node:http';
-import { PROMETHEUS_CONTENT_TYPE, type Registry } from '../core/index.js';
-import { MAX_WEBHOOK_BYTES, parseWebhook, webhookMatches, type WebhookSecrets } from '../source/index.js';
+import { PROMETHEUS_CONTENT_TYPE, type Logger, type Registry } from '../core/index.js';
+import {
+  MAX_WEBHOOK_BYTES,
+  parseWebhook,
+  webhookMatches,
+  webhookProvider,
+  type WebhookSecrets,
+} from '../source/index.js';
 import type { RouteHandler } from './health-server.js';
 import type { ControllerMetrics } from './metrics.js';
+import { AddressRateLimiter, type RateLimitOptions } from './webhook-rate-limit.js';
 
 /** GET /metrics: the Prometheus exposition of the registry. */
 export function metricsRoute(registry: Registry): RouteHandler {
@@ -15,39 +22,84 @@ export function metricsRoute(registry: Registry): RouteHandler {
 
 /** What the webhook route needs from the controller. */
 export interface WebhookTarget {
-  /** Provider secrets (from the argocd-secret Secret), read per request so rotation needs no restart. */
-  secrets: () => Promise<WebhookSecrets>;
+  /**
+   * Provider secrets (argocd-secret's, from a watch: no apiserver read per request); undefined when
+   * they cannot be known (watch not listed yet or refused): then every webhook is refused.
+   */
+  secrets: () => Promise<WebhookSecrets | undefined>;
   /** The managed apps' sources, to find those a push concerns. */
   apps: () => { key: string; repoURL: string; targetRevision?: string }[];
   /** Refreshes these apps now (their repo is fetched once, however many apps and pushes). */
   refresh: (repoURL: string, appKeys: string[]) => void;
   metrics?: ControllerMetrics;
+  /** Where refusals are logged, one line each with the reason (never echoed to the caller). */
+  logger?: Logger;
+  /** Per-address token buckets (default: burst 30, 2 per second, 10 000 addresses). */
+  rateLimit?: RateLimitOptions;
+  /** The largest body accepted (default MAX_WEBHOOK_BYTES). */
+  maxBytes?: number;
 }
+
+// What callers are told: the status only. Why a request was refused goes to the log.
+const GENERIC: Record<number, string> = {
+  400: 'bad request',
+  401: 'unauthorized',
+  413: 'payload too large',
+  415: 'unsupported media type',
+  429: 'too many requests',
+  503: 'unavailable',
+};
+
+/** The `result` label of mooring_webhook_requests_total for each refusal status. */
+const RESULT: Record<number, string> = {
+  400: 'invalid',
+  401: 'refused',
+  413: 'too_large',
+  415: 'invalid',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
 
 /**
  * POST /api/webhook: GitHub, GitLab, Gitea/Gogs and Bitbucket push events, verified by the provider's
  * secret; the apps whose repo and branch match are refreshed at once instead of at the next poll.
+ * The answer is the same whichever apps matched (none named), so a caller learns nothing about
+ * what the controller manages; refusals answer a generic body and log their reason.
  */
 export function webhookRoute(target: WebhookTarget): RouteHandler {
+  const limiter = new AddressRateLimiter(target.rateLimit);
+  const maxBytes = target.maxBytes ?? MAX_WEBHOOK_BYTES;
   return async (req, res) => {
     if ((req.url ?? '').split('?')[0] !== '/api/webhook') return false;
     if (req.method !== 'POST') {
       res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain' }).end('use POST\n');
       return true;
     }
-    const body = await readBody(req, MAX_WEBHOOK_BYTES);
-    if (!body) {
-      res
-        .writeHead(413, { 'Content-Type': 'text/plain' })
-        .end(`payload larger than ${MAX_WEBHOOK_BYTES} bytes\n`);
+    const provider = webhookProvider(req.headers) ?? 'unknown';
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const refuse = (status: number, reason: string, headers: Record<string, string> = {}) => {
+      target.metrics?.webhookRequests.inc({ provider, result: RESULT[status] ?? 'invalid' });
+      target.logger?.warn('webhook refused', { status, provider, address, reason });
+      // A refused body is not read to its end: close the connection rather than drain it.
+      if (status === 413 || status === 429) headers.Connection = 'close';
+      res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(`${GENERIC[status]}\n`);
       return true;
+    };
+    if (!limiter.take(address)) {
+      return refuse(429, 'rate limit of the source address exceeded', {
+        'Retry-After': String(limiter.retryAfterSeconds(address)),
+      });
     }
-    const result = parseWebhook(req.headers, body, await target.secrets());
-    if (!result.ok) {
-      target.metrics?.webhookRequests.inc({ provider: 'unknown', result: 'rejected' });
-      res.writeHead(result.status, { 'Content-Type': 'text/plain' }).end(`${result.message}\n`);
-      return true;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      return refuse(413, `declared payload of ${declared} bytes is over the limit of ${maxBytes}`);
     }
+    const body = await readBody(req, maxBytes);
+    if (!body) return refuse(413, `payload over the limit of ${maxBytes} bytes`);
+    const secrets = await target.secrets();
+    if (!secrets) return refuse(503, 'the webhook secrets of argocd-secret are not known yet');
+    const result = parseWebhook(req.headers, body, secrets);
+    if (!result.ok) return refuse(result.status, result.message);
     const matched = result.ping ? [] : target.apps().filter((a) => webhookMatches(result, a));
     const byRepo = new Map<string, string[]>();
     for (const a of matched) byRepo.set(a.repoURL, [...(byRepo.get(a.repoURL) ?? []), a.key]);
@@ -56,9 +108,7 @@ export function webhookRoute(target: WebhookTarget): RouteHandler {
       provider: result.provider,
       result: matched.length ? 'accepted' : 'ignored',
     });
-    res
-      .writeHead(200, { 'Content-Type': 'application/json' })
-      .end(JSON.stringify({ refreshed: matched.map((a) => a.key) }) + '\n');
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"accepted"}\n');
     return true;
   };
 }

@@ -52,7 +52,10 @@ export interface ControllerMetrics {
   clusterCacheKinds: Gauge<'server'>;
   /** mooring_render_cache_entries: entries in the rendered-manifests cache (collected). */
   renderCacheEntries: Gauge;
-  /** mooring_webhook_requests_total{provider,result}: webhook requests; result is accepted, ignored or rejected. */
+  /**
+   * mooring_webhook_requests_total{provider,result}: webhook requests; result is accepted, ignored,
+   * refused (authentication), invalid, too_large, rate_limited or unavailable (secrets not known).
+   */
   webhookRequests: Counter<'provider' | 'result'>;
   /** mooring_reconcile_api_requests_total{verb,code}: Kubernetes API calls made while reconciling. */
   apiRequests: Counter<'verb' | 'code'>;
@@ -135,7 +138,7 @@ export function createControllerMetrics(
     }),
     webhookRequests: registry.counter({
       name: 'mooring_webhook_requests_total',
-      help: 'Git webhook requests, by provider and result (accepted, ignored, rejected).',
+      help: 'Git webhook requests, by provider and result (accepted, ignored, refused, invalid, too_large, rate_limited, unavailable).',
       labelNames: ['provider', 'result'],
     }),
     apiRequests: registry.counter({

@@ -66,7 +66,7 @@ const GITHUB_MAX_COMMITS = 2048;
 
 /** Authenticates and reads a webhook request from GitHub, GitLab, Gitea, Gogs or Bitbucket Cloud. */
 export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSecrets): WebhookResult {
-  const provider = detect(headers);
+  const provider = webhookProvider(headers);
   if (!provider) {
     return reject(
       400,
@@ -157,8 +157,11 @@ export function repoIdentity(url: string): string {
   return `${host}/${path.replace(/^\/+/, '')}`.toLowerCase();
 }
 
-// Gitea also sends X-Gogs-Event and X-GitHub-Event for compatibility, so it is recognized first.
-function detect(headers: Headers): WebhookProvider | undefined {
+/**
+ * The provider a request's event header names, before any check (for metrics and logs).
+ * Gitea also sends X-Gogs-Event and X-GitHub-Event for compatibility, so it is recognized first.
+ */
+export function webhookProvider(headers: Headers): WebhookProvider | undefined {
   if (header(headers, 'x-gitea-event')) return 'gitea';
   if (header(headers, 'x-gogs-event')) return 'gogs';
   if (header(headers, 'x-github-event')) return 'github';

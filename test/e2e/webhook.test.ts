@@ -103,7 +103,8 @@ describe('git push webhooks', () => {
         body,
       });
     const forged = await post(`sha256=${createHmac('sha256', 'wrong-secret').update(body).digest('hex')}`);
-    expect([forged.status, await forged.text()]).toEqual([401, 'signature verification failed\n']);
+    // Why it was refused is logged, never told to the caller.
+    expect([forged.status, await forged.text()]).toEqual([401, 'unauthorized\n']);
     const unsigned = await post(undefined);
     expect(unsigned.status).toBe(401);
     await new Promise((r) => setTimeout(r, 2000));
@@ -111,7 +112,8 @@ describe('git push webhooks', () => {
 
     const good = await post(`sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`);
     expect(good.status).toBe(200);
-    expect(await good.json()).toEqual({ refreshed: [`${ns}/hooked`] });
+    // The answer names no app: a caller learns nothing about what the controller manages.
+    expect(await good.json()).toEqual({ status: 'accepted' });
     await waitForApp(
       ns,
       'hooked',
@@ -122,5 +124,37 @@ describe('git push webhooks', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
     expect(metrics).toContain('mooring_webhook_requests_total{provider="github",result="accepted"} 1');
     expect(metrics).toMatch(/mooring_app_sync_total\{phase="Succeeded"\} [1-9]/);
+    expect(metrics).toContain('mooring_webhook_requests_total{provider="github",result="refused"} 2');
+  });
+
+  it('checks with a rotated secret as soon as the watch of argocd-secret sees it', async () => {
+    const body = githubPush(git.repoUrl('nothing-here'), '0123456789abcdef0123456789abcdef01234567');
+    const post = (secret: string) =>
+      fetch(`http://127.0.0.1:${server.port}/api/webhook`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-GitHub-Event': 'push',
+          'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        },
+        body,
+      });
+    const rotated = `${SECRET}-rotated`;
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'argocd-secret', namespace: ns },
+        stringData: { 'webhook.github.secret': rotated },
+      }),
+    });
+    // No restart and no read per request: the watch brings the new secret.
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      status = (await post(rotated)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    expect((await post(SECRET)).status).toBe(401);
   });
 });

@@ -62,7 +62,7 @@ describe('ApplicationSet, end to end', () => {
   let repoDir: string;
 
   /** A signed GitHub push event for the repository, as the git server's hook would send it. */
-  async function pushWebhook(after: string): Promise<string[]> {
+  async function pushWebhook(after: string): Promise<void> {
     const body = JSON.stringify({
       ref: 'refs/heads/main',
       after,
@@ -79,7 +79,6 @@ describe('ApplicationSet, end to end', () => {
       body,
     });
     expect(res.status).toBe(200);
-    return ((await res.json()) as { refreshed: string[] }).refreshed;
   }
 
   /** The example ApplicationSet, made unique for this run. */
@@ -202,7 +201,8 @@ describe('ApplicationSet, end to end', () => {
     }
     const added = await work.commit('Add the qa environment');
     await work.push();
-    expect(await pushWebhook(added)).toContain(`appset:${ns}/myapp`);
+    // The webhook's answer names no app or set; the set's new app shows it was refreshed.
+    await pushWebhook(added);
     await waitForApp(ns, `qa-${id}`, 'qa Synced and Healthy', syncedHealthy, 120_000);
 
     await work.remove('overlays/qa');
