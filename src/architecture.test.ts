@@ -13,7 +13,8 @@ const ALLOWED: Record<string, string[]> = {
   diff: ['core'],
   sync: ['core', 'diff', 'health', 'cluster'],
   notify: ['core'],
-  controller: ['core', 'source', 'render', 'cluster', 'health', 'diff', 'sync', 'notify'],
+  appset: ['core', 'source', 'cluster', 'notify'],
+  controller: ['core', 'source', 'render', 'cluster', 'health', 'diff', 'sync', 'notify', 'appset'],
   api: ['core', 'controller', 'cluster', 'diff', 'health', 'source'],
   cli: ['core', 'render', 'diff', 'api', 'source', 'cluster', 'controller', 'notify'],
 };

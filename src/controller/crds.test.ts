@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { isRecord } from '../core/index.js';
-import { appProjectCrd, applicationCrd, crdFiles, crdManifestsYaml } from './crds.js';
+import { appProjectCrd, applicationCrd, applicationSetCrd, crdFiles, crdManifestsYaml } from './crds.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -176,9 +176,30 @@ describe('CRDs', () => {
     ).toEqual(['.spec.syncPolicy.syncOptions: not array']);
   });
 
-  it('renders both CRDs as one multi-document YAML', () => {
+  it('renders the three CRDs as one multi-document YAML', () => {
     const docs = parseAllDocuments(crdManifestsYaml()).map((d) => d.toJS() as { metadata: { name: string } });
-    expect(docs.map((d) => d.metadata.name)).toEqual(['applications.argoproj.io', 'appprojects.argoproj.io']);
+    expect(docs.map((d) => d.metadata.name)).toEqual([
+      'applications.argoproj.io',
+      'appprojects.argoproj.io',
+      'applicationsets.argoproj.io',
+    ]);
     expect(docs[0]).toEqual(applicationCrd());
+    expect(docs[2]).toEqual(applicationSetCrd());
+  });
+
+  it('names the ApplicationSet CRD as Argo CD does, with the appset short name and a status subresource', () => {
+    const crd = applicationSetCrd();
+    expect(crd.metadata.name).toBe('applicationsets.argoproj.io');
+    expect(crd.spec).toMatchObject({
+      group: 'argoproj.io',
+      scope: 'Namespaced',
+      names: {
+        kind: 'ApplicationSet',
+        plural: 'applicationsets',
+        shortNames: expect.arrayContaining(['appset']),
+      },
+    });
+    expect(version(crd).subresources).toEqual({ status: {} });
+    expect(crdFiles().map((f) => f.path)).toContain('deploy/crds/applicationset-crd.yaml');
   });
 });

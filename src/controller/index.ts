@@ -1,7 +1,7 @@
 export { Controller, type ControllerOptions } from './controller.js';
 export { Reconciler, type AppState, type ReconcileResult } from './reconciler.js';
 export { startHealthServer } from './health-server.js';
-export { applicationCrd, appProjectCrd, crdManifestsYaml } from './crds.js';
+export { applicationCrd, appProjectCrd, applicationSetCrd, crdManifestsYaml } from './crds.js';
 export {
   validateApplication,
   projectPermitsRepo,

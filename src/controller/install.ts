@@ -1,6 +1,6 @@
 import { ARGO_API_VERSION, keyOf, type Logger } from '../core/index.js';
 import { Discovery, KubeApiError, ResourceWriter, type KubeClient } from '../cluster/index.js';
-import { appProjectCrd, applicationCrd } from './crds.js';
+import { appProjectCrd, applicationCrd, applicationSetCrd } from './crds.js';
 import { defaultProject } from './defaults.js';
 
 /** Creates the CRDs, the control-plane namespace and the default project when they are missing. */
@@ -11,7 +11,7 @@ export async function installControlPlane(opts: {
   logger: Logger;
 }): Promise<void> {
   const { client, writer, namespace, logger } = opts;
-  for (const crd of [applicationCrd(), appProjectCrd()]) {
+  for (const crd of [applicationCrd(), appProjectCrd(), applicationSetCrd()]) {
     const existing = await unlessForbidden(writer.get(keyOf(crd)));
     if (existing === null) continue;
     if (!existing) {

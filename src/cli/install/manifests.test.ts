@@ -49,6 +49,7 @@ describe('installManifests', () => {
       'Namespace/gitops',
       'CustomResourceDefinition/applications.argoproj.io',
       'CustomResourceDefinition/appprojects.argoproj.io',
+      'CustomResourceDefinition/applicationsets.argoproj.io',
       'ServiceAccount/mooring-controller',
       'ClusterRole/mooring-controller-gitops',
       'ClusterRoleBinding/mooring-controller-gitops',
@@ -85,6 +86,23 @@ describe('installManifests', () => {
       expect(r.verbs).not.toContain('impersonate');
       expect(r.apiGroups).not.toContain('*');
     }
+  });
+
+  it('lets the ApplicationSet controller watch sets, write their status and write Applications, in its own namespace only', () => {
+    const role = find(objs, 'Role', 'mooring-controller');
+    const grants = (rules: Rule[], resource: string, verb: string) =>
+      rules.some(
+        (r) =>
+          r.apiGroups.includes('argoproj.io') && r.resources.includes(resource) && r.verbs.includes(verb),
+      );
+    for (const verb of ['get', 'list', 'watch', 'patch', 'update'])
+      expect(grants(role.rules as Rule[], 'applicationsets', verb)).toBe(true);
+    for (const verb of ['get', 'patch', 'update'])
+      expect(grants(role.rules as Rule[], 'applicationsets/status', verb)).toBe(true);
+    // Generated Applications are created, applied (server-side apply = patch) and deleted by the set.
+    for (const verb of ['create', 'patch', 'delete'])
+      expect(grants(role.rules as Rule[], 'applications', verb)).toBe(true);
+    expect(grants(rulesOf(objs, 'ClusterRole'), 'applicationsets', 'list')).toBe(false);
   });
 
   it('aggregates only ClusterRoles labelled for its own namespace', () => {

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { UserError, type KubeObject } from '../../core/index.js';
-import { appProjectCrd, applicationCrd } from '../../controller/index.js';
+import { appProjectCrd, applicationCrd, applicationSetCrd } from '../../controller/index.js';
 import {
   applicationNamespaceRbac,
   clusterRbac,
@@ -96,7 +96,7 @@ const MOORING_PARTS: Part[] = [
   {
     file: 'crds',
     gate: { truthy: 'crds.install' },
-    objects: () => [keptCrd(applicationCrd()), keptCrd(appProjectCrd())],
+    objects: () => [keptCrd(applicationCrd()), keptCrd(appProjectCrd()), keptCrd(applicationSetCrd())],
   },
   {
     file: 'rbac',
@@ -201,7 +201,7 @@ const ARGO_CD_PARTS: Part[] = [
 ];
 
 /**
- * Everything Mooring needs in a cluster, in apply order: Namespace, the two CRDs, ServiceAccount,
+ * Everything Mooring needs in a cluster, in apply order: Namespace, the three CRDs, ServiceAccount,
  * RBAC, the Deployment of `mooring server` (controller, API, UI), its Service, and what the values ask
  * for. The one definition of both `mooring install` and the Helm chart (scripts/gen-chart.ts).
  */

@@ -32,7 +32,7 @@ export const CORE_WORKLOAD_RESOURCES = [
 
 /**
  * Built-in API groups whose every kind Applications may deploy. apiextensions.k8s.io also covers the
- * controller's own need (get, and create when missing, its two CRDs). Custom resources of other groups
+ * controller's own need (get, and create when missing, its three CRDs). Custom resources of other groups
  * need an extra ClusterRole (deploy/README.md): RBAC cannot say "every group but the core one".
  */
 export const WORKLOAD_GROUPS = [
@@ -104,6 +104,20 @@ const APPLICATION_RULES = [
   },
   { apiGroups: ['argoproj.io'], resources: ['applications/status'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'list', 'watch'] },
+];
+
+/**
+ * ApplicationSets live in the control-plane namespace only: the set controller reads and watches
+ * them, patches them (its refresh annotation) and writes their status; the API creates and deletes
+ * them for callers (after its own RBAC). The Applications it generates need only APPLICATION_RULES.
+ */
+const APPLICATION_SET_RULES = [
+  {
+    apiGroups: ['argoproj.io'],
+    resources: ['applicationsets'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+  },
+  { apiGroups: ['argoproj.io'], resources: ['applicationsets/status'], verbs: ['get', 'patch', 'update'] },
 ];
 
 /** The Secrets of the control-plane namespace the server writes: its signing key and local accounts, the initial admin password, revoked sessions. */
@@ -196,6 +210,7 @@ export function controlPlaneRbac(opts: RbacOptions): KubeObject[] {
       resources: ['appprojects'],
       verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
     },
+    ...APPLICATION_SET_RULES,
   ]);
 }
 

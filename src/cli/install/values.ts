@@ -102,7 +102,7 @@ export const VALUE_DOCS: Record<string, string> = {
     "argocd-cm's `oidc.config` (YAML text); its clientSecret as `$oidc.<name>.clientSecret`, a key of argocd-secret.",
   repositories:
     'Argo CD repository Secrets (label argocd.argoproj.io/secret-type: repository) to create: [{name, url, type, username, password, sshPrivateKey, project}]. Credentials in values end up in the release record: prefer Secrets created apart.',
-  crds: 'The Application and AppProject CRDs.',
+  crds: 'The Application, AppProject and ApplicationSet CRDs.',
   'crds.install':
     'Install them as templates, so `helm upgrade` updates them; they carry helm.sh/resource-policy: keep, so `helm uninstall` leaves them and every Application.',
 };
