@@ -1,3 +1,4 @@
+import { sameRevisions } from './multi-source.js';
 import type {
   Application,
   ApplicationSource,
@@ -22,8 +23,10 @@ export type AutoSyncDecision =
 /** What the decision looks at: the app (spec and last operation) and its last comparison. */
 export interface AutoSyncInput {
   app: Application;
-  /** The commit the last comparison rendered. */
+  /** The commit the last comparison rendered (multiple sources: an opaque key of their revisions). */
   commit: string | undefined;
+  /** Multiple sources: each source's revision the last comparison rendered. */
+  revisions?: string[];
   syncStatus: SyncStatusCode | undefined;
   /** The resources of the last comparison. */
   resources?: readonly ResourceStatus[];
@@ -51,14 +54,19 @@ export function decideAutoSync(input: AutoSyncInput): AutoSyncDecision {
   if (!automated.prune && outOfSync.length > 0 && outOfSync.every((r) => r.requiresPruning))
     return { kind: 'none', reason: 'need to prune extra resources only but automated prune is disabled' };
   const operation: Operation = {
-    sync: { revision: input.commit, prune: automated.prune ?? false },
+    sync: {
+      ...(input.revisions ? { revisions: input.revisions } : { revision: input.commit }),
+      prune: automated.prune ?? false,
+    },
     initiatedBy: { automated: true },
     ...(app.spec.syncPolicy?.retry ? { retry: app.spec.syncPolicy.retry } : {}),
   };
   const last = app.status?.operationState;
   const attempted =
     last?.syncResult !== undefined &&
-    last.syncResult.revision === input.commit &&
+    (input.revisions
+      ? sameRevisions(last.syncResult.revisions, input.revisions)
+      : last.syncResult.revision === input.commit) &&
     sameSource(last.syncResult.source, app.spec.source) &&
     sameSources(last.syncResult.sources, app.spec.sources);
   if (!attempted) return { kind: 'sync', operation, selfHeal: false };

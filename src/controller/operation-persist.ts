@@ -38,11 +38,14 @@ export async function persistSync(
   s: SyncState,
 ): Promise<number | undefined> {
   const { resources, phase, message, revision, finishedAt, ...rest } = s;
+  // Multiple sources: every source's revision, kept from the start of the operation.
+  const revisions = op.syncResult?.revisions;
   // The source(s) recorded when the operation started: what this sync renders, whatever the spec says now.
   const sources = op.syncResult
     ? { source: op.syncResult.source, sources: op.syncResult.sources }
     : { source: app.spec.source, sources: app.spec.sources };
   const recorded = {
+    ...(revisions ? { revisions } : {}),
     ...(sources.source ? { source: sources.source } : {}),
     ...(sources.sources ? { sources: sources.sources } : {}),
   };

@@ -9,7 +9,9 @@ import {
 } from '../core/index.js';
 import { keepIgnoredFields, pathToPointer } from '../diff/index.js';
 import { planSync, pruneAllowed, EMPTY_PRUNE_MESSAGE, type SyncPlan } from '../sync/index.js';
+import { canonicalJson } from './auto-sync.js';
 import { compareApp, DryRunCache } from './compare.js';
+import { sameRevisions } from './multi-source.js';
 import type { RecordEvent } from './events.js';
 import type { ForbiddenResource } from './project-rules.js';
 import type { AppState, Reconciler } from './reconciler.js';
@@ -39,12 +41,26 @@ export async function planOperation(
 ): Promise<OperationPlan> {
   const target = state.target!;
   const revision = op.syncResult?.revision ?? state.commit!;
+  // Multiple sources: each source's revision and the sources the operation started with.
+  const revisions = op.syncResult?.revisions;
+  const sources = op.syncResult?.sources;
   const instance = appInstanceName(app, deps.controlNamespace);
   let desired = state.desired;
   let hooks = state.hooks;
   let comparison = state.comparison!;
-  if (revision !== state.commit) {
-    const at = await deps.reconciler.desiredAt(app, instance, target, revision);
+  const same = revisions
+    ? sameRevisions(revisions, state.revisions) &&
+      canonicalJson(sources ?? app.spec.sources) === canonicalJson(state.app.spec.sources)
+    : revision === state.commit;
+  if (!same) {
+    const at = await deps.reconciler.desiredAt(
+      app,
+      instance,
+      target,
+      revisions ?? revision,
+      undefined,
+      sources,
+    );
     desired = at.prepared.objects;
     hooks = at.prepared.hooks;
     comparison = await compareApp({

@@ -14,6 +14,7 @@ import {
 import { formatChanges } from '../diff/index.js';
 import { initialSyncState, isFinished, kindsOf, stepSync, terminate, type SyncState } from '../sync/index.js';
 import { decideAutoSync } from './auto-sync.js';
+import { appSources, isMultiSource, sameRevisions } from './multi-source.js';
 import type { AppState, Reconciler } from './reconciler.js';
 import type { RecordEvent } from './events.js';
 import { planOperation, type OperationPlan } from './operation-plan.js';
@@ -70,6 +71,7 @@ export class Operations {
     const decision = decideAutoSync({
       app,
       commit: state.commit,
+      ...(state.revisions ? { revisions: state.revisions } : {}),
       syncStatus: state.comparison?.syncStatus,
       resources: state.comparison?.resources,
       compareFailed,
@@ -96,9 +98,21 @@ export class Operations {
   private async start(app: Application, appKey: string, state: AppState | undefined, operation: Operation) {
     const startedAt = this.now().toISOString();
     let revision = operation.sync?.revision || state?.commit;
+    // Multiple sources: each source's revision (a rollback's from history, else the compared ones).
+    let revisions: string[] | undefined;
     try {
       if (!state) throw new Error('the application has not been compared yet: see its conditions');
-      if (operation.sync?.revision && operation.sync.revision !== state.commit) {
+      if (isMultiSource(app.spec) || operation.sync?.sources?.length) {
+        const sources = operation.sync?.sources?.length ? operation.sync.sources : appSources(app.spec);
+        const asked = operation.sync?.revisions?.length ? operation.sync.revisions : undefined;
+        // The compared revisions need no request; others (a rollback's, a person's) are resolved.
+        const compared = !operation.sync?.sources?.length && state.revisions;
+        revisions =
+          compared && (!asked || sameRevisions(asked, compared))
+            ? compared
+            : await this.deps.reconciler.resolveRevisions(sources, asked ?? sources.map(() => ''));
+        revision = revisions[0];
+      } else if (operation.sync?.revision && operation.sync.revision !== state.commit) {
         revision = await this.deps.reconciler.resolveRevision(app, operation.sync.revision);
       }
     } catch (err) {
@@ -111,7 +125,13 @@ export class Operations {
       message: 'starting',
       startedAt,
       retryCount: 0,
-      syncResult: { revision: revision!, ...sourcesOf(app), resources: [], mooring: { startedAt } },
+      syncResult: {
+        revision: revision!,
+        ...(revisions ? { revisions } : {}),
+        ...sourcesOf(app, operation),
+        resources: [],
+        mooring: { startedAt },
+      },
     };
     await this.deps.jsonPatchStatus(app, [{ op: 'add', path: '/status/operationState', value: opState }]);
     if (app.operation) await this.deps.mergePatchApp(app, { operation: null });
@@ -135,7 +155,7 @@ export class Operations {
       message,
       startedAt,
       finishedAt: this.now().toISOString(),
-      syncResult: { revision, ...sourcesOf(app), resources: [] },
+      syncResult: { revision, ...sourcesOf(app, operation), resources: [] },
     };
     await this.deps.jsonPatchStatus(app, [{ op: 'add', path: '/status/operationState', value: opState }]);
     if (app.operation) await this.deps.mergePatchApp(app, { operation: null });
@@ -257,8 +277,12 @@ function progressOf(s: SyncState): string {
   ]);
 }
 
-/** The app's source(s) as a sync records them in syncResult (what automated sync keys on, with the commit). */
-function sourcesOf(app: Application): Pick<SyncOperationResult, 'source' | 'sources'> {
+/**
+ * The app's source(s) as a sync records them in syncResult (what automated sync keys on, with the
+ * commit): a rollback's sources from history when the operation names them.
+ */
+function sourcesOf(app: Application, operation: Operation): Pick<SyncOperationResult, 'source' | 'sources'> {
+  if (operation.sync?.sources?.length) return { sources: operation.sync.sources };
   return {
     ...(app.spec.source ? { source: app.spec.source } : {}),
     ...(app.spec.sources ? { sources: app.spec.sources } : {}),

@@ -7,6 +7,7 @@ import {
   keyString,
   silentLogger,
   splitApiVersion,
+  UserError,
   type Application,
   type ApplicationCondition,
   type ApplicationSource,
@@ -29,6 +30,14 @@ import {
   type ProjectScope,
 } from './project-rules.js';
 import type { RecordEvent } from './events.js';
+import {
+  appSources,
+  describeSource,
+  isMultiSource,
+  refsUsed,
+  rendersObjects,
+  revisionsKey,
+} from './multi-source.js';
 import { SourceFetch } from './source-fetch.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
@@ -36,7 +45,10 @@ import { validateApplication } from './validate.js';
 /** What one reconcile pass found; kept in memory for the CLI, API and sync. */
 export interface AppState {
   app: Application;
+  /** The resolved revision; with multiple sources, revisionsKey of `revisions`. */
   commit?: string;
+  /** Multiple sources: each source's resolved revision, in spec.sources order. */
+  revisions?: string[];
   desired: KubeObject[];
   hooks: KubeObject[];
   comparison?: Comparison;
@@ -134,13 +146,28 @@ export class Reconciler {
       };
       result.error = down;
     } else {
-      const source = app.spec.source!;
+      const multi = isMultiSource(app.spec);
+      const sources = appSources(app.spec);
+      const source = sources[0]!;
       const target = deps.clusters.target(app.spec.destination)!;
       try {
-        const commit = await this.resolve(source, refresh, now, result, signal);
-        if (refresh === 'hard') deps.renderer.drop(this.sources.renderKeyPrefix(source, commit));
+        const revisions: string[] = [];
+        for (const [i, s] of sources.entries())
+          revisions.push(
+            await this.inSource(multi, s, i, () => this.resolve(s, refresh, now, result, signal)),
+          );
+        if (refresh === 'hard')
+          for (const [i, s] of sources.entries())
+            deps.renderer.drop(this.sources.renderKeyPrefix(s, revisions[i]!));
+        const commit = multi ? revisionsKey(revisions) : revisions[0]!;
         const before = deps.renderer.stats().misses;
-        const { rendered, prepared } = await this.desiredAt(app, instance, target, commit, signal);
+        const { rendered, prepared } = await this.desiredAt(
+          app,
+          instance,
+          target,
+          multi ? revisions : commit,
+          signal,
+        );
         result.rendered = deps.renderer.stats().misses > before;
         conditions.push(...prepared.conditions);
         conditions.push(...rendered.warnings.map((message) => ({ type: 'RenderWarning', message })));
@@ -191,6 +218,7 @@ export class Reconciler {
         this.states.set(appKey, {
           app,
           commit,
+          ...(multi ? { revisions } : {}),
           desired: prepared.objects,
           hooks: prepared.hooks,
           comparison,
@@ -199,14 +227,22 @@ export class Reconciler {
         });
         status = {
           ...status,
-          sync: {
-            status: comparison.syncStatus,
-            revision: commit,
-            comparedTo: { source, destination: app.spec.destination },
-          },
+          // As Argo CD: with spec.sources, revisions and comparedTo.sources instead of revision and source.
+          sync: multi
+            ? {
+                status: comparison.syncStatus,
+                revisions,
+                comparedTo: { sources, destination: app.spec.destination },
+              }
+            : {
+                status: comparison.syncStatus,
+                revision: commit,
+                comparedTo: { source, destination: app.spec.destination },
+              },
           health: comparison.health,
           resources: comparison.resources,
           sourceType: rendered.sourceType,
+          ...(rendered.sourceTypes ? { sourceTypes: rendered.sourceTypes } : {}),
           summary: { images: imagesOf(prepared.objects) },
         };
       } catch (err) {
@@ -232,20 +268,86 @@ export class Reconciler {
     return result;
   }
 
-  /** Renders an app's source at a commit (cached) and prepares the objects to compare and sync. */
+  /**
+   * Renders an app's source at a commit (cached) and prepares the objects to compare and sync. With
+   * multiple sources, `revision` is each source's revision and `sources` (default spec.sources) what
+   * to render: every rendering source on its own (cached by its revision and those of the refs it
+   * reads), the objects combined in source order (a later source's object wins, with a warning).
+   */
   async desiredAt(
     app: Application,
     instance: string,
     target: ClusterTarget,
-    commit: string,
+    revision: string | readonly string[],
     signal?: AbortSignal,
-  ): Promise<{ rendered: RenderResult; prepared: ReturnType<typeof prepareDesired> }> {
-    const source = app.spec.source!;
-    const { dir, contentId, chartDependencies } = await this.sources.checkout(source, commit, signal);
-    const cacheKey = renderCacheKey(source.repoURL, contentId, source, {
-      appName: app.metadata.name,
-      namespace: app.spec.destination.namespace,
+    sources?: readonly ApplicationSource[],
+  ): Promise<{ rendered: CombinedRender; prepared: ReturnType<typeof prepareDesired> }> {
+    const rendered =
+      typeof revision === 'string'
+        ? await this.renderOne(app, app.spec.source!, revision, {}, signal)
+        : await this.renderAll(app, sources ?? appSources(app.spec), revision, signal);
+    await target.discovery.load();
+    const prepared = prepareDesired(rendered.objects, {
+      appInstance: instance,
+      defaultNamespace: app.spec.destination.namespace,
+      isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
+      tracking: target.cache.settings.tracking,
+      excluded: (g, k) => target.cache.isExcluded(g, k),
     });
+    return { rendered, prepared };
+  }
+
+  /** Renders every source of a multi-source app at its revision and concatenates the objects in order. */
+  private async renderAll(
+    app: Application,
+    sources: readonly ApplicationSource[],
+    revisions: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<CombinedRender> {
+    if (revisions.length !== sources.length)
+      throw new UserError(
+        `${revisions.length} revisions given for ${sources.length} sources: give one revision per source`,
+      );
+    // The checkout of each ref source, for `$<ref>/…` value files (and its content id for the cache).
+    const refs = new Map<string, { dir: string; contentId: string }>();
+    for (const [i, s] of sources.entries()) {
+      if (!s.ref) continue;
+      const files = await this.inSource(true, s, i, () => this.sources.checkout(s, revisions[i]!, signal));
+      refs.set(s.ref, { dir: files.dir, contentId: `${s.repoURL}@${files.contentId}` });
+    }
+    const combined: CombinedRender = { objects: [], warnings: [], sourceType: 'Directory', sourceTypes: [] };
+    for (const [i, s] of sources.entries()) {
+      if (!rendersObjects(s)) continue;
+      const used = refsUsed(s).filter((r) => refs.has(r));
+      const refSources = Object.fromEntries(used.map((r) => [r, refs.get(r)!.dir]));
+      const refIds = used.map((r) => `$${r}=${refs.get(r)!.contentId}`).join(',');
+      const one = await this.inSource(true, s, i, () =>
+        this.renderOne(app, s, revisions[i]!, { refSources, refIds }, signal),
+      );
+      if (combined.sourceTypes!.length === 0) combined.sourceType = one.sourceType;
+      combined.sourceTypes!.push(one.sourceType);
+      combined.objects.push(...one.objects);
+      combined.warnings.push(...one.warnings.map((w) => `${describeSource(s, i)}: ${w}`));
+    }
+    return combined;
+  }
+
+  /** Renders one source at a revision through the render cache. */
+  private async renderOne(
+    app: Application,
+    source: ApplicationSource,
+    revision: string,
+    refs: { refSources?: Record<string, string>; refIds?: string },
+    signal?: AbortSignal,
+  ): Promise<RenderResult> {
+    const { dir, contentId, chartDependencies } = await this.sources.checkout(source, revision, signal);
+    // The files of the refs read are part of what was rendered: their revisions key the cache too.
+    const cacheKey = renderCacheKey(
+      source.repoURL,
+      refs.refIds ? `${contentId}|refs:${refs.refIds}` : contentId,
+      source,
+      { appName: app.metadata.name, namespace: app.spec.destination.namespace },
+    );
     const misses = this.deps.renderer.stats().misses;
     const started = performance.now();
     const rendered = await this.deps.renderer.render(
@@ -256,21 +358,30 @@ export class Reconciler {
         appName: app.metadata.name ?? '',
         namespace: app.spec.destination.namespace,
         chartDependencies,
+        ...(refs.refSources && Object.keys(refs.refSources).length ? { refSources: refs.refSources } : {}),
       },
       { signal },
     );
     if (this.deps.renderer.stats().misses > misses) {
       this.deps.onRender?.((performance.now() - started) / 1000, rendered.sourceType);
     }
-    await target.discovery.load();
-    const prepared = prepareDesired(rendered.objects, {
-      appInstance: instance,
-      defaultNamespace: app.spec.destination.namespace,
-      isNamespaced: (g, k) => target.discovery.peek(g, k)?.namespaced,
-      tracking: target.cache.settings.tracking,
-      excluded: (g, k) => target.cache.isExcluded(g, k),
-    });
-    return { rendered, prepared };
+    return rendered;
+  }
+
+  /** Runs fn; with multiple sources, a user error names the source it came from. */
+  private async inSource<T>(
+    multi: boolean,
+    source: ApplicationSource,
+    index: number,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (!multi) return fn();
+    try {
+      return await fn();
+    } catch (err) {
+      if (isUserError(err)) throw new UserError(`${describeSource(source, index)}: ${errorMessage(err)}`);
+      throw err;
+    }
   }
 
   /** The app's AppProject (undefined when it does not exist) and its name. */
@@ -310,6 +421,35 @@ export class Reconciler {
   /** Resolves a revision of the app's source to a commit or chart version (fetching if it is not known). */
   async resolveRevision(app: Application, revision: string): Promise<string> {
     return (await this.sources.resolve(app.spec.source!, { fetch: true, revision })).revision;
+  }
+
+  /** Resolves the revision of each source (multiple sources; '' keeps its targetRevision). */
+  async resolveRevisions(
+    sources: readonly ApplicationSource[],
+    revisions: readonly string[],
+  ): Promise<string[]> {
+    if (revisions.length !== sources.length)
+      throw new UserError(
+        `${revisions.length} revisions given for ${sources.length} sources: give one revision per source`,
+      );
+    const out: string[] = [];
+    for (const [i, s] of sources.entries()) {
+      out.push(
+        await this.inSource(
+          true,
+          s,
+          i,
+          async () =>
+            (
+              await this.sources.resolve(s, {
+                fetch: true,
+                ...(revisions[i] ? { revision: revisions[i] } : {}),
+              })
+            ).revision,
+        ),
+      );
+    }
+    return out;
   }
 
   /** Marks a repository as changed (a webhook): its apps' next pass fetches it. */
@@ -364,7 +504,7 @@ export class Reconciler {
       throw err;
     }
     if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, true);
-    result.fetched = fetch;
+    result.fetched ||= fetch;
     this.resolved.set(key, { commit: r.revision, fetchedAt: r.fetchedAt.getTime() });
     return r.revision;
   }
@@ -414,6 +554,9 @@ export class Reconciler {
     for (const c of newErrors) await this.deps.recordEvent(app, 'Warning', c.type, c.message);
   }
 }
+
+/** What rendering an app produced: one source's result, or several combined (with each one's type). */
+export type CombinedRender = RenderResult & { sourceTypes?: string[] };
 
 /**
  * Shows each forbidden resource as Unknown, as Argo CD does (its diff stays: the sync refuses it), and

@@ -8,6 +8,7 @@ export const COMPARISON_FIELDS = [
   'resources',
   'conditions',
   'sourceType',
+  'sourceTypes',
   'summary',
   'reconciledAt',
 ] as const;

@@ -116,13 +116,79 @@ describe('validateApplication', () => {
     ]);
   });
 
-  it('says clearly that multiple sources are not supported yet', () => {
+  // Argo CD, "Multiple Sources for an Application": "When you specify the `sources` field, Argo CD will
+  // ignore the `source` (singular) field."
+  it('accepts spec.sources (a chart with $values from a ref source) and ignores spec.source beside it', () => {
     const app = seedApp((a) => {
-      a.spec.sources = [a.spec.source!, { repoURL: 'https://github.com/myorg/other.git', path: '.' }];
+      a.spec.sources = [
+        {
+          repoURL: 'https://charts.example.com',
+          chart: 'web',
+          targetRevision: '1.2.*',
+          helm: { valueFiles: ['$values/envs/prod/values.yaml'] },
+        },
+        { repoURL: 'https://github.com/myorg/values.git', targetRevision: 'main', ref: 'values' },
+      ];
+      a.spec.source = { repoURL: '', path: '' }; // invalid on its own, but ignored
+    });
+    expect(problems(app)).toEqual([]);
+  });
+
+  it('checks each source of spec.sources, naming it by position', () => {
+    const app = seedApp((a) => {
+      a.spec.sources = [
+        { repoURL: 'https://charts.example.com', chart: 'web' },
+        { repoURL: '', path: '.' },
+        { repoURL: 'https://github.com/myorg/values.git' },
+      ];
       delete a.spec.source;
     });
     expect(problems(app)).toEqual([
-      'spec.sources (multiple sources) is not supported by Mooring yet: use a single spec.source, or split the sources into one Application each',
+      'spec.sources[0].targetRevision is required for a Helm chart: set it to the chart version to deploy',
+      'spec.sources[1].repoURL is required: set it to the Git repository that holds the manifests',
+      'spec.sources[2].path is required: set it to the directory in the repository that holds the manifests ("." for the repository root), or set spec.sources[2].chart for a Helm chart',
+    ]);
+  });
+
+  // Argo CD: "Sources with the `ref` field set cannot include the `chart` field." and "the `$values`
+  // variable can only be used at the beginning of the value file path".
+  it('refuses a ref with a chart, repeated or malformed refs, unknown $refs and a $ref mid-path', () => {
+    const app = seedApp((a) => {
+      a.spec.sources = [
+        {
+          repoURL: 'https://github.com/myorg/app.git',
+          path: 'chart',
+          helm: { valueFiles: ['$nope/values.yaml', 'envs/$values/x.yaml', '$values/ok.yaml'] },
+        },
+        { repoURL: 'https://charts.example.com', chart: 'web', targetRevision: '1.0.0', ref: 'values' },
+        { repoURL: 'https://github.com/myorg/values.git', ref: 'values' },
+        { repoURL: 'https://github.com/myorg/values.git', ref: '../up' },
+      ];
+      delete a.spec.source;
+    });
+    expect(problems(app)).toEqual([
+      'spec.sources[1] has both ref and chart: a ref source lends the files of a Git repository; put the chart in a source of its own',
+      'spec.sources[2].ref "values" is also the ref of spec.sources[1]: give each ref source its own name',
+      'spec.sources[3].ref "../up" is not a ref name: use letters, digits, "_" and "-"',
+      'spec.sources[0].helm.valueFiles "$nope/values.yaml" refers to $nope, but no source has ref: nope: add ref: nope to the source that holds the file',
+      'spec.sources[0].helm.valueFiles "envs/$values/x.yaml": a $ref may only start a value file path ($ref/path)',
+    ]);
+  });
+
+  it("checks every source's repository against the project's sourceRepos, ref sources included", () => {
+    const app = seedApp((a) => {
+      a.spec.sources = [
+        { repoURL: 'https://charts.example.com', chart: 'web', targetRevision: '1.0.0' },
+        { repoURL: 'https://github.com/other/values.git', ref: 'values' },
+      ];
+      delete a.spec.source;
+    });
+    const team = project('default', {
+      sourceRepos: ['https://charts.example.com'],
+      destinations: [{ server: '*', namespace: '*' }],
+    });
+    expect(problems(app, ctx({ project: team }))).toEqual([
+      'repository "https://github.com/other/values.git" is not permitted in project "default": add it to the AppProject\'s spec.sourceRepos',
     ]);
   });
 

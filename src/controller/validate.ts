@@ -42,7 +42,7 @@ export function validateApplication(app: Application, ctx: ValidationContext): A
   const problems: string[] = [];
   // The CRD stores whatever it is given, so any field may be missing whatever the types say.
   const spec: Partial<ApplicationSpec> = app.spec ?? {};
-  const repoURL = checkSource(spec, problems);
+  const repoURLs = checkSources(spec, problems);
   const cluster = checkDestination(spec.destination, ctx.clusters, problems);
   const project = ctx.project;
   const projectName = ctx.projectName || DEFAULT_PROJECT;
@@ -57,10 +57,13 @@ export function validateApplication(app: Application, ctx: ValidationContext): A
         `application namespace "${appNamespace}" is not permitted in project "${projectName}": add it to the AppProject's spec.sourceNamespaces, or create the Application in namespace "${ctx.controlNamespace}"`,
       );
     }
-    if (repoURL && !projectPermitsRepo(project, repoURL)) {
-      problems.push(
-        `repository "${repoURL}" is not permitted in project "${projectName}": add it to the AppProject's spec.sourceRepos`,
-      );
+    // Every source's repository, ref sources included, as Argo CD checks each one.
+    for (const repoURL of new Set(repoURLs)) {
+      if (!projectPermitsRepo(project, repoURL)) {
+        problems.push(
+          `repository "${repoURL}" is not permitted in project "${projectName}": add it to the AppProject's spec.sourceRepos`,
+        );
+      }
     }
     const namespace = spec.destination?.namespace ?? '';
     if (cluster && !projectPermitsDestination(project, { ...cluster, namespace })) {
@@ -72,46 +75,107 @@ export function validateApplication(app: Application, ctx: ValidationContext): A
   return problems.map((message) => ({ type: INVALID_SPEC_ERROR, message }));
 }
 
-/** Records what is wrong with the source; returns the repoURL when there is one to check against the project. */
-function checkSource(spec: Partial<ApplicationSpec>, problems: string[]): string | undefined {
-  if (spec.sources && spec.sources.length > 0) {
-    problems.push(
-      'spec.sources (multiple sources) is not supported by Mooring yet: use a single spec.source, or split the sources into one Application each',
-    );
-    return undefined;
+/**
+ * Records what is wrong with the source(s); returns the repoURLs to check against the project. With
+ * spec.sources, spec.source is ignored (Argo CD) and every entry is checked, its refs included.
+ */
+function checkSources(spec: Partial<ApplicationSpec>, problems: string[]): string[] {
+  if (spec.sources !== undefined && !Array.isArray(spec.sources)) {
+    problems.push('spec.sources must be a list of sources');
+    return [];
   }
-  const source = spec.source;
+  if (!spec.sources || spec.sources.length === 0) {
+    const repoURL = checkSource(spec.source, 'spec.source', problems);
+    return repoURL ? [repoURL] : [];
+  }
+  const repoURLs: string[] = [];
+  const refs = new Map<string, number>();
+  for (const [i, source] of spec.sources.entries()) {
+    const field = `spec.sources[${i}]`;
+    const ref = source?.ref;
+    if (ref !== undefined && ref !== '') {
+      if (typeof ref !== 'string' || !/^[A-Za-z0-9_-]+$/.test(ref))
+        problems.push(`${field}.ref "${String(ref)}" is not a ref name: use letters, digits, "_" and "-"`);
+      else if (refs.has(ref))
+        problems.push(
+          `${field}.ref "${ref}" is also the ref of spec.sources[${refs.get(ref)}]: give each ref source its own name`,
+        );
+      else refs.set(ref, i);
+    }
+    const repoURL = checkSource(source, field, problems);
+    if (repoURL) repoURLs.push(repoURL);
+  }
+  for (const [i, source] of spec.sources.entries()) {
+    for (const file of source?.helm?.valueFiles ?? []) {
+      if (typeof file !== 'string') continue;
+      const m = /^\$([^/]*)/.exec(file);
+      if (!m) {
+        if (file.includes('$') && /(^|\/)\$[A-Za-z0-9_-]+\//.test(file))
+          problems.push(
+            `spec.sources[${i}].helm.valueFiles "${file}": a $ref may only start a value file path ($ref/path)`,
+          );
+        continue;
+      }
+      if (!refs.has(m[1]!))
+        problems.push(
+          `spec.sources[${i}].helm.valueFiles "${file}" refers to $${m[1]}, but no source has ref: ${m[1]}: add ref: ${m[1]} to the source that holds the file`,
+        );
+    }
+  }
+  return repoURLs;
+}
+
+/** Records what is wrong with one source (`field` names it in messages); returns its repoURL, if any. */
+function checkSource(
+  source: ApplicationSpec['source'],
+  field: string,
+  problems: string[],
+): string | undefined {
   const repoURL = typeof source?.repoURL === 'string' ? source.repoURL.trim() : '';
   if (!source || !repoURL) {
-    problems.push('spec.source.repoURL is required: set it to the Git repository that holds the manifests');
+    problems.push(`${field}.repoURL is required: set it to the Git repository that holds the manifests`);
     return undefined;
+  }
+  if (source.ref) {
+    // Argo CD: "Sources with the ref field set cannot include the chart field."
+    if (source.chart)
+      problems.push(
+        `${field} has both ref and chart: a ref source lends the files of a Git repository; put the chart in a source of its own`,
+      );
+    return repoURL;
   }
   if (!source.path && !source.chart) {
     problems.push(
-      'spec.source.path is required: set it to the directory in the repository that holds the manifests ("." for the repository root), or set spec.source.chart for a Helm chart',
+      `${field}.path is required: set it to the directory in the repository that holds the manifests ("." for the repository root), or set ${field}.chart for a Helm chart`,
     );
   } else if (source.chart && !source.targetRevision) {
     problems.push(
-      'spec.source.targetRevision is required for a Helm chart: set it to the chart version to deploy',
+      `${field}.targetRevision is required for a Helm chart: set it to the chart version to deploy`,
     );
   } else if (source.chart) {
-    checkChartSource(repoURL, source.chart, source.targetRevision!, problems);
+    checkChartSource(repoURL, source.chart, source.targetRevision!, problems, field);
   }
   return repoURL;
 }
 
 /** Records what is wrong with a chart from a Helm repository (`https://…` + chart + version or constraint). */
-function checkChartSource(repoURL: string, chart: string, targetRevision: string, problems: string[]): void {
+function checkChartSource(
+  repoURL: string,
+  chart: string,
+  targetRevision: string,
+  problems: string[],
+  field = 'spec.source',
+): void {
   if (/^oci:\/\//i.test(repoURL)) return; // OCI registries have rules of their own
   if (!/^https?:\/\//i.test(repoURL)) {
     problems.push(
-      `spec.source.chart is set but spec.source.repoURL "${repoURL}" is not a Helm repository: give the repository's https:// URL, or remove chart and set path for a chart kept in Git`,
+      `${field}.chart is set but ${field}.repoURL "${repoURL}" is not a Helm repository: give the repository's https:// URL, or remove chart and set path for a chart kept in Git`,
     );
     return;
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(chart)) {
     problems.push(
-      `spec.source.chart "${chart}" is not a chart name: give the name the repository's index lists (letters, digits, ".", "_", "-")`,
+      `${field}.chart "${chart}" is not a chart name: give the name the repository's index lists (letters, digits, ".", "_", "-")`,
     );
   }
   if (!isExactVersion(targetRevision)) {
@@ -119,7 +183,7 @@ function checkChartSource(repoURL: string, chart: string, targetRevision: string
       parseConstraint(targetRevision);
     } catch (err) {
       problems.push(
-        `spec.source.targetRevision "${targetRevision}" is neither a chart version nor a version constraint (1.2.3, 1.2.*, >=1.0 <2.0, ^1.2): ${(err as Error).message}`,
+        `${field}.targetRevision "${targetRevision}" is neither a chart version nor a version constraint (1.2.3, 1.2.*, >=1.0 <2.0, ^1.2): ${(err as Error).message}`,
       );
     }
   }

@@ -64,6 +64,13 @@ export interface ApplicationSource {
     ignoreMissingValueFiles?: boolean;
   };
   plugin?: unknown;
+  /**
+   * Multiple sources only: names this source so other sources' `helm.valueFiles` can read its files as
+   * `$<ref>/path` (relative to its repository root).
+   */
+  ref?: string;
+  /** Multiple sources only: a name for the source (Argo CD's `name`), shown by the CLI and UI. */
+  name?: string;
 }
 
 /** spec.destination: a cluster (by server URL or name) and a default namespace. */
@@ -134,13 +141,21 @@ export interface ApplicationStatus {
   sync?: {
     status: SyncStatusCode;
     revision?: string;
-    comparedTo?: { source?: ApplicationSource; destination?: ApplicationDestination };
+    /** Multiple sources: the resolved revision of each of spec.sources, in order. */
+    revisions?: string[];
+    comparedTo?: {
+      source?: ApplicationSource;
+      sources?: ApplicationSource[];
+      destination?: ApplicationDestination;
+    };
   };
   health?: { status: HealthStatusCode; message?: string };
   resources?: ResourceStatus[];
   conditions?: ApplicationCondition[];
   reconciledAt?: string;
   sourceType?: string;
+  /** Multiple sources: how each rendered source was rendered, in spec.sources order (Argo CD's sourceTypes). */
+  sourceTypes?: string[];
   operationState?: OperationState;
   history?: RevisionHistory[];
   summary?: { images?: string[] };
@@ -164,6 +179,10 @@ export interface SyncOperationResource {
 /** `operation.sync` of an Application, as Argo CD writes it. */
 export interface SyncOperation {
   revision?: string;
+  /** Multiple sources: the revision of each source, in order (a rollback pins them all). */
+  revisions?: string[];
+  /** Multiple sources: the sources to render instead of spec.sources (a rollback's, from history). */
+  sources?: ApplicationSource[];
   prune?: boolean;
   dryRun?: boolean;
   resources?: SyncOperationResource[];
@@ -221,7 +240,10 @@ export interface SyncResumeState {
 
 /** `status.operationState.syncResult`. */
 export interface SyncOperationResult {
+  /** The commit or chart version synced; with multiple sources, the first source's (see revisions). */
   revision: string;
+  /** Multiple sources: the revision of each source, in order. */
+  revisions?: string[];
   /** The source the sync rendered (spec.source when it started): with the revision, what automated sync keys on. */
   source?: ApplicationSource;
   sources?: ApplicationSource[];
@@ -244,7 +266,10 @@ export interface OperationState {
 /** One entry of `status.history`: a successful sync. */
 export interface RevisionHistory {
   id: number;
+  /** The commit or chart version; with multiple sources, the first source's (see revisions). */
   revision: string;
+  /** Multiple sources: the revision of each source, in order. */
+  revisions?: string[];
   deployedAt: string;
   deployStartedAt: string;
   source?: ApplicationSource;

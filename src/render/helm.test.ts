@@ -123,7 +123,7 @@ describe('Helm sources', () => {
   it('refuses value files given as other sources, absolute paths that climb out, and a symlink out', async () => {
     await expect(renderSource(req({ valueFiles: ['$values/env/prod.yaml'] }))).rejects.toThrow(
       new UserError(
-        'helm value file "$values/env/prod.yaml" refers to another source; multiple sources are not supported',
+        'helm value file "$values/env/prod.yaml" refers to source "$values", but no source of the application has ref: values: add ref: values to the source that holds the file',
       ),
     );
     // A leading "/" means the repository root, never the controller's filesystem root.
@@ -133,6 +133,47 @@ describe('Helm sources', () => {
     await expect(renderSource(req({ valueFiles: ['/../../etc/passwd'] }))).rejects.toThrow(
       new UserError('helm value file "/../../etc/passwd" does not exist in the repository'),
     );
+  });
+
+  // Argo CD, "Multiple Sources for an Application": "the parameter `ref: values` maps to the variable
+  // `$values`, which resolves to the root of the `value-files` repository."
+  it("reads $ref value files from the ref source's checkout root, in order, and nothing outside it", async () => {
+    const values = path.join(path.dirname(repo), `values-${path.basename(repo)}`);
+    await writeFiles(values, {
+      'envs/prod/values.yaml': 'replicaCount: 4\nmessage: from the values repo\n',
+      'secret.txt': 'not a values file of this app\n',
+    });
+    const refSources = { values };
+    const r = await renderSource(
+      req({ valueFiles: ['values-prod.yaml', '$values/envs/prod/values.yaml'] }, { refSources }),
+    );
+    expect(only(r.objects, 'Deployment').spec.replicas).toBe(4);
+    expect(only(r.objects, 'ConfigMap').data).toMatchObject({ message: 'from the values repo' });
+    // Later value files win: the chart's own file after the ref's.
+    const back = await renderSource(
+      req({ valueFiles: ['$values/envs/prod/values.yaml', 'values-prod.yaml'] }, { refSources }),
+    );
+    expect(only(back.objects, 'Deployment').spec.replicas).toBe(3);
+    await expect(
+      renderSource(
+        req({ valueFiles: ['$values/../' + path.basename(repo) + '/Chart.yaml'] }, { refSources }),
+      ),
+    ).rejects.toThrow(/leads outside the repository/);
+    await writeFiles(values, {});
+    const { symlink } = await import('node:fs/promises');
+    await symlink('/etc/passwd', path.join(values, 'out.yaml'));
+    await expect(renderSource(req({ valueFiles: ['$values/out.yaml'] }, { refSources }))).rejects.toThrow(
+      /leads outside the repository/,
+    );
+    await expect(renderSource(req({ valueFiles: ['$values/missing.yaml'] }, { refSources }))).rejects.toThrow(
+      new UserError(
+        'helm value file (source values) "$values/missing.yaml" does not exist in the repository',
+      ),
+    );
+    const skipped = await renderSource(
+      req({ valueFiles: ['$values/missing.yaml'], ignoreMissingValueFiles: true }, { refSources }),
+    );
+    expect(only(skipped.objects, 'Deployment').spec.replicas).toBe(1);
   });
 
   it('never follows chart dependencies out of the repository or to a chart repository', async () => {

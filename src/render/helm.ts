@@ -1,9 +1,9 @@
-import { cp, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, type ApplicationSource, type KubeObject } from '../core/index.js';
 import { toolOutputLimit } from './limits.js';
 import { parseToolOutput } from './manifests.js';
-import { resolveInside } from './safe-path.js';
+import { realRoot, resolveInside } from './safe-path.js';
 import { requireTool, runTool } from './tools.js';
 import type { RenderOptions, RenderRequest } from './types.js';
 import { toolFailure, toolWarnings, withWorkspace } from './workspace.js';
@@ -35,28 +35,54 @@ export function escapeSetValue(value: string): string {
   return out;
 }
 
+/** A value file read from another source of a multi-source app (`$<ref>/path`). */
+export interface RefValueFile {
+  ref: string;
+  /** The path as the spec wrote it, for messages. */
+  shown: string;
+  /** Its real path, inside the ref source's checkout. */
+  file: string;
+  /** Its path relative to the ref source's root. */
+  rel: string;
+}
+
+/** A resolved value file: repo-relative (this source's repository), or from a ref source. */
+export type ValueFile = string | RefValueFile;
+
+/** Splits `$name/path` into the ref name and the path after it; undefined for a path without `$`. */
+export function parseRefValueFile(raw: string): { ref: string; path: string } | undefined {
+  const m = /^\$([^/]*)(?:\/(.*))?$/s.exec(raw);
+  return m ? { ref: m[1]!, path: m[2] ?? '' } : undefined;
+}
+
 /**
  * Resolves spec.source.helm.valueFiles as Argo CD does: relative to the chart directory, or to the
- * repository root when they start with "/". Each must exist inside the repository (symlinks included),
- * unless ignoreMissingValueFiles drops the missing ones. Returns repo-relative real paths.
+ * repository root when they start with "/"; `$<ref>/path` relative to the root of the source named
+ * `ref` (refSources: its checkout). Each must exist inside its repository (symlinks included),
+ * unless ignoreMissingValueFiles drops the missing ones. Returns repo-relative real paths (and ref files).
  */
-export async function resolveValueFiles(rootReal: string, appRel: string, helm: HelmSpec): Promise<string[]> {
-  const out: string[] = [];
+export async function resolveValueFiles(
+  rootReal: string,
+  appRel: string,
+  helm: HelmSpec,
+  refSources: Record<string, string> = {},
+): Promise<ValueFile[]> {
+  const out: ValueFile[] = [];
   for (const raw of helm.valueFiles ?? []) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
       throw new UserError(
         `helm value file "${raw}" is a URL; Mooring reads value files only from the repository`,
       );
     }
-    if (raw.startsWith('$')) {
-      throw new UserError(
-        `helm value file "${raw}" refers to another source; multiple sources are not supported`,
-      );
-    }
-    const repoRel = raw.startsWith('/')
-      ? path.posix.normalize(raw).replace(/^\/+/, '')
-      : path.posix.join(appRel, raw);
+    const refd = parseRefValueFile(raw);
     try {
+      if (refd) {
+        out.push(await resolveRefValueFile(raw, refd, refSources));
+        continue;
+      }
+      const repoRel = raw.startsWith('/')
+        ? path.posix.normalize(raw).replace(/^\/+/, '')
+        : path.posix.join(appRel, raw);
       const real = await resolveInside(rootReal, repoRel || '.', 'helm value file', raw);
       out.push(path.relative(rootReal, real));
     } catch (err) {
@@ -71,6 +97,27 @@ export async function resolveValueFiles(rootReal: string, appRel: string, helm: 
     }
   }
   return out;
+}
+
+/** Resolves `$<ref>/path` inside the ref source's checkout: no escape from that repository. */
+async function resolveRefValueFile(
+  raw: string,
+  refd: { ref: string; path: string },
+  refSources: Record<string, string>,
+): Promise<RefValueFile> {
+  const root = Object.hasOwn(refSources, refd.ref) ? refSources[refd.ref] : undefined;
+  if (root === undefined) {
+    const known = Object.keys(refSources);
+    throw new UserError(
+      `helm value file "${raw}" refers to source "$${refd.ref}", but no source of the application has ref: ${refd.ref}${known.length ? ` (refs: ${known.join(', ')})` : ''}: add ref: ${refd.ref} to the source that holds the file`,
+    );
+  }
+  const rel = refd.path.replace(/^\/+/, '');
+  if (rel === '') throw new UserError(`helm value file "${raw}" names no file after $${refd.ref}/`);
+  const refReal = await realRoot(root);
+  const file = await resolveInside(refReal, rel, `helm value file (source ${refd.ref})`, raw);
+  if (!(await stat(file)).isFile()) throw new UserError(`helm value file "${raw}" is not a file`);
+  return { ref: refd.ref, shown: raw, file, rel: path.relative(refReal, file) };
 }
 
 /**
@@ -142,7 +189,7 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
   const { rootReal, appRel, req, warnings } = input;
   const helm = req.source.helm ?? {};
   const bin = requireTool(opts.tools ?? {}, 'helm');
-  const valueFiles = await resolveValueFiles(rootReal, appRel, helm);
+  const valueFiles = await resolveValueFiles(rootReal, appRel, helm, req.refSources);
   const fileParameters = await resolveFileParameters(rootReal, appRel, helm);
   return withWorkspace(rootReal, input.env, async (ws) => {
     const chartDir = path.join(ws.copyRoot, appRel);
@@ -154,9 +201,24 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
     const values = specValues(helm);
     const specFile = values === undefined ? undefined : path.join(ws.tmp, 'spec-values.yaml');
     if (specFile) await writeFile(specFile, values!);
+    // Files of ref sources are copied in: tools read nothing outside the workspace.
+    const valuePaths: string[] = [];
+    const refDirs: [string, string][] = [];
+    for (const [i, f] of valueFiles.entries()) {
+      if (typeof f === 'string') {
+        valuePaths.push(path.join(ws.copyRoot, f));
+        continue;
+      }
+      // By position, not by ref name: a name never becomes a path.
+      refDirs.push([`<tmp>/refs/${i}/`, `$${f.ref}/`]);
+      const dest = path.join(ws.tmp, 'refs', String(i), f.rel);
+      await mkdir(path.dirname(dest), { recursive: true });
+      await copyFile(f.file, dest);
+      valuePaths.push(dest);
+    }
     const args = helmTemplateArgs(
       req,
-      valueFiles.map((f) => path.join(ws.copyRoot, f)),
+      valuePaths,
       specFile,
       fileParameters.map((p) => ({ name: p.name, path: path.join(ws.copyRoot, p.path) })),
     );
@@ -169,7 +231,11 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
       logger: opts.logger,
       ...toolOutputLimit('helm', opts),
     });
-    const fix = (s: string) => s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values');
+    const fix = (s: string) =>
+      refDirs.reduce(
+        (t, [from, to]) => t.split(from).join(to),
+        s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values'),
+      );
     r.stderr = fix(ws.scrub(r.stderr));
     if (r.code !== 0) throw toolFailure(`helm template ${appRel} failed`, r, ws);
     warnings.push(...toolWarnings('helm', r, ws));

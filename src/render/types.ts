@@ -22,6 +22,11 @@ export interface RenderRequest {
    * the dependencies its Chart.yaml names that the caller fetched from their repositories.
    */
   chartDependencies?: { name: string; dir: string }[];
+  /**
+   * Multiple sources: the checkout root of each source with `ref`, by ref name, for `$<ref>/path`
+   * value files (read only inside that root).
+   */
+  refSources?: Record<string, string>;
 }
 
 /** The desired objects of one source. */
