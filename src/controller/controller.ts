@@ -22,8 +22,10 @@ import {
 import { createRenderer, type Renderer } from '../render/index.js';
 import {
   createHelmRepositories,
+  createOciCharts,
   createRepoCache,
   credentialsFromSecrets,
+  ociCredentialsFromSecrets,
   type HelmRepositories,
   type RepoCache,
 } from '../source/index.js';
@@ -169,6 +171,14 @@ export class Controller {
       },
       onRender: (seconds, sourceType) =>
         this.metrics.renderDuration.observe({ source_type: sourceType }, seconds),
+    });
+    // Helm charts in OCI registries: credentials from type oci / helm+enableOCI Secrets, CAs as for Helm.
+    this.reconciler.sources.oci = createOciCharts({
+      root: join(opts.cacheDir ?? join(homedir(), '.cache/mooring/controller'), 'oci'),
+      logger: this.logger,
+      credentials: async (url, chart) =>
+        ociCredentialsFromSecrets(this.repoSecrets?.list() ?? [], url, chart),
+      ca: async (url) => this.tlsCerts.caFor(url),
     });
     Object.assign(this.metrics.probes, {
       apps: () =>

@@ -58,7 +58,7 @@ export interface OciChartsOptions {
   /** Cache directory: `charts/<sha256>/` (one extracted chart each) and `tmp/`. */
   root: string;
   /** Credentials for an app's repoURL (a `type: oci` or `type: helm` + `enableOCI` repository Secret); asked before each pass's requests. */
-  credentials?: (repoURL: string) => Promise<RepoCredentials | undefined>;
+  credentials?: (repoURL: string, chart?: string) => Promise<RepoCredentials | undefined>;
   /** Extra CA certificates (PEM) trusted for a host. */
   ca?: (url: URL) => Promise<string | undefined>;
   limits?: Partial<OciLimits>;
@@ -122,20 +122,23 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
   const manifests = new Map<string, Manifest>(); // `display@tag` or `display@sha256:…`
   const resolved = new Map<string, string>(); // `display|targetRevision` → revision
   const downloading = new Map<string, Promise<OciChartCheckout>>();
-  const counts = { chartDownloads: 0, retiredRequests: 0 };
+  const counts = { chartDownloads: 0 };
 
   /** A client per registry and settings: the token cache survives passes, a changed Secret starts afresh. */
-  async function clientFor(repoURL: string, ref: OciReference): Promise<RegistryClient> {
-    const creds = await opts.credentials?.(repoURL);
+  async function clientFor(
+    repoURL: string,
+    chart: string | undefined,
+    ref: OciReference,
+  ): Promise<RegistryClient> {
+    const creds = await opts.credentials?.(repoURL, chart);
     if (!creds?.forceHttp && !isLoopback(ref.registry) && /^http:\/\//i.test(repoURL)) {
       throw new UserError(`spec.source.repoURL "${repoURL}": write oci://, not http://`);
     }
     const plainHttp = isLoopback(ref.registry) || creds?.forceHttp === true;
     const ca = plainHttp ? undefined : await opts.ca?.(new URL(`https://${ref.registry}/`));
     const key = JSON.stringify([ref.registry, plainHttp, creds ?? {}, ca ?? '']);
-    const known = clients.get(ref.registry);
-    if (known?.key === key) return known.client;
-    if (known) counts.retiredRequests += known.client.requests;
+    const known = clients.get(key);
+    if (known) return known.client;
     const client = new RegistryClient({
       registry: ref.registry,
       plainHttp,
@@ -143,7 +146,7 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
       ca,
       timeoutMs: opts.timeoutMs,
     });
-    clients.set(ref.registry, { client, key });
+    clients.set(key, { client, key });
     return client;
   }
 
@@ -254,7 +257,7 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
       if (isDigest(rev)) return { revision: rev, fetchedAt: fetchedAt.get(ref.display) ?? new Date() };
       const known = resolved.get(memo);
       if (o.fetch === false && known) return { revision: known, fetchedAt: fetchedAt.get(ref.display)! };
-      const client = await clientFor(repoURL, ref);
+      const client = await clientFor(repoURL, chart, ref);
       let revision: string;
       if (isExactVersion(rev) && !/[*xX]/.test(rev)) {
         revision = rev.replace(/\+/g, '_'); // OCI tags have no "+": Helm pushes 1.0.0+meta as 1.0.0_meta
@@ -291,7 +294,7 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
       const mkey = `${ref.display}@${revision}`;
       let manifest = manifests.get(mkey);
       if (!manifest) {
-        manifest = await fetchManifest(await clientFor(repoURL, ref), ref, revision, o.signal);
+        manifest = await fetchManifest(await clientFor(repoURL, chart, ref), ref, revision, o.signal);
         manifests.set(mkey, manifest);
       }
       const digest = manifest.layer.digest.slice('sha256:'.length);
@@ -301,7 +304,7 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
       if (running) return running;
       const m = manifest;
       const p = (async () => {
-        const client = await clientFor(repoURL, ref);
+        const client = await clientFor(repoURL, chart, ref);
         const label = `chart archive ${ref.display}:${revision}`;
         counts.chartDownloads++;
         const res = await client.get({
@@ -335,7 +338,7 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
     },
 
     stats() {
-      let requests = counts.retiredRequests;
+      let requests = 0;
       for (const { client } of clients.values()) requests += client.requests;
       return { requests, chartDownloads: counts.chartDownloads };
     },
