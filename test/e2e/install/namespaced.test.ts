@@ -49,9 +49,9 @@ function withoutFlags(args: string[], drop: string[]): string[] {
 // comma-separated list of namespaces which are accessible in that cluster. Cluster level resources
 // would be ignored if namespace list is not empty."
 // Mooring's namespaced install passes that list to the server as --watch-namespaces; this test runs
-// the controller process with exactly the install's Roles (a token of its ServiceAccount, no
-// ClusterRole anywhere) and the install's own arguments.
-describe('mooring install --rbac-mode namespaced: the controller runs with Roles only', () => {
+// `mooring server` (controller, API) with exactly the install's Roles (a token of its ServiceAccount,
+// no ClusterRole anywhere) and the install's own arguments.
+describe('mooring install --rbac-mode namespaced: the server runs with Roles only', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-nsd');
   const appNs = `${ns}-apps`;
@@ -129,18 +129,21 @@ describe('mooring install --rbac-mode namespaced: the controller runs with Roles
     await createRepo(git, repoName, join(root, 'examples/config-repo'));
     await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, git.repoUrl(repoName))) });
 
-    // The install's own flags (namespaces, --watch-namespaces), then what only a process outside the pod needs.
-    const flags = withoutFlags(installArgs.slice(1), ['--cache-dir', '--port']);
+    // The server as the install's Deployment runs it (its own arguments: namespaces, --watch-namespaces),
+    // plus what only a process outside the pod needs.
+    const args = withoutFlags(installArgs, ['--cache-dir', '--port']);
+    expect(args[0]).toBe('server');
     child = spawn(
       process.execPath,
       [
         bin,
-        'controller',
-        ...flags,
+        ...args,
         '--kubeconfig',
         kubeconfig,
         '--port',
         '0',
+        '--address',
+        '127.0.0.1',
         '--poll-interval',
         '2s',
         '--cache-dir',
@@ -151,6 +154,9 @@ describe('mooring install --rbac-mode namespaced: the controller runs with Roles
     );
     child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+    await waitFor('the server ready', async () => /"msg":"mooring server ready"/.test(logs), {
+      timeoutMs: 90_000,
+    });
   });
 
   afterAll(async () => {
@@ -243,6 +249,15 @@ describe('mooring install --rbac-mode namespaced: the controller runs with Roles
       ),
     ).toBe(true);
     expect(app.status?.sync?.status).toBe('OutOfSync');
+    // Its automated sync is refused before anything is applied, with the same reasons.
+    const refused = await waitForApp(ns, strayName, 'its sync refused', (a) =>
+      Boolean((a.status?.operationState as { phase?: string } | undefined)?.phase),
+    );
+    const op = refused.status?.operationState as { phase?: string; message?: string };
+    expect(op.phase).toBe('Failed');
+    expect(op.message).toMatch(
+      /^one or more synchronization tasks are not valid: .*not among the namespaces managed/,
+    );
     // Refused before anything was sent: nothing was created in the other namespace.
     expect((await kubectl(['get', 'configmaps', '-n', other, '-o', 'name'])).trim()).not.toContain('stray');
     // The app next door kept its state.
