@@ -182,7 +182,10 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
           );
         }
         checkSyncRules(deps, app);
-        const sync: Record<string, unknown> = { revision: entry.revision };
+        // Multiple sources: every source pinned at its revision of that sync, the sources as they were then.
+        const sync: Record<string, unknown> = entry.revisions?.length
+          ? { revisions: entry.revisions, ...(entry.sources?.length ? { sources: entry.sources } : {}) }
+          : { revision: entry.revision };
         if (b.prune) sync.prune = true;
         if (b.dryRun) sync.dryRun = true;
         return view(

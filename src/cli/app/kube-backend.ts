@@ -42,7 +42,15 @@ export class KubeBackend implements AppBackend {
   rollback(app: Application, entry: HistoryEntry, prune: boolean): Promise<string | undefined> {
     return this.requestOperation(
       app,
-      { sync: { revision: entry.revision, ...(prune ? { prune: true } : {}) } },
+      {
+        sync: {
+          // Multiple sources: every source pinned at its revision of that sync, as its sources were then.
+          ...(entry.revisions?.length
+            ? { revisions: entry.revisions, ...(entry.sources?.length ? { sources: entry.sources } : {}) }
+            : { revision: entry.revision }),
+          ...(prune ? { prune: true } : {}),
+        },
+      },
       { syncPolicy: { automated: null } },
     );
   }
