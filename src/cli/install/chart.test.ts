@@ -178,17 +178,20 @@ describe('deploy/chart/mooring', () => {
     for (const k of [...c.has, 'Deployment/gitops/mooring-server']) expect(fromHelm.map(key)).toContain(k);
   });
 
-  it('refuses more than one replica, with the same message in both', async () => {
-    const err = await run(helm(), ['template', 'mooring', chart, '--set', 'replicas=2']).catch(
+  it('refuses zero replicas, with the same message in both, and adds a PodDisruptionBudget above one', async () => {
+    const err = await run(helm(), ['template', 'mooring', chart, '--set', 'replicas=0']).catch(
       (e: { stderr: string }) => e,
     );
-    expect((err as { stderr: string }).stderr).toContain(
-      'replicas must be 1: Mooring has no leader election yet',
-    );
-    const file = valuesFile('replicas', { replicas: 3 });
+    expect((err as { stderr: string }).stderr).toContain('replicas must be at least 1');
+    const file = valuesFile('replicas', { replicas: 0 });
     const cliErr = capture();
     expect(await main(['install', '-f', file], capture(), cliErr)).toBe(2);
-    expect(cliErr.text).toContain('replicas must be 1: Mooring has no leader election yet');
+    expect(cliErr.text).toContain('replicas must be at least 1');
+    const two = await helmTemplate(undefined, ['--set', 'replicas=2']);
+    expect(two.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual([
+      'mooring-server',
+    ]);
+    expect((await helmTemplate(undefined)).filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
   });
 
   it('never templates the Secrets the server writes (sessions, admin password, signing key)', async () => {

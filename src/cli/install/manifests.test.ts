@@ -143,6 +143,8 @@ describe('installManifests', () => {
       '/var/cache/mooring',
       '--port',
       '8080',
+      '--shard-by',
+      'app',
     ]);
     expect(c.securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
@@ -208,10 +210,46 @@ describe('installManifests', () => {
     expect(grantsSecrets(role.rules as Rule[], 'watch')).toBe(true);
   });
 
+  it('runs more replicas sharing the apps through Leases, with a PodDisruptionBudget and a rolling update', () => {
+    const one = installManifests({ namespace: 'gitops' });
+    expect(one.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    const objs = installManifests({ namespace: 'gitops', values: { replicas: 2 } });
+    const d = objs.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: {
+        replicas: number;
+        strategy: { type: string };
+        template: { spec: { containers: { args: string[] }[] } };
+      };
+    };
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.strategy.type).toBe('RollingUpdate');
+    expect(d.spec.template.spec.containers[0]!.args.join(' ')).toContain('--shard-by app');
+    const pdb = objs.find((o) => o.kind === 'PodDisruptionBudget') as unknown as {
+      spec: Record<string, unknown>;
+    };
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'mooring-server' } },
+    });
+    // The membership Leases, in the control-plane namespace only.
+    const role = objs.find(
+      (o) =>
+        o.kind === 'Role' && o.metadata.namespace === 'gitops' && o.metadata.name === 'mooring-controller',
+    ) as unknown as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    expect(role.rules).toContainEqual({
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+    });
+    expect(
+      objs.filter((o) => o.kind.startsWith('Cluster')).some((o) => JSON.stringify(o).includes('leases')),
+    ).toBe(false);
+  });
+
   it('refuses values the controller cannot run with, in one line', () => {
-    expect(() => installManifests({ values: { replicas: 2 } })).toThrow(
-      /replicas must be 1: Mooring has no leader election/,
-    );
+    expect(() => installManifests({ values: { replicas: 0 } })).toThrow(/replicas must be at least 1/);
     expect(() => installManifests({ values: { rbac: { mode: 'everything' } } })).toThrow(/rbac.mode must be/);
     expect(() => installManifests({ values: { server: { ingress: { enabled: true } } } })).toThrow(
       /server.ingress.hosts must list at least one host/,

@@ -27,7 +27,7 @@ import {
   type InstallValues,
   type RepositoryValues,
 } from './values.js';
-import { serverDeployment, serverIngress, serverService } from './workload.js';
+import { serverDeployment, serverDisruptionBudget, serverIngress, serverService } from './workload.js';
 
 /** The image `mooring install` deploys unless told otherwise: this release's. */
 export const DEFAULT_IMAGE = `${defaultValues().image.repository}:${VERSION}`;
@@ -136,6 +136,11 @@ const MOORING_PARTS: Part[] = [
       serverDeployment(ctx, namespaceOf(ctx), imageOf(ctx)),
       serverService(ctx, namespaceOf(ctx)),
     ],
+  },
+  {
+    file: 'server',
+    gate: { gt: ['replicas', 1] },
+    objects: (ctx) => [serverDisruptionBudget(namespaceOf(ctx))],
   },
   {
     file: 'server',

@@ -211,6 +211,12 @@ export function controlPlaneRbac(opts: RbacOptions): KubeObject[] {
       verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
     },
     ...APPLICATION_SET_RULES,
+    // Replicas share the apps through one membership Lease each (src/controller/sharding).
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+    },
   ]);
 }
 

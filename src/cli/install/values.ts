@@ -24,7 +24,7 @@ export interface RepositoryValues {
  */
 export interface InstallValues {
   image: { repository: string; tag: string; pullPolicy: string };
-  /** Mooring has no leader election: more than 1 is refused. */
+  /** Replicas of mooring-server; they share the apps through Leases (--shard-by app). */
   replicas: number;
   resources: Record<string, unknown>;
   server: {
@@ -75,7 +75,7 @@ export const VALUE_DOCS: Record<string, string> = {
   'image.tag': "Image tag; empty means the chart's appVersion (`mooring install`: its own version).",
   'image.pullPolicy': 'Image pull policy.',
   replicas:
-    'Replicas of mooring-server. Mooring has no leader election yet (two controllers would both sync every app), so only 1 is accepted.',
+    "Replicas of mooring-server. They share the Applications through Leases in the release namespace (each app has one owner; a failed replica's apps move within the 15 s lease); more than 1 adds a PodDisruptionBudget.",
   resources: 'Resources of the server container; rendering (kustomize, helm) and git run inside them.',
   'server.service': 'The Service of the web UI, the API, /api/webhook and /metrics.',
   'server.service.type': 'Service type (ClusterIP, NodePort, LoadBalancer).',
@@ -147,9 +147,8 @@ export const CHART_EXPRESSIONS: Expressions = {
 /** Refusals of values, shared by `mooring install` and the chart (`fail`). */
 export const VALUE_CHECKS: Check[] = [
   {
-    gate: { gt: ['replicas', 1] },
-    message:
-      'replicas must be 1: Mooring has no leader election yet, so two replicas would both sync every app',
+    gate: { not: { gt: ['replicas', 0] } },
+    message: 'replicas must be at least 1',
   },
   {
     gate: { not: { oneOf: ['rbac.mode', ['cluster', 'namespaced']] } },

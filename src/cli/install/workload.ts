@@ -44,6 +44,9 @@ export function serverArgs(ctx: RenderContext, namespace: string): string[] {
     CACHE_DIR,
     '--port',
     String(HTTP_PORT),
+    // Replicas share the apps through Leases (one replica alone acts on every app); ids are pod names.
+    '--shard-by',
+    'app',
   ];
 }
 
@@ -56,8 +59,8 @@ function watchedNamespaces(ctx: RenderContext, namespace: string): string {
 }
 
 /**
- * The Deployment of `mooring server` (the controller, the API and the web UI in one process): one
- * replica, non-root, read-only root filesystem.
+ * The Deployment of `mooring server` (the controller, the API and the web UI in one process): replicas
+ * sharing the apps through Leases, non-root, read-only root filesystem.
  */
 export function serverDeployment(ctx: RenderContext, namespace: string, image: string): KubeObject {
   const v = ctx.values as InstallValues;
@@ -71,9 +74,9 @@ export function serverDeployment(ctx: RenderContext, namespace: string, image: s
     kind: 'Deployment',
     metadata: { name: SERVER_NAME, namespace, labels: LABELS },
     spec: {
-      // One controller at a time: there is no leader election (values checks refuse more than 1).
       replicas: v.replicas,
-      strategy: { type: 'Recreate' },
+      // Old and new pods may overlap: the membership Leases keep each app to one of them.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } },
       template: {
         metadata: { labels: LABELS },
@@ -96,6 +99,8 @@ export function serverDeployment(ctx: RenderContext, namespace: string, image: s
               env: [
                 { name: 'HOME', value: '/tmp' },
                 { name: 'TMPDIR', value: '/tmp' },
+                // The replica id of --shard-by (its membership Lease is mooring-controller-<pod name>).
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               ],
               ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
               livenessProbe: { ...probe('/healthz', 20), failureThreshold: 3 },
@@ -121,6 +126,16 @@ export function serverDeployment(ctx: RenderContext, namespace: string, image: s
         },
       },
     },
+  };
+}
+
+/** With more than one replica: at most one of them disrupted at a time (drains, upgrades of nodes). */
+export function serverDisruptionBudget(namespace: string): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: SERVER_NAME, namespace, labels: LABELS },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } } },
   };
 }
 
