@@ -256,6 +256,7 @@ export class AppSetController {
         apply: (s, app) => this.apply(s, app),
         remove: (app, preserve) => this.remove(app, preserve),
         writeStatus: (s, status) => this.writeStatus(s, status),
+        sync: (app, prune) => this.sync(app, prune),
         logger: this.logger,
       });
     } catch (err) {
@@ -307,11 +308,22 @@ export class AppSetController {
     await this.opts.writer.delete(keyOf(app), { propagationPolicy: 'Background' });
   }
 
+  /** RollingSync: a sync request on the app, as the UI's Sync button makes it (a merge patch, not the set's apply). */
+  private async sync(app: Application, prune: boolean): Promise<void> {
+    await this.opts.writer.mergePatch(keyOf(app), {
+      operation: {
+        sync: { ...(prune ? { prune: true } : {}) },
+        initiatedBy: { username: 'applicationset-controller', automated: true },
+      },
+    });
+  }
+
   private async writeStatus(set: ApplicationSet, status: ApplicationSetStatus): Promise<void> {
     const strip = (s: ApplicationSetStatus | undefined) =>
       JSON.stringify({
         c: (s?.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: undefined })),
         r: s?.resources ?? [],
+        a: s?.applicationStatus ?? [],
       });
     if (strip(set.status) === strip(status)) return;
     await this.opts.writer.mergePatch(keyOf(set), { status }, { subresource: 'status' });

@@ -8,7 +8,8 @@ import {
   type Logger,
 } from '../core/index.js';
 import { runGenerator, type GeneratorContext } from './generators.js';
-import { RESOURCES_FINALIZERS, planApplications, resourceStatuses, type Plan } from './plan.js';
+import { RESOURCES_FINALIZERS, ownerOf, planApplications, resourceStatuses, type Plan } from './plan.js';
+import { isRollingSync, rollingProgress, rollingSteps } from './rolling-sync.js';
 import { mergeTemplates, renderApplication, type RenderMode } from './template.js';
 
 /** What one pass of a set reads and writes. */
@@ -22,6 +23,8 @@ export interface AppSetDeps {
   /** Deletes one Application the set no longer generates (its resources kept when `preserve`). */
   remove: (app: Application, preserve: boolean) => Promise<void>;
   writeStatus: (set: ApplicationSet, status: ApplicationSetStatus) => Promise<void>;
+  /** RollingSync: asks for a sync of one Application (sets its `operation`). */
+  sync?: (app: Application, prune: boolean) => Promise<void>;
   logger: Logger;
 }
 
@@ -48,10 +51,11 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
   let paramsOk = true;
   const desired: Application[] = [];
 
-  if (spec.strategy?.type && spec.strategy.type !== 'AllAtOnce')
+  const rolling = isRollingSync(set);
+  if (spec.strategy?.type && spec.strategy.type !== 'AllAtOnce' && !rolling)
     errors.push({
       reason: 'ApplicationSetUnsupported',
-      message: `strategy ${spec.strategy.type} is not supported by Mooring yet: Applications are updated all at once`,
+      message: `strategy ${spec.strategy.type} is not supported: use AllAtOnce or RollingSync; Applications are updated all at once`,
     });
   if (!Array.isArray(spec.generators) || spec.generators.length === 0) {
     paramsOk = false;
@@ -93,8 +97,39 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
     }
   }
 
+  // RollingSync: the set syncs the apps itself, so none may sync on its own (as Argo CD does).
+  const prunes = new Map<string, boolean>();
+  if (rolling) {
+    const automated = desired.filter((a) => a.spec?.syncPolicy?.automated);
+    if (automated.length)
+      deps.logger.warn('RollingSync turns off automated sync of the generated Applications', {
+        set: `${namespace}/${set.metadata.name}`,
+        applications: automated.map((a) => a.metadata.name),
+      });
+    for (const app of desired) {
+      const policy = app.spec?.syncPolicy;
+      const auto = policy?.automated as { prune?: boolean } | undefined;
+      prunes.set(app.metadata.name!, auto?.prune ?? spec.strategy?.rollingSync?.defaultPrune ?? false);
+      if (policy?.automated) {
+        const { automated: _off, ...rest } = policy;
+        app.spec.syncPolicy = rest;
+      }
+    }
+  }
+
   const existing = deps.applications(namespace);
   const plan = planApplications(set, desired, existing, errors.length === 0);
+  if (rolling) {
+    // An app that still syncs on its own is updated, which takes automated sync off.
+    const byName = new Map(existing.map((a) => [a.metadata.name!, a]));
+    for (const app of desired) {
+      const name = app.metadata.name!;
+      if (plan.upToDate.includes(name) && byName.get(name)?.spec?.syncPolicy?.automated) {
+        plan.upToDate = plan.upToDate.filter((n) => n !== name);
+        plan.update.push(app);
+      }
+    }
+  }
   for (const s of plan.skipped) errors.push({ reason: 'ApplicationSetConflict', message: s.reason });
   for (const app of [...plan.create, ...plan.update]) {
     try {
@@ -118,9 +153,36 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
       deleted: plan.delete.map((a) => a.metadata.name),
     });
 
+  let applicationStatus;
+  if (rolling) {
+    const owned = deps.applications(namespace).filter((a) => ownerOf(a, set) === 'this');
+    try {
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const progress = rollingProgress(rollingSteps(set), owned, set.status?.applicationStatus ?? [], now);
+      applicationStatus = progress.statuses;
+      for (const name of progress.toSync) {
+        const app = owned.find((a) => a.metadata.name === name)!;
+        try {
+          await deps.sync?.(app, prunes.get(name) ?? spec.strategy?.rollingSync?.defaultPrune ?? false);
+        } catch (err) {
+          fail('SyncApplicationError', err);
+        }
+      }
+      if (progress.toSync.length)
+        deps.logger.info('applicationset RollingSync: syncing', {
+          set: `${namespace}/${set.metadata.name}`,
+          applications: progress.toSync,
+        });
+    } catch (err) {
+      fail('ApplicationSetRollingSyncError', err);
+      applicationStatus = set.status?.applicationStatus;
+    }
+  }
+
   const status: ApplicationSetStatus = {
     conditions: conditions(set, errors, paramsOk),
     resources: resourceStatuses(set, deps.applications(namespace)),
+    ...(applicationStatus ? { applicationStatus } : {}),
   };
   await deps.writeStatus(set, status);
   return { plan, errors: errors.map((e) => e.message) };

@@ -71,9 +71,29 @@ export interface ApplicationSetSpec {
   /** A YAML (or JSON) document, rendered with the parameters, merged over the rendered template (goTemplate only). */
   templatePatch?: string;
   syncPolicy?: { applicationsSync?: ApplicationsSyncPolicy; preserveResourcesOnDeletion?: boolean };
-  /** Not supported yet (RollingSync): reported as a condition. */
-  strategy?: { type?: string; [key: string]: unknown };
+  /** AllAtOnce (the default) or RollingSync (Argo CD's Progressive Syncs). */
+  strategy?: {
+    type?: string;
+    rollingSync?: { steps?: RollingSyncStep[]; defaultPrune?: boolean };
+    [key: string]: unknown;
+  };
   [key: string]: unknown;
+}
+
+/** One step of strategy.rollingSync: the apps whose labels match, at most maxUpdate (a number or "N%") at once. */
+export interface RollingSyncStep {
+  matchExpressions?: LabelSelector['matchExpressions'];
+  maxUpdate?: number | string;
+}
+
+/** One entry of status.applicationStatus: where a RollingSync stands for one Application. */
+export interface ApplicationSetApplicationStatus {
+  application: string;
+  status: 'Waiting' | 'Pending' | 'Progressing' | 'Healthy';
+  message: string;
+  lastTransitionTime?: string;
+  /** The 1-based step that selects the app ("0": no step selects it). */
+  step: string;
 }
 
 /** A condition of an ApplicationSet (ErrorOccurred, ParametersGenerated, ResourcesUpToDate). */
@@ -100,6 +120,8 @@ export interface ApplicationSetResourceStatus {
 export interface ApplicationSetStatus {
   conditions?: ApplicationSetCondition[];
   resources?: ApplicationSetResourceStatus[];
+  /** RollingSync only: each Application's progress. */
+  applicationStatus?: ApplicationSetApplicationStatus[];
 }
 
 /** An argoproj.io/v1alpha1 ApplicationSet. */
