@@ -221,6 +221,45 @@ describe('mooring install --rbac-mode namespaced: the server runs with Roles onl
     expect(conditions.filter((c) => /Error$/.test(c.type))).toEqual([]);
   });
 
+  // "`clusterResources` - optional boolean string ("true" or "false") determining whether Argo CD can
+  // manage cluster-level resources on this cluster. This setting is used only if the list of managed
+  // namespaces is not empty." A cluster Secret for the in-cluster server, without credentials, may
+  // carry that list: it wins over --watch-namespaces, and deleting it brings the flag's list back.
+  it("takes a cluster Secret's namespaces for the in-cluster destination, over the flag", async () => {
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'in-cluster-nsd',
+        namespace: ns,
+        labels: { 'argocd.argoproj.io/secret-type': 'cluster' },
+      },
+      stringData: {
+        name: 'in-cluster',
+        server: 'https://kubernetes.default.svc',
+        namespaces: ns,
+        config: '{}',
+      },
+    };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(secret) });
+    const narrowed = await waitForApp(ns, appName, 'its Deployment refused', (a) =>
+      (a.status?.conditions ?? []).some((c) => c.message.startsWith('Deployment myapp is in namespace')),
+    );
+    expect(narrowed.status?.conditions?.map((c) => c.message)).toContainEqual(
+      `Deployment myapp is in namespace "${appNs}", which is not among the namespaces managed on this cluster (${ns}): add it to the cluster's namespaces (--watch-namespaces for the in-cluster destination, else the cluster Secret's namespaces) and grant the controller access there`,
+    );
+    // Out of scope is not gone: nothing was deleted.
+    expect((await deployment()).spec?.replicas).toBe(5);
+
+    await kubectl(['delete', 'secret', 'in-cluster-nsd', '-n', ns]);
+    await waitForApp(
+      ns,
+      appName,
+      'Synced, Healthy and without errors again',
+      (a) => isSyncedHealthy(a) && !(a.status?.conditions ?? []).some((c) => c.type.endsWith('Error')),
+    );
+  });
+
   it('reports an app whose objects land outside the watched namespaces, or are cluster-scoped, with a clear condition', async () => {
     await deployApp({
       namespace: ns,
