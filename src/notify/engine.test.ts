@@ -221,3 +221,43 @@ describe('notified state annotation', () => {
     expect(r.state.k5000).toBe(5000);
   });
 });
+
+describe('evaluate: bounded templates and expressions', () => {
+  const budget = parseNotificationsConfig(
+    {
+      'service.webhook.hook': 'url: http://127.0.0.1:1/hook',
+      'template.quadratic':
+        'message: "{{range $a := .app.spec.info}}{{range $b := $.app.spec.info}}{{$a.name}}{{end}}{{end}}"',
+      'trigger.on-any': '- when: "true"\n  send: [quadratic]',
+      // Argo CD, "Triggers": "The condition is a predicate expression that returns true if the
+      // notification should be sent."
+      'trigger.on-slow-sync':
+        "- when: app.status.operationState.phase == 'Running' and time.Now().Sub(time.Parse(app.status.operationState.startedAt)).Minutes() >= 5\n  send: [quadratic]",
+    },
+    {},
+  );
+  const subs = (trigger: string) => ({
+    annotations: { [`notifications.argoproj.io/subscribe.${trigger}.hook`]: '' },
+  });
+
+  it('reports a template over its step budget as the subscription error, and sends nothing', () => {
+    const a = app(subs('on-any'));
+    (a.spec as unknown as Record<string, unknown>).info = Array.from({ length: 500 }, (_, i) => ({
+      name: `n${i}`,
+      value: '',
+    }));
+    const result = evaluate(a, undefined, budget, {}, { now: 1 });
+    expect(result.notifications).toEqual([]);
+    expect(result.errors).toEqual([
+      "subscription on-any.hook: trigger 'on-any': template takes more than 100000 steps (a range over a very large list, or ranges nested too deep?)",
+    ]);
+  });
+
+  it('fires a trigger written with time.Now() and time.Parse', () => {
+    const running = app({ phase: 'Running', ...subs('on-slow-sync') });
+    // startedAt 2026-01-01: long before now, so more than 5 minutes.
+    const result = evaluate(running, undefined, budget, {}, { now: 1 });
+    expect(result.errors).toEqual([]);
+    expect(result.notifications.map((n) => n.trigger)).toEqual(['on-slow-sync']);
+  });
+});

@@ -98,3 +98,29 @@ describe('compileTemplate', () => {
     expect(() => compileTemplate('{{if 1}}'.repeat(40) + '{{end}}'.repeat(40))).toThrow('nested too deeply');
   });
 });
+
+describe('compileTemplate: a step budget for untrusted templates', () => {
+  const items = Array.from({ length: 1000 }, (_, i) => ({ name: `r${i}` }));
+
+  it('stops nested ranges over large lists with a clear error instead of stalling', () => {
+    const nested =
+      '{{range $a := .items}}{{range $b := $.items}}{{if eq $a.name $b.name}}={{end}}{{end}}{{end}}';
+    expect(() => compileTemplate(nested).render({ items })).toThrow(
+      'template takes more than 100000 steps (a range over a very large list, or ranges nested too deep?)',
+    );
+    // The same template over a short list renders.
+    expect(compileTemplate(nested).render({ items: items.slice(0, 3) })).toBe('===');
+  });
+
+  it('charges a function for the length of the list it is given', () => {
+    const joins = '{{range .items}}{{if eq (join "," $.big) ""}}x{{end}}{{end}}';
+    const big = Array.from({ length: 10_000 }, () => 'a');
+    expect(() => compileTemplate(joins).render({ items, big })).toThrow('takes more than 100000 steps');
+  });
+
+  it('keeps an explicit budget', () => {
+    expect(() => compileTemplate('{{range .items}}.{{end}}', { maxSteps: 50 }).render({ items })).toThrow(
+      'template takes more than 50 steps',
+    );
+  });
+});

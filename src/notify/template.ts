@@ -11,6 +11,8 @@ export interface Template {
 const MAX_SOURCE = 64 * 1024;
 const MAX_OUTPUT = 1024 * 1024;
 const MAX_DEPTH = 32;
+/** Evaluation steps (nodes, commands, range items) one render may take unless maxSteps says otherwise. */
+export const DEFAULT_MAX_STEPS = 100_000;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 // toJson's result: already valid JSON, so JSON escaping leaves it alone; nothing else can create one.
@@ -43,7 +45,7 @@ export interface TemplateOptions {
   missingKeyError?: boolean;
   /** The UserError code of template errors (default: the notifications' code). */
   errorCode?: string;
-  /** Evaluation steps (nodes and commands) one render may take: a bound for untrusted templates. */
+  /** Evaluation steps (nodes and commands) one render may take (default DEFAULT_MAX_STEPS). */
   maxSteps?: number;
 }
 
@@ -314,10 +316,13 @@ class Renderer {
     for (const n of list) this.node(n, s);
   }
 
-  private step(): void {
-    if (this.opts.maxSteps !== undefined && ++this.steps > this.opts.maxSteps)
+  // Every template is bounded, so nested ranges over large lists cannot stall the controller.
+  private step(n = 1): void {
+    const max = this.opts.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.steps += n;
+    if (this.steps > max)
       throw new UserError(
-        `template takes more than ${this.opts.maxSteps} steps`,
+        `template takes more than ${max} steps (a range over a very large list, or ranges nested too deep?)`,
         this.opts.errorCode ?? NOTIFY_ERROR,
       );
   }
@@ -375,6 +380,8 @@ class Renderer {
       if (head.k === 'fn') {
         const args = cmd.slice(1).map((a) => this.arg(a, s));
         if (i > 0) args.push(prev);
+        // A function over a list (join, len, index…) costs as much as the list is long.
+        for (const a of args) if (Array.isArray(a)) this.step(a.length);
         try {
           prev = this.funcs[head.name]!(...args);
         } catch (err) {
