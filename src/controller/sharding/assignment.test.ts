@@ -60,7 +60,11 @@ describe('consistent hashing with bounded load', () => {
   });
 
   it('gives a pinned shard to the replica at that index of the sorted ids, when it exists', () => {
-    // Argo CD: "shard" in a cluster Secret pins the cluster to the controller with that index.
+    // Argo CD's `shard` field on a cluster Secret pins the cluster to the controller with that index; one
+    // out of range falls back to hashing, as asked in argoproj/argo-cd#13226: "The application controller
+    // should issue a warning and assign the cluster to a default placement as if the manually set shard
+    // was not set."
+
     expect(ownerOf('any', ['c', 'a', 'b'], 1)).toBe('b');
     expect(ownerOf('any', ['c', 'a', 'b'], 3)).toBe(ownerOf('any', ['c', 'a', 'b']));
     expect(ownerOf('any', [])).toBeUndefined();
