@@ -221,6 +221,49 @@ describe('mooring install --rbac-mode namespaced: the server runs with Roles onl
     expect(conditions.filter((c) => /Error$/.test(c.type))).toEqual([]);
   });
 
+  it('manages an Application that lives in the application namespace (watched there, not cluster-wide)', async () => {
+    const name = uniqueName('team-nsd');
+    const repo = uniqueName('team-config-nsd');
+    const work = await mkdtemp(join(tmpdir(), 'mooring-nsd-team-'));
+    await writeFile(
+      join(work, 'configmap.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-settings\ndata:\n  k: v\n',
+    );
+    await createRepo(git, repo, work);
+    await rm(work, { recursive: true, force: true });
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(repoSecret(ns, git.repoUrl(repo))) });
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'team', namespace: ns },
+        spec: {
+          sourceRepos: ['*'],
+          destinations: [{ server: '*', namespace: appNs }],
+          sourceNamespaces: [appNs],
+        },
+      }),
+    });
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name, namespace: appNs },
+        spec: {
+          project: 'team',
+          source: { repoURL: git.repoUrl(repo), targetRevision: 'main', path: '.' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: appNs },
+          syncPolicy: { automated: {} },
+        },
+      }),
+    });
+    await waitForApp(appNs, name, 'Synced and Healthy', isSyncedHealthy);
+    expect((await kubectl(['get', 'configmap', 'team-settings', '-n', appNs, '-o', 'name'])).trim()).toBe(
+      'configmap/team-settings',
+    );
+    await kubectl(['delete', 'application', name, '-n', appNs]);
+  });
+
   // "`clusterResources` - optional boolean string ("true" or "false") determining whether Argo CD can
   // manage cluster-level resources on this cluster. This setting is used only if the list of managed
   // namespaces is not empty." A cluster Secret for the in-cluster server, without credentials, may
