@@ -4,7 +4,7 @@ import type { CommandContext } from '../command.js';
 import { parseResource } from './options.js';
 import { diffHeader } from './diff.js';
 import { syncSummary } from './follow.js';
-import { conditionsSummary, historyTable, syncPolicyOf } from './format.js';
+import { appDetails, conditionsSummary, historyTable, syncPolicyOf } from './format.js';
 import { setPatch } from './set.js';
 
 const noTTY = { write: () => {}, isTTY: false };
@@ -55,6 +55,44 @@ describe('app tables', () => {
     );
     expect(historyTable(a)).toBe(
       'ID   DATE                   REVISION\n0    2025-01-01T00:00:00Z   main (0123456)\n',
+    );
+  });
+
+  it('shows every source of a multi-source app, with its revision, in app get and history', () => {
+    const sha = 'abcdef0123456789abcdef0123456789abcdef01';
+    const sources = [
+      { repoURL: 'https://charts.example.com', chart: 'web', targetRevision: '1.*' },
+      { repoURL: 'https://git.example.com/values.git', targetRevision: 'main', ref: 'values' },
+    ];
+    const a = app(
+      { source: undefined, sources },
+      {
+        sync: { status: 'Synced', revisions: ['1.2.0', sha] },
+        history: [
+          {
+            id: 3,
+            revision: '1.2.0',
+            revisions: ['1.2.0', sha],
+            sources,
+            deployedAt: '2025-01-01T00:00:00Z',
+            deployStartedAt: '2025-01-01T00:00:00Z',
+            initiatedBy: {},
+          },
+        ],
+      },
+    );
+    const text = appDetails(a, noTTY);
+    expect(text).toContain('Sources:            2 (below)\n');
+    expect(text).toContain('Sync Status:        Synced to 1.2.0, abcdef0\n');
+    expect(text).toContain(
+      [
+        'SOURCE   REPO                                 PATH   CHART   REF       TARGET   REVISION',
+        '1        https://charts.example.com                  web               1.*      1.2.0',
+        '2        https://git.example.com/values.git                  $values   main     HEAD (abcdef0)',
+      ].join('\n'),
+    );
+    expect(historyTable(a)).toBe(
+      'ID   DATE                   REVISION\n3    2025-01-01T00:00:00Z   1.2.0, main (abcdef0)\n',
     );
   });
 

@@ -1,4 +1,4 @@
-import type { Application, ApplicationCondition } from '../../core/index.js';
+import type { Application, ApplicationCondition, ApplicationSource } from '../../core/index.js';
 import { colorStatus, table, type Out } from '../output.js';
 
 const NONE = '<none>';
@@ -48,19 +48,53 @@ export function appListTable(apps: Application[], wide: boolean, out: Out): stri
     colorStatus(a.status?.health?.status ?? 'Unknown', out),
     syncPolicyOf(a),
     conditionsSummary(a.status?.conditions),
-    a.spec.source?.repoURL ?? '',
-    a.spec.source?.path ?? '',
-    a.spec.source?.targetRevision ?? '',
-    ...(wide ? [a.status?.sync?.revision ?? ''] : []),
+    // Multiple sources: the first one, and how many more (`mooring app get` lists them all).
+    (firstSource(a)?.repoURL ?? '') +
+      ((a.spec.sources?.length ?? 0) > 1 ? ` (+${a.spec.sources!.length - 1})` : ''),
+    firstSource(a)?.path ?? '',
+    firstSource(a)?.targetRevision ?? '',
+    ...(wide ? [a.status?.sync?.revision ?? (a.status?.sync?.revisions ?? []).map(short).join(',')] : []),
   ]);
   return table(headers, rows);
 }
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 7) : '');
 
+/** spec.source, or the first of spec.sources. */
+function firstSource(app: Application): ApplicationSource | undefined {
+  return app.spec.sources?.length ? app.spec.sources[0] : app.spec.source;
+}
+
+/** True when the app has spec.sources (which then replace spec.source, as in Argo CD). */
+const multiSource = (app: Application): boolean => (app.spec.sources?.length ?? 0) > 0;
+
+/** A revision as argocd shows it: `target (sha7)` for a commit, the version alone for a chart. */
+function revisionText(target: string | undefined, revision: string | undefined): string {
+  if (!revision) return target ?? '';
+  return /^[0-9a-f]{40}$/.test(revision) ? `${target || 'HEAD'} (${short(revision)})` : revision;
+}
+
+/** Every source of a multi-source app with the revision it was compared at. */
+export function sourcesTable(app: Application): string {
+  const revisions = app.status?.sync?.revisions ?? [];
+  return table(
+    ['SOURCE', 'REPO', 'PATH', 'CHART', 'REF', 'TARGET', 'REVISION'],
+    (app.spec.sources ?? []).map((src, i) => [
+      String(i + 1) + (src.name ? ` ${src.name}` : ''),
+      src.repoURL,
+      src.path ?? '',
+      src.chart ?? '',
+      src.ref ? `$${src.ref}` : '',
+      src.targetRevision ?? '',
+      revisions[i] ? revisionText(undefined, revisions[i]) : '',
+    ]),
+  );
+}
+
 /** `mooring app get`: the summary lines, then the resource table. */
 export function appDetails(app: Application, out: Out): string {
   const s = app.spec.source;
+  const multi = multiSource(app);
   const op = app.status?.operationState;
   const automated = app.spec.syncPolicy?.automated;
   const policy =
@@ -76,13 +110,17 @@ export function appDetails(app: Application, out: Out): string {
     ['Project', app.spec.project || 'default'],
     ['Server', clusterOf(app)],
     ['Namespace', app.spec.destination.namespace ?? ''],
-    ['Repo', s?.repoURL ?? ''],
-    ['Target', s?.targetRevision ?? ''],
-    ['Path', s?.path ?? ''],
+    ...(multi
+      ? [['Sources', `${app.spec.sources!.length} (below)`] as [string, string]]
+      : ([
+          ['Repo', s?.repoURL ?? ''],
+          ['Target', s?.targetRevision ?? ''],
+          ['Path', s?.path ?? ''],
+        ] as [string, string][])),
     ['Sync Policy', policy],
     [
       'Sync Status',
-      `${colorStatus(sync?.status ?? 'Unknown', out)}${sync?.revision ? ` to ${s?.targetRevision || 'HEAD'} (${short(sync.revision)})` : ''}`,
+      `${colorStatus(sync?.status ?? 'Unknown', out)}${sync?.revision ? ` to ${s?.targetRevision || 'HEAD'} (${short(sync.revision)})` : ''}${multi && sync?.revisions?.length ? ` to ${sync.revisions.map(short).join(', ')}` : ''}`,
     ],
     [
       'Health Status',
@@ -91,13 +129,16 @@ export function appDetails(app: Application, out: Out): string {
   ];
   if (op) {
     lines.push(['Operation', 'Sync']);
-    if (op.syncResult?.revision) lines.push(['Sync Revision', op.syncResult.revision]);
+    if (op.syncResult?.revisions?.length)
+      lines.push(['Sync Revisions', op.syncResult.revisions.map(short).join(', ')]);
+    else if (op.syncResult?.revision) lines.push(['Sync Revision', op.syncResult.revision]);
     lines.push(['Phase', colorStatus(op.phase, out)]);
     lines.push(['Start', op.startedAt]);
     if (op.finishedAt) lines.push(['Finished', op.finishedAt]);
     lines.push(['Message', op.message ?? '']);
   }
   let text = lines.map(([k, v]) => `${(k + ':').padEnd(20)}${v}`).join('\n') + '\n';
+  if (multi) text += '\n' + sourcesTable(app);
   const conditions = app.status?.conditions ?? [];
   if (conditions.length) {
     text +=
@@ -136,6 +177,13 @@ export function historyTable(app: Application): string {
   return table(
     ['ID', 'DATE', 'REVISION'],
     history.map((h) => {
+      // Multiple sources: each source's revision, in order.
+      if (h.revisions?.length)
+        return [
+          String(h.id),
+          h.deployedAt,
+          h.revisions.map((r, i) => revisionText(h.sources?.[i]?.targetRevision, r)).join(', '),
+        ];
       const target = (h.source as { targetRevision?: string } | undefined)?.targetRevision ?? '';
       const rev = h.revision.length >= 7 ? `${target || 'HEAD'} (${short(h.revision)})` : target;
       return [String(h.id), h.deployedAt, rev];
