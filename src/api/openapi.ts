@@ -34,6 +34,7 @@ export const SCHEMAS: Record<string, Schema> = {
   UserInfo: obj({ loggedIn: bool, username: str, iss: str, groups: { type: 'array', items: str } }, [
     'loggedIn',
   ]),
+  SsoInfo: obj({ enabled: bool, name: str }, ['enabled']),
   Application: kubeObject('Application'),
   AppProject: kubeObject('AppProject'),
   ApplicationList: obj(

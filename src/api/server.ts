@@ -16,6 +16,7 @@ import { catalogRoutes } from './handlers/catalog.js';
 import { operationRoutes } from './handlers/operations.js';
 import { resourceRoutes } from './handlers/resources.js';
 import { authHttpError, sessionRoutes } from './handlers/session.js';
+import { handleSsoRequest } from './handlers/sso.js';
 import { openStreams, streamRoutes } from './handlers/stream.js';
 import { HttpError, MAX_BODY_BYTES, readJsonBody, requestToken, sendError, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
@@ -133,6 +134,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return void res.end(openapi);
     }
     for (const r of controllerRoutes) if (await r(req, res)) return;
+    if (await handleSsoRequest(req, res, url, deps)) return;
     if (!path.startsWith('/api/')) return serveStatic(uiDir, req, res, path);
 
     const found = matchRoute(compiled, req.method ?? 'GET', path);

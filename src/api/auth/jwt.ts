@@ -12,6 +12,10 @@ export interface TokenClaims {
   /** Absent: the token never expires (project tokens created without an expiry). */
   exp?: number;
   jti: string;
+  /** SSO sessions: the identity provider's issuer, the RBAC subjects from its ID token, the email. */
+  sso?: string;
+  groups?: string[];
+  email?: string;
 }
 
 /** Why a token was refused. */
@@ -79,7 +83,26 @@ export function decodeUnverified(token: string): TokenClaims | undefined {
     if (c.nbf !== undefined && !isNumber(c.nbf)) return undefined;
     if (c.iss !== undefined && typeof c.iss !== 'string') return undefined;
     if (c.jti !== undefined && typeof c.jti !== 'string') return undefined;
-    return { iss: c.iss ?? '', sub: c.sub, iat: c.iat, nbf: c.nbf, exp: c.exp, jti: c.jti ?? '' };
+    const claims: TokenClaims = {
+      iss: c.iss ?? '',
+      sub: c.sub,
+      iat: c.iat,
+      nbf: c.nbf,
+      exp: c.exp,
+      jti: c.jti ?? '',
+    };
+    if (c.sso !== undefined) {
+      if (
+        typeof c.sso !== 'string' ||
+        !Array.isArray(c.groups) ||
+        !c.groups.every((g) => typeof g === 'string')
+      )
+        return undefined;
+      claims.sso = c.sso;
+      claims.groups = c.groups;
+      if (typeof c.email === 'string') claims.email = c.email;
+    }
+    return claims;
   } catch {
     return undefined;
   }

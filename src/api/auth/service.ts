@@ -25,6 +25,8 @@ import { findRole, parseProjectSubject, projectSubject, roleTokens, tokenListed 
 import { addTokenRecord, fetchProject, removeTokenRecords, updateProject } from './project-tokens.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { RevocationStore } from './revocations.js';
+import { oidcSettingsFrom, rbacScopes } from './oidc-config.js';
+import { SsoLogins, type SsoIdentity, type SsoReturn } from './sso.js';
 import {
   AuthError,
   type Auth,
@@ -103,6 +105,7 @@ export class AuthService implements Auth {
   private refusal: AuthUnavailableError | undefined;
   private dummyHash: Promise<string> | undefined;
   private readonly attempts = new KeyedLock();
+  private readonly sso: SsoLogins;
   // Token ids just confirmed missing from their project (jti → ms), so a replayed revoked token
   // does not cost an apiserver read on every request.
   private readonly unlisted = new Map<string, number>();
@@ -119,6 +122,13 @@ export class AuthService implements Auth {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.revocations = new RevocationStore(this.client, this.namespace, () => this.nowSeconds());
     this.enforcer = new RbacEnforcer(this.projects, this.logger);
+    this.sso = new SsoLogins({
+      settings: () => oidcSettingsFrom(this.argocdCm(), (key) => secretText(this.argocdSecret(), key)),
+      rbacScopes: () => rbacScopes(this.stored(this.configMaps, ARGOCD_RBAC_CM)?.data),
+      serverKey: () => this.signingKey(),
+      now: this.now,
+      logger: this.logger,
+    });
     const informer = (resource: typeof SECRET_RESOURCE) =>
       new Informer(this.client, {
         resource,
@@ -337,6 +347,46 @@ export class AuthService implements Auth {
     this.logger.info('password changed', { account: account.name });
   }
 
+  /** Whether SSO is configured, and the name for the login button. */
+  async ssoInfo(): Promise<{ enabled: boolean; name?: string }> {
+    await this.start();
+    const s = this.sso.settings();
+    return s ? { enabled: true, name: s.name } : { enabled: false };
+  }
+
+  /** Starts an SSO login: the identity provider's URL and the sealed state for the cookie. */
+  async ssoBegin(ret: SsoReturn): Promise<{ location: string; stateCookie: string }> {
+    await this.start();
+    return this.sso.begin(ret);
+  }
+
+  /**
+   * Finishes an SSO login and signs a session for it: subject the ID token's `sub`, RBAC subjects
+   * from argocd-rbac-cm `scopes`, expiring with the ID token or the session TTL, whichever is first.
+   */
+  async ssoFinish(
+    query: { code?: string; state?: string; error?: string },
+    stateCookie: string | undefined,
+  ): Promise<{ token: string; identity: SsoIdentity }> {
+    await this.start();
+    const identity = await this.sso.finish(query, stateCookie);
+    // An IdP subject named like a local account (admin!) would take over its policy lines.
+    if (findAccount(identity.subject, this.argocdCm(), this.argocdSecret()) || identity.subject === 'admin') {
+      throw new AuthError(
+        `the identity provider's subject ${JSON.stringify(identity.subject)} is also a local account name; refused`,
+        401,
+      );
+    }
+    const now = this.nowSeconds();
+    const ttl = Math.max(60, Math.min(this.ttl, (identity.expiresAt ?? Infinity) - now));
+    const claims = newClaims(identity.subject, now, ttl);
+    claims.sso = identity.issuer;
+    claims.groups = identity.groups;
+    if (identity.email) claims.email = identity.email;
+    this.logger.info('sso login', { subject: identity.subject, groups: identity.groups.length });
+    return { token: signToken(claims, this.signingKey()), identity };
+  }
+
   private unknownUserHash(): Promise<string> {
     this.dummyHash ??= hashPassword(`unknown-user-${Math.random()}`);
     return this.dummyHash;
@@ -356,6 +406,23 @@ export class AuthService implements Auth {
     if (proj) return this.authenticateProjectToken(claims, proj.project, proj.role);
     if (claims.jti && this.revocations.has(claims.jti)) {
       throw new AuthError('the token has been revoked (logged out)', 401);
+    }
+    if (claims.sso !== undefined) {
+      // SSO sessions end when SSO is switched off or pointed at another issuer.
+      if (this.sso.settings()?.issuer !== claims.sso)
+        throw new AuthError(
+          'the SSO session is from an identity provider no longer configured; log in again',
+          401,
+        );
+      return {
+        subject: claims.sub,
+        groups: claims.groups ?? [],
+        kind: 'session',
+        tokenId: claims.jti,
+        expiresAt: claims.exp,
+        email: claims.email,
+        sso: true,
+      };
     }
     const account = findAccount(claims.sub, this.argocdCm(), this.argocdSecret());
     if (!account) throw new AuthError(`the token names an account that does not exist (${claims.sub})`, 401);

@@ -13,6 +13,9 @@ export interface Principal {
   /** The token's id (jti) and expiry (seconds since epoch; absent = never). */
   tokenId: string;
   expiresAt?: number;
+  /** SSO sessions: true, with the email the identity provider gave. */
+  sso?: boolean;
+  email?: string;
 }
 
 /** Why authentication or login failed; `status` is the HTTP status to answer with (401 or 429). */
@@ -79,6 +82,22 @@ export interface Auth {
    * repositories and clusters. Deny wins; policy.default applies to every authenticated principal.
    */
   can(principal: Principal, resource: RbacResource, action: RbacAction, object: string): boolean;
+  /** Whether SSO (argocd-cm oidc.config) is configured, and the login button's name. */
+  ssoInfo?(): Promise<{ enabled: boolean; name?: string }>;
+  /** Starts an SSO login (code flow, PKCE): the identity provider's URL and the sealed state cookie. */
+  ssoBegin?(ret: {
+    returnTo: string;
+    cliPort?: number;
+    cliState?: string;
+  }): Promise<{ location: string; stateCookie: string }>;
+  /** Finishes an SSO login from the callback; answers a session token and where to send the browser. */
+  ssoFinish?(
+    query: { code?: string; state?: string; error?: string },
+    stateCookie: string | undefined,
+  ): Promise<{
+    token: string;
+    identity: { returnTo: string; cliPort?: number; cliState?: string; subject: string };
+  }>;
   /** Stops the implementation's watches (AuthService has one). */
   stop?(): void;
 }

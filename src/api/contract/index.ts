@@ -25,6 +25,11 @@ export interface SessionCreateRequest {
 export interface SessionResponse {
   token: string;
 }
+/** GET /api/v1/session/sso: whether the login page offers "Log in via <name>". */
+export interface SsoInfo {
+  enabled: boolean;
+  name?: string;
+}
 /** GET /api/v1/session/userinfo */
 export interface UserInfo {
   loggedIn: boolean;

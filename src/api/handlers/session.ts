@@ -1,5 +1,5 @@
 import { AuthError } from '../auth/types.js';
-import type { SessionCreateRequest, SessionResponse, UserInfo } from '../contract/index.js';
+import type { SessionCreateRequest, SessionResponse, SsoInfo, UserInfo } from '../contract/index.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, HttpError, TOKEN_COOKIE } from '../http.js';
 import type { RequestContext, RouteSpec } from '../route.js';
@@ -66,6 +66,18 @@ export function sessionRoutes(deps: ApiDeps): RouteSpec[] {
         if (ctx.token) await deps.auth.logout(ctx.token);
         ctx.headers['Set-Cookie'] = cookie('', ctx, 0);
         return {};
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/session/sso',
+      operationId: 'SessionService_SsoInfo',
+      summary: 'Whether SSO (argocd-cm oidc.config) is configured, and its name for the login button',
+      tag: 'session',
+      access: 'public',
+      response: 'SsoInfo',
+      async handle(): Promise<SsoInfo> {
+        return deps.auth.ssoInfo ? deps.auth.ssoInfo() : { enabled: false };
       },
     },
     {
