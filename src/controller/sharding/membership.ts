@@ -143,9 +143,16 @@ export class Membership {
 
   private schedule(): void {
     if (this.stopped) return;
+    // The next round after the retry period, or as soon as a peer's lease expires if that is sooner:
+    // its apps move without waiting for the round after.
+    const now = this.now();
+    const expiries = (this.peers ?? [])
+      .filter((p) => p.id !== this.id && p.expiresAt > now)
+      .map((p) => p.expiresAt - now + 50);
+    const delay = Math.min(this.deps.options.retryPeriodMs, ...expiries);
     this.timer = setTimeout(() => {
       this.ticking = this.tick().finally(() => this.schedule());
-    }, this.deps.options.retryPeriodMs);
+    }, delay);
     this.timer.unref?.();
   }
 
