@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { adminCommands } from './admin.js';
 import { appReadCommands } from './app-read.js';
 import { appWriteCommands } from './app-write.js';
+import { appSetCommands } from './appset.js';
 import { controllerCommand } from './controller.js';
 import { imageCommands } from './image.js';
 import { installCommands } from './install.js';
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   serverCommand,
   ...appReadCommands,
   ...appWriteCommands,
+  ...appSetCommands,
   ...loginCommands,
   ...imageCommands,
   ...installCommands,
