@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Controller } from '../../src/controller/index.js';
 import type { Application } from '../../src/core/index.js';
 import { runMooring } from '../harness/cli.js';
 import { kubectl, testKubeConfig, uniqueName } from '../harness/cluster.js';
@@ -60,6 +61,7 @@ describe('multi-source Applications, end to end', () => {
   let work: WorkingCopy;
   let charts: HelmRepoServer;
   let stop: () => Promise<void>;
+  let controller: Controller;
   const dirs: string[] = [];
 
   const apply = (obj: unknown) => kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
@@ -105,6 +107,8 @@ describe('multi-source Applications, end to end', () => {
       'envs/prod/values.yaml': values('prod-hello', 2),
       'extra/cm.yaml':
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-from-git\ndata:\n  from: git\n',
+      'override/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup-settings\ndata:\n  from: git\n',
     })) {
       await mkdir(dirname(join(dir, rel)), { recursive: true });
       await writeFile(join(dir, rel), text);
@@ -114,7 +118,7 @@ describe('multi-source Applications, end to end', () => {
     await apply(repoSecret(ns, valuesURL));
     work = await cloneRepo(git, valuesRepo);
     // A long poll interval: what moves the app is the refresh annotation, not time.
-    ({ stop } = await startTestController({ namespace: ns, pollIntervalMs: 600_000, jitter: 0 }));
+    ({ stop, controller } = await startTestController({ namespace: ns, pollIntervalMs: 600_000, jitter: 0 }));
   });
   afterAll(async () => {
     await stop?.();
@@ -203,10 +207,47 @@ describe('multi-source Applications, end to end', () => {
         JSON.stringify(a.status.sync.revisions) === JSON.stringify(['1.1.0', second]),
     );
 
+    // A pass with nothing new renders nothing: each source's render is cached by its revision (and the
+    // revisions of the refs it reads).
+    const misses = controller.renderer.stats().misses;
+    const before = app.status?.reconciledAt;
+    await refresh('shop');
+    await waitForApp(ns, 'shop', 'a refreshed comparison', (a) => a.status?.reconciledAt !== before);
+    expect(controller.renderer.stats().misses).toBe(misses);
+
     const get = await runMooring(['app', 'get', 'shop', '-n', ns, '--kubeconfig', kubeconfig]);
     expect(get.code).toBe(0);
     expect(get.out).toContain(charts.url);
     expect(get.out).toContain(valuesURL);
+  });
+
+  // Argo CD: "If multiple sources produce the same resource (same `group`, `kind`, `name`, and
+  // `namespace`), the last source to produce the resource will take precedence. Argo CD will produce a
+  // `RepeatedResourceWarning` in this case, but it will sync the resources."
+  it("lets the later source's object win over the chart's, with a RepeatedResourceWarning", async () => {
+    await apply({
+      ...application('dup'),
+      spec: {
+        ...application('dup').spec,
+        sources: [
+          { repoURL: charts.url, chart: 'greeter', targetRevision: '1.0.0', helm: { releaseName: 'dup' } },
+          { repoURL: valuesURL, targetRevision: 'main', path: 'override' },
+        ],
+      },
+    });
+    const app = await waitForApp(
+      ns,
+      'dup',
+      'Synced with a RepeatedResourceWarning',
+      (a) =>
+        a.status?.sync?.status === 'Synced' &&
+        a.status.operationState?.phase === 'Succeeded' &&
+        (a.status.conditions ?? []).some((c) => c.type === 'RepeatedResourceWarning'),
+    );
+    expect(app.status?.conditions?.find((c) => c.type === 'RepeatedResourceWarning')?.message).toContain(
+      'ConfigMap',
+    );
+    expect((await settings('dup')).data).toEqual({ from: 'git' });
   });
 
   it('refuses a source repository the project does not permit, with a clear condition', async () => {
