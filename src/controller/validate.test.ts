@@ -118,6 +118,40 @@ describe('validateApplication', () => {
 
   // Argo CD, "Multiple Sources for an Application": "When you specify the `sources` field, Argo CD will
   // ignore the `source` (singular) field."
+  it('checks an OCI chart source: the registry reference, and a tag, constraint or digest', () => {
+    const oci = (source: Record<string, string>) =>
+      problems(
+        seedApp((a) => (a.spec.source = source as unknown as NonNullable<Application['spec']['source']>)),
+      );
+    // Argo CD's OCI guide: "targetRevision: Use this field to specify the desired image tag or digest."
+    const digest = `sha256:${'a'.repeat(64)}`;
+    for (const targetRevision of ['1.2.3', '1.2.*', '>=1.0 <2.0', 'latest', digest])
+      expect(oci({ repoURL: 'oci://registry.example.com/charts', chart: 'app', targetRevision })).toEqual([]);
+    expect(
+      oci({ repoURL: 'oci://registry.example.com/charts/app', path: '.', targetRevision: '1.0.0' }),
+    ).toEqual([]);
+    // Argo CD's Helm guide: "repoURL: registry-1.docker.io/bitnamicharts # note: the oci:// syntax is not included."
+    expect(
+      oci({ repoURL: 'registry-1.docker.io/bitnamicharts', chart: 'nginx', targetRevision: '15.9.0' }),
+    ).toEqual([]);
+    expect(oci({ repoURL: 'oci://registry.example.com/charts/app', path: '.' })).toEqual([
+      'spec.source.targetRevision is required for an OCI chart: set it to a tag (1.2.3), a version constraint (1.2.*) or a digest (sha256:…)',
+    ]);
+    expect(oci({ repoURL: 'oci://registry.example.com', path: '.', targetRevision: '1.0.0' })).toEqual([
+      'spec.source.repoURL "oci://registry.example.com" names no repository: write oci://host/path and set spec.source.chart, or oci://host/path/chart',
+    ]);
+    expect(
+      oci({ repoURL: 'oci://registry.example.com/Charts', chart: 'app', targetRevision: '1.0.0' }),
+    ).toEqual([
+      '"Charts/app" is not an OCI repository name: each part lower-case letters and digits, separated by ".", "_" or "-"',
+    ]);
+    expect(
+      oci({ repoURL: 'oci://registry.example.com/charts', chart: 'app', targetRevision: '>=1.0 <<2' })[0],
+    ).toMatch(
+      /^spec\.source\.targetRevision ">=1\.0 <<2" is neither a tag, a version constraint \(1\.2\.\*, >=1\.0 <2\.0, \^1\.2\) nor a digest \(sha256:…\): /,
+    );
+  });
+
   it('accepts spec.sources (a chart with $values from a ref source) and ignores spec.source beside it', () => {
     const app = seedApp((a) => {
       a.spec.sources = [

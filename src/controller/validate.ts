@@ -8,7 +8,14 @@ import {
   type ApplicationSpec,
   globMatch,
 } from '../core/index.js';
-import { isExactVersion, normalizeRepoURL, parseConstraint } from '../source/index.js';
+import {
+  isDigest,
+  isExactVersion,
+  isSchemelessOci,
+  normalizeRepoURL,
+  parseConstraint,
+  parseOciReference,
+} from '../source/index.js';
 import { DEFAULT_PROJECT, IN_CLUSTER_NAME } from './defaults.js';
 
 const trimSlash = (s: string): string => s.replace(/\/+$/, '');
@@ -144,7 +151,10 @@ function checkSource(
       );
     return repoURL;
   }
-  if (!source.path && !source.chart) {
+  if (/^oci:\/\//i.test(repoURL) && !source.chart) {
+    // Argo CD's form with the chart in the URL: `oci://host/path/chart`, path ".".
+    checkOciSource(repoURL, undefined, source.targetRevision, problems, field);
+  } else if (!source.path && !source.chart) {
     problems.push(
       `${field}.path is required: set it to the directory in the repository that holds the manifests ("." for the repository root), or set ${field}.chart for a Helm chart`,
     );
@@ -166,7 +176,10 @@ function checkChartSource(
   problems: string[],
   field = 'spec.source',
 ): void {
-  if (/^oci:\/\//i.test(repoURL)) return; // OCI registries have rules of their own
+  if (/^oci:\/\//i.test(repoURL) || isSchemelessOci(repoURL)) {
+    checkOciSource(repoURL, chart, targetRevision, problems, field);
+    return;
+  }
   if (!/^https?:\/\//i.test(repoURL)) {
     problems.push(
       `${field}.chart is set but ${field}.repoURL "${repoURL}" is not a Helm repository: give the repository's https:// URL, or remove chart and set path for a chart kept in Git`,
@@ -186,6 +199,37 @@ function checkChartSource(
         `${field}.targetRevision "${targetRevision}" is neither a chart version nor a version constraint (1.2.3, 1.2.*, >=1.0 <2.0, ^1.2): ${(err as Error).message}`,
       );
     }
+  }
+}
+
+/** Records what is wrong with a chart in an OCI registry: its reference, and a tag, constraint or digest. */
+function checkOciSource(
+  repoURL: string,
+  chart: string | undefined,
+  targetRevision: string | undefined,
+  problems: string[],
+  field: string,
+): void {
+  try {
+    parseOciReference(repoURL, chart);
+  } catch (err) {
+    problems.push((err as Error).message.replace(/^spec\.source\./, `${field}.`));
+  }
+  const rev = targetRevision?.trim() ?? '';
+  if (!rev) {
+    problems.push(
+      `${field}.targetRevision is required for an OCI chart: set it to a tag (1.2.3), a version constraint (1.2.*) or a digest (sha256:…)`,
+    );
+    return;
+  }
+  if (isDigest(rev) || isExactVersion(rev)) return;
+  if (/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(rev) && !/(^|\.)[xX*](\.|$)/.test(rev)) return; // a plain tag
+  try {
+    parseConstraint(rev);
+  } catch (err) {
+    problems.push(
+      `${field}.targetRevision "${rev}" is neither a tag, a version constraint (1.2.*, >=1.0 <2.0, ^1.2) nor a digest (sha256:…): ${(err as Error).message}`,
+    );
   }
 }
 

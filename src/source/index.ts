@@ -44,6 +44,7 @@ export {
   DEFAULT_OCI_LIMITS,
   isSchemelessOci,
   isDigest,
+  isLoopback,
   parseOciReference,
   type OciCharts,
   type OciChartsOptions,
