@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { readConfig } from '../../src/cli/server/config.js';
 import type { ApplicationList } from '../../src/api/index.js';
 import { startTestServer, type TestServer } from '../harness/api.js';
 import { createTestNamespace, kubectl, uniqueName, waitFor } from '../harness/cluster.js';
@@ -239,6 +241,51 @@ describe('SSO with OpenID Connect', () => {
     expect((await call('/api/v1/session/userinfo', token)).body).toMatchObject({ username: 'dana' });
     // No session cookie for the browser in the CLI flow.
     expect(browser.cookies(new URL(srv.url).host).get('argocd.token')).toBeUndefined();
+  });
+
+  // Argo CD's CLI: `argocd login <server> --sso` opens the identity provider and takes the session
+  // back on a localhost port (`--sso-port`, default 8085).
+  it('mooring login --sso prints the URL, takes the session back on its loopback port, and keeps the token', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mooring-sso-cli-'));
+    const saved = process.env.MOORING_CONFIG;
+    process.env.MOORING_CONFIG = join(dir, 'config.yaml');
+    try {
+      let out = '';
+      let err = '';
+      let sawUrl!: (u: string) => void;
+      const urlPrinted = new Promise<string>((r) => (sawUrl = r));
+      const exit = main(
+        ['login', srv.url, '--sso', '--sso-port', '0'],
+        {
+          write: (t) => {
+            out += t;
+            const m = /(http:\/\/\S+\/auth\/login\?\S+)/.exec(out);
+            if (m) sawUrl(m[1]!);
+          },
+          isTTY: false,
+        },
+        { write: (t) => void (err += t), isTTY: false },
+      );
+      const loginUrl = await urlPrinted;
+      expect(loginUrl).toMatch(/cli_port=\d+&cli_state=[A-Za-z0-9_-]{32}/);
+      const page = await ssoLogin(new CookieBrowser(idp.rootCA), loginUrl, 'olaf', 'olaf-idp-pw');
+      expect(page.body).toMatch(/Logged in/);
+      expect(await exit).toBe(0);
+      expect(err).toBe('');
+      expect(out).toMatch(/logged in to .* as olaf via SSO/);
+      const config = await readConfig(process.env.MOORING_CONFIG);
+      const token = config.users[0]?.['auth-token'];
+      expect(token).toBeTruthy();
+      expect(out).not.toContain(token!);
+      expect((await call('/api/v1/session/userinfo', token!)).body).toMatchObject({
+        username: 'olaf',
+        groups: ['platform-ops'],
+      });
+    } finally {
+      if (saved === undefined) delete process.env.MOORING_CONFIG;
+      else process.env.MOORING_CONFIG = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a callback without the login state, a forged state, a wrong password, and a foreign return URL', async () => {
