@@ -1,0 +1,148 @@
+// The registry client's authentication against a small real HTTP server playing a registry and its
+// token service, as the distribution spec describes the bearer flow: a 401 with
+// `WWW-Authenticate: Bearer realm=…,service=…,scope=…`, a token fetched from the realm (with basic
+// credentials), the request repeated with `Authorization: Bearer`.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient, nextLink, parseChallenge } from './registry-client.js';
+import { isLoopback, isSchemelessOci, parseOciReference } from './reference.js';
+
+interface Seen {
+  path: string;
+  auth?: string;
+}
+
+describe('RegistryClient against a token-authenticated registry', () => {
+  let server: http.Server;
+  let origin = '';
+  const seen: Seen[] = [];
+  let issued = 0;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      seen.push({ path: url.pathname + url.search, auth: req.headers.authorization });
+      if (url.pathname === '/token') {
+        const ok =
+          req.headers.authorization === `Basic ${Buffer.from('bot:tok-pass-123').toString('base64')}`;
+        if (!ok) return void res.writeHead(401).end();
+        issued++;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return void res.end(
+          JSON.stringify({ token: `T${issued}-${url.searchParams.get('scope')}`, expires_in: 300 }),
+        );
+      }
+      if (req.headers.authorization?.startsWith('Bearer T')) {
+        if (url.pathname === '/v2/charts/app/tags/list' && !url.searchParams.get('last')) {
+          res.writeHead(200, { Link: '</v2/charts/app/tags/list?last=1.0.0&n=1>; rel="next"' });
+          return void res.end(JSON.stringify({ tags: ['1.0.0'] }));
+        }
+        return void res.writeHead(200).end(JSON.stringify({ tags: ['1.1.0'] }));
+      }
+      if (url.pathname.startsWith('/v2/elsewhere/')) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="ftp://auth.example.com/token",service="r"' });
+        return void res.end();
+      }
+      res.writeHead(401, {
+        'WWW-Authenticate': `Bearer realm="${origin}/token",service="registry.test",scope="repository:charts/app:pull"`,
+      });
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('answers the bearer challenge with a token from the realm, then reuses the token', async () => {
+    const client = new RegistryClient({
+      registry: origin.replace('http://', ''),
+      plainHttp: true,
+      credentials: { username: 'bot', password: 'tok-pass-123' },
+    });
+    const get = () =>
+      client.get({
+        path: '/v2/charts/app/tags/list',
+        maxBytes: 1024,
+        label: 'tags',
+        repository: 'charts/app',
+      });
+    const first = await get();
+    expect(JSON.parse(first.body.toString())).toEqual({ tags: ['1.0.0'] });
+    expect(nextLink(first.headers)).toBe('/v2/charts/app/tags/list?last=1.0.0&n=1');
+    expect(seen.map((s) => s.path)).toEqual([
+      '/v2/charts/app/tags/list',
+      '/token?service=registry.test&scope=repository%3Acharts%2Fapp%3Apull',
+      '/v2/charts/app/tags/list',
+    ]);
+    expect(seen[2]!.auth).toBe('Bearer T1-repository:charts/app:pull');
+    seen.length = 0;
+    await get();
+    expect(seen.map((s) => `${s.path} ${s.auth}`)).toEqual([
+      '/v2/charts/app/tags/list Bearer T1-repository:charts/app:pull',
+    ]);
+  });
+
+  it('says the token service refused the credentials, without the password', async () => {
+    const client = new RegistryClient({
+      registry: origin.replace('http://', ''),
+      plainHttp: true,
+      credentials: { username: 'bot', password: 'bad-pass-456' },
+    });
+    const err = await client
+      .get({
+        path: '/v2/charts/app/tags/list',
+        maxBytes: 1024,
+        label: 'tags of oci://x/charts/app',
+        repository: 'charts/app',
+      })
+      .catch((e: Error) => e);
+    expect(String(err)).toBe(
+      `UserError: token for ${origin.replace('http://', '')}/charts/app: the token service answered 401: check the username and password of its repository Secret`,
+    );
+    expect(String(err)).not.toContain('bad-pass-456');
+  });
+
+  it("refuses a realm that is neither https nor the registry's own plain http", async () => {
+    const client = new RegistryClient({
+      registry: origin.replace('http://', ''),
+      plainHttp: true,
+      credentials: { username: 'bot', password: 'tok-pass-123' },
+    });
+    const get = client.get({
+      path: '/v2/elsewhere/app/manifests/1',
+      maxBytes: 1024,
+      label: 'm',
+      repository: 'elsewhere/app',
+    });
+    await expect(get).rejects.toThrow(
+      `registry ${origin.replace('http://', '')} asked for a token from a ftp: realm: refused (credentials go over https only)`,
+    );
+    expect(parseChallenge('Basic realm="x"')).toEqual({ scheme: 'basic', params: { realm: 'x' } });
+  });
+});
+
+describe('OCI references', () => {
+  it('reads the three forms Argo CD accepts', () => {
+    expect(parseOciReference('oci://registry.example.com/charts', 'app')).toEqual({
+      registry: 'registry.example.com',
+      repository: 'charts/app',
+      display: 'oci://registry.example.com/charts/app',
+    });
+    expect(parseOciReference('oci://127.0.0.1:5000/charts/app/').repository).toBe('charts/app');
+    expect(parseOciReference('registry-1.docker.io/bitnamicharts', 'nginx').display).toBe(
+      'oci://registry-1.docker.io/bitnamicharts/nginx',
+    );
+    expect(isSchemelessOci('registry-1.docker.io/bitnamicharts')).toBe(true);
+    expect(isSchemelessOci('git@github.com:org/repo.git')).toBe(false);
+    expect(isSchemelessOci('https://charts.example.com')).toBe(false);
+  });
+
+  it('allows plain HTTP without asking only on loopback', () => {
+    expect(['127.0.0.1:5000', 'localhost:5000', '[::1]:5000'].map(isLoopback)).toEqual([true, true, true]);
+    expect(['registry.example.com', '10.0.0.1:5000'].map(isLoopback)).toEqual([false, false]);
+  });
+});

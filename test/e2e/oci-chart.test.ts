@@ -1,0 +1,217 @@
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Application } from '../../src/core/index.js';
+import type { Controller } from '../../src/controller/index.js';
+import { kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
+import type { TestChart } from '../harness/helm-repo-server.js';
+import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
+import { eventsFor, getApp, startTestController, waitForApp } from '../harness/suite.js';
+
+/** A chart whose ConfigMap shows the chart version and a value. */
+const chart = (version: string): TestChart => ({
+  name: 'greeter',
+  version,
+  files: {
+    'values.yaml': 'greeting: hello\n',
+    'templates/cm.yaml': [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: {{ .Release.Name }}-settings',
+      'data:',
+      '  chartVersion: {{ .Chart.Version | quote }}',
+      '  greeting: {{ .Values.greeting | quote }}',
+      '',
+    ].join('\n'),
+  },
+});
+
+const synced = (revision: string) => (a: Application) =>
+  a.status?.sync?.status === 'Synced' &&
+  a.status?.health?.status === 'Healthy' &&
+  a.status?.sync?.revision === revision &&
+  (a.status?.operationState as { phase?: string } | undefined)?.phase === 'Succeeded';
+
+const comparisonError = (a: Application) =>
+  (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError');
+
+// Helm charts in OCI registries: the real CNCF distribution registry on loopback (scripts/oci-registry),
+// charts pushed by the real `helm push`, the real local cluster, the controller in-process.
+describe('OCI Helm chart sources, end to end', () => {
+  const ns = uniqueName('mooring-oci');
+  const target = `${ns}-apps`;
+  const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
+  let stop: () => Promise<void>;
+  let controller: Controller;
+  let open: OciRegistry;
+  let locked: OciRegistry;
+
+  const application = (name: string, source: Record<string, unknown>) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: ns },
+    spec: {
+      project: 'default',
+      source,
+      destination: { server: 'https://kubernetes.default.svc', namespace: target },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    },
+  });
+  const apply = (obj: unknown) => kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
+  const refresh = (name: string, kind = 'normal') =>
+    kubectl(['annotate', 'application', name, '-n', ns, `argocd.argoproj.io/refresh=${kind}`, '--overwrite']);
+  const settings = (release: string) =>
+    core.readNamespacedConfigMap({ name: `${release}-settings`, namespace: target });
+  const repoSecret = (stringData: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: uniqueName('oci-repo'),
+      namespace: ns,
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
+    stringData,
+  });
+
+  beforeAll(async () => {
+    await kubectl(['create', 'namespace', ns]);
+    open = await startOciRegistry();
+    locked = await startOciRegistry({ username: 'puller', password: 'oci-pw-51c2' });
+    for (const r of [open, locked]) await r.push('charts', chart('1.0.0'));
+    // A long poll interval: what moves the apps below is the refresh annotation, not time.
+    ({ stop, controller } = await startTestController({ namespace: ns, pollIntervalMs: 600_000, jitter: 0 }));
+  });
+  afterAll(async () => {
+    await stop?.();
+    for (const r of [open, locked]) await r?.stop();
+    await kubectl(['delete', 'namespace', ns, target, '--wait=false', '--ignore-not-found']).catch(() => {});
+  });
+
+  // Argo CD's OCI guide: "repoURL: Specify the OCI image repository URL using the oci:// scheme,
+  // followed by the registry and image name." and "targetRevision: Use this field to specify the
+  // desired image tag or digest."
+  it('deploys the newest tag matching 1.0.* from oci://, the version in status and history', async () => {
+    await apply(
+      application('greeter', {
+        repoURL: `oci://${open.host}/charts`,
+        chart: 'greeter',
+        targetRevision: '1.0.*',
+        helm: { releaseName: 'hello', parameters: [{ name: 'greeting', value: 'hallo' }] },
+      }),
+    );
+    const app = await waitForApp(ns, 'greeter', 'Synced and Healthy at 1.0.0', synced('1.0.0'));
+    expect(app.status?.sourceType).toBe('Helm');
+    expect((await settings('hello')).data).toEqual({ chartVersion: '1.0.0', greeting: 'hallo' });
+    expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual(['1.0.0']);
+  });
+
+  it('deploys a newly pushed matching tag after a refresh, and ignores one outside the range', async () => {
+    await open.push('charts', chart('1.0.1'));
+    await open.push('charts', chart('1.1.0'));
+    await refresh('greeter');
+    const app = await waitForApp(ns, 'greeter', 'Synced at 1.0.1', synced('1.0.1'));
+    expect((await settings('hello')).data?.chartVersion).toBe('1.0.1');
+    expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual([
+      '1.0.0',
+      '1.0.1',
+    ]);
+  });
+
+  it('asks the registry for the tag list only on a refresh with nothing new, and renders nothing', async () => {
+    const before = await getApp(ns, 'greeter');
+    const requests = controller.reconciler.sources.oci!.stats();
+    const renders = controller.renderer.stats().misses;
+    await refresh('greeter');
+    await waitForApp(
+      ns,
+      'greeter',
+      'reconciled again',
+      (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
+    );
+    const after = controller.reconciler.sources.oci!.stats();
+    expect(after.requests - requests.requests).toBe(1);
+    expect(after.chartDownloads).toBe(requests.chartDownloads);
+    expect(controller.renderer.stats().misses).toBe(renders);
+  });
+
+  it('deploys a chart pinned by digest; the digest is the revision', async () => {
+    const digest = await open.push('charts', chart('2.0.0'));
+    // Argo CD's OCI guide, the chart in the URL: "In the case of OCI Helm charts (an OCI artifact where
+    // the mediaType is set to application/vnd.cncf.helm.chart.content.v1.tar+gzip), the path should
+    // always be set to ."
+    await apply(
+      application('pinned', {
+        repoURL: `oci://${open.host}/charts/greeter`,
+        path: '.',
+        targetRevision: digest,
+      }),
+    );
+    await waitForApp(ns, 'pinned', `Synced at ${digest}`, synced(digest));
+    expect((await settings('pinned')).data?.chartVersion).toBe('2.0.0');
+  });
+
+  // Argo CD's Helm guide: "repoURL: registry-1.docker.io/bitnamicharts # note: the oci:// syntax is not
+  // included." — with a repository Secret of type helm and enableOCI: "true" holding the credentials.
+  it('reads a private registry through a type: helm, enableOCI: "true" repository Secret', async () => {
+    await apply(
+      repoSecret({
+        type: 'helm',
+        name: 'private-oci',
+        enableOCI: 'true',
+        url: `${locked.host}/charts`,
+        username: 'puller',
+        password: 'oci-pw-51c2',
+      }),
+    );
+    await apply(
+      application('private', { repoURL: `${locked.host}/charts`, chart: 'greeter', targetRevision: '1.0.0' }),
+    );
+    await waitForApp(ns, 'private', 'Synced at 1.0.0', synced('1.0.0'));
+    expect((await settings('private')).data?.chartVersion).toBe('1.0.0');
+  });
+
+  it('says a wrong password clearly, never showing it, and deletes nothing', async () => {
+    const secret = repoSecret({
+      type: 'oci',
+      url: `oci://${locked.host}/charts/greeter`,
+      username: 'puller',
+      password: 'wrong-oci-pw-77',
+    });
+    await apply(secret);
+    await apply(
+      application('denied', {
+        repoURL: `oci://${locked.host}/charts/greeter`,
+        path: '.',
+        targetRevision: '1.0.0',
+      }),
+    );
+    const app = await waitForApp(ns, 'denied', 'a ComparisonError', comparisonError);
+    expect((app.status?.conditions ?? []).map((c) => c.message)).toEqual([
+      `${locked.host} (manifest oci://${locked.host}/charts/greeter:1.0.0) answered 401: check the username and password of its repository Secret`,
+    ]);
+    const events = await waitFor('the Warning event', async () => {
+      const e = await eventsFor(ns, 'denied');
+      return e.some((x) => x.startsWith('ComparisonError:')) ? e : undefined;
+    });
+    expect(JSON.stringify([app.status, events])).not.toContain('wrong-oci-pw-77');
+  });
+
+  it('reports a tag that does not exist and keeps what runs', async () => {
+    await kubectl([
+      'patch',
+      'application',
+      'greeter',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { source: { targetRevision: '9.9.9' } } }),
+    ]);
+    const app = await waitForApp(ns, 'greeter', 'a ComparisonError', comparisonError);
+    expect(app.status?.conditions?.map((c) => c.message)).toEqual([
+      `oci://${open.host}/charts/greeter has no tag 9.9.9 (or no such repository): check spec.source.repoURL, chart and targetRevision`,
+    ]);
+    expect(app.status?.sync?.revision).toBe('1.0.1');
+    expect((await settings('hello')).data?.chartVersion).toBe('1.0.1');
+  });
+});
