@@ -1,6 +1,7 @@
 import type { Application } from '../core/index.js';
 import type { Logger, Registry } from '../core/index.js';
 import type { RouteHandler } from './health-server.js';
+import { appSources } from './multi-source.js';
 import { metricsRoute, webhookRoute } from './http-routes.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { WebhookSecretsWatch } from './webhook-secrets.js';
@@ -28,14 +29,16 @@ export function controllerRoutes(deps: {
       secrets: () => deps.webhookSecrets.current(),
       logger: deps.logger,
       apps: () => [
-        ...deps
-          .applications()
-          .filter((a) => a.spec?.source?.repoURL)
-          .map((a) => ({
-            key: `${a.metadata.namespace}/${a.metadata.name}`,
-            repoURL: a.spec.source!.repoURL,
-            targetRevision: a.spec.source!.targetRevision,
-          })),
+        // Every source of an app (a push to a multi-source app's values repository refreshes it too).
+        ...deps.applications().flatMap((a) =>
+          appSources(a.spec)
+            .filter((s) => s?.repoURL)
+            .map((s) => ({
+              key: `${a.metadata.namespace}/${a.metadata.name}`,
+              repoURL: s.repoURL,
+              targetRevision: s.targetRevision,
+            })),
+        ),
         ...(deps.appSets?.webhookTargets() ?? []),
       ],
       refresh: (repoURL, keys) => {
