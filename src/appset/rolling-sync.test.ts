@@ -136,6 +136,21 @@ describe('rollingProgress', () => {
     expect(p.toSync).toEqual([]);
   });
 
+  it('puts a Progressing app back to Waiting when a new revision comes, so a fix rolls out', () => {
+    const prev: ApplicationSetApplicationStatus[] = [
+      { application: 'dev', status: 'Progressing', message: '', lastTransitionTime: T1, step: '1' },
+    ];
+    const stuck = app('dev', 'development', 'degraded', T1);
+    stuck.status!.sync = { status: 'OutOfSync', revision: 'aaa' } as never;
+    stuck.status!.operationState!.syncResult = { revision: 'aaa', resources: [] };
+    // The same revision that failed: not synced again.
+    expect(rollingProgress(STEPS, [stuck], prev, T2).toSync).toEqual([]);
+    stuck.status!.sync = { status: 'OutOfSync', revision: 'bbb' } as never;
+    const p = rollingProgress(STEPS, [stuck], prev, T2);
+    expect(statusOf(p, 'dev')).toBe('Pending');
+    expect(p.toSync).toEqual(['dev']);
+  });
+
   it('opens the next step once the earlier one is Healthy', () => {
     const prev: ApplicationSetApplicationStatus[] = [
       { application: 'dev', status: 'Progressing', message: '', lastTransitionTime: T1, step: '1' },

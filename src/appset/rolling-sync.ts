@@ -62,6 +62,18 @@ function isDone(app: Application): boolean {
   );
 }
 
+/**
+ * Whether an app that is not syncing now compares against a revision its last sync did not deploy:
+ * a Progressing app (say, one that never became healthy) with a new commit goes back to Waiting, so a
+ * fix can roll out; the same failed revision is not synced again and again.
+ */
+function hasNewChanges(app: Application): boolean {
+  const op = app.status?.operationState;
+  if (app.operation || op?.phase === 'Running') return false;
+  const compared = app.status?.sync?.revision;
+  return !!compared && compared !== op?.syncResult?.revision;
+}
+
 /** Whether a sync of the app started at or after `since` (an RFC 3339 time). */
 function syncStartedSince(app: Application, since: string): boolean {
   const started = app.status?.operationState?.startedAt;
@@ -109,7 +121,7 @@ export function rollingProgress(
     if (!prev) set(app, 'Waiting', 'No Application status found, defaulting status to Waiting.');
     else entries.set(name, { ...prev, step: String(stepOf(app, steps) + 1) });
     const cur = entries.get(name)!;
-    if (cur.status === 'Healthy' && outOfSync)
+    if ((cur.status === 'Healthy' || (cur.status === 'Progressing' && hasNewChanges(app))) && outOfSync)
       set(app, 'Waiting', 'Application has pending changes, setting status to Waiting.');
     else if (cur.status === 'Pending' && syncStartedSince(app, cur.lastTransitionTime!))
       set(
