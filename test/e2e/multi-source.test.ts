@@ -250,6 +250,32 @@ describe('multi-source Applications, end to end', () => {
     expect((await settings('dup')).data).toEqual({ from: 'git' });
   });
 
+  it('reports a $values file missing from the ref repository as a condition naming the source, applying nothing', async () => {
+    await apply({
+      ...application('missing'),
+      spec: {
+        ...application('missing').spec,
+        sources: [
+          {
+            repoURL: charts.url,
+            chart: 'greeter',
+            targetRevision: '1.0.0',
+            helm: { releaseName: 'missing', valueFiles: ['$values/envs/nope/values.yaml'] },
+          },
+          { repoURL: valuesURL, targetRevision: 'main', ref: 'values' },
+        ],
+      },
+    });
+    const app = await waitForApp(ns, 'missing', 'a ComparisonError', (a) =>
+      (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
+    );
+    expect(app.status?.conditions?.map((c) => c.message)).toEqual([
+      `source 1 (${charts.url}): helm value file (source values) "$values/envs/nope/values.yaml" does not exist in the repository`,
+    ]);
+    expect(app.status?.operationState).toBeUndefined();
+    await expect(settings('missing')).rejects.toThrow();
+  });
+
   it('refuses a source repository the project does not permit, with a clear condition', async () => {
     const project = uniqueName('charts-only');
     await apply({
