@@ -45,6 +45,8 @@ export const SCHEMAS: Record<string, Schema> = {
     ['metadata', 'items'],
   ),
   AppProjectList: list('AppProject'),
+  ApplicationSet: kubeObject('ApplicationSet'),
+  ApplicationSetList: list('ApplicationSet'),
   ApplicationWatchEvent: obj({
     result: obj({
       type: { type: 'string', enum: ['ADDED', 'MODIFIED', 'DELETED'] },

@@ -12,6 +12,7 @@ import { ControlPlaneCache } from './control-plane.js';
 import type { ApiDeps } from './deps.js';
 import { Engine } from './engine.js';
 import { applicationRoutes } from './handlers/applications.js';
+import { applicationSetRoutes } from './handlers/applicationsets.js';
 import { catalogRoutes } from './handlers/catalog.js';
 import { operationRoutes } from './handlers/operations.js';
 import { resourceRoutes } from './handlers/resources.js';
@@ -74,6 +75,7 @@ export function apiRoutes(deps: ApiDeps): RouteSpec[] {
     ...resourceRoutes(deps),
     ...streamRoutes(deps),
     ...catalogRoutes(deps),
+    ...applicationSetRoutes(deps),
   ];
 }
 
