@@ -9,7 +9,8 @@ import { runMooring } from '../harness/cli.js';
 import { kubectl, testKubeConfig, uniqueName } from '../harness/cluster.js';
 import { cloneRepo, createRepo, type WorkingCopy } from '../harness/git-repo.js';
 import { startHelmRepoServer, type HelmRepoServer, type TestChart } from '../harness/helm-repo-server.js';
-import { repoSecret, startTestController, suiteGitServer, waitForApp } from '../harness/suite.js';
+import { startTestServer, type TestServer } from '../harness/api.js';
+import { repoSecret, suiteGitServer, waitForApp } from '../harness/suite.js';
 
 /** A chart whose ConfigMap shows its version and a value, and a Deployment scaled by a value. */
 const chart = (version: string): TestChart => ({
@@ -60,8 +61,18 @@ describe('multi-source Applications, end to end', () => {
   let valuesURL: string;
   let work: WorkingCopy;
   let charts: HelmRepoServer;
-  let stop: () => Promise<void>;
+  let srv: TestServer;
   let controller: Controller;
+  let token: string;
+  /** A call to Mooring's API as admin: the parsed JSON answer and its status. */
+  const api = async (path: string, body?: unknown) => {
+    const res = await fetch(`${srv.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Application };
+  };
   const dirs: string[] = [];
 
   const apply = (obj: unknown) => kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
@@ -118,10 +129,12 @@ describe('multi-source Applications, end to end', () => {
     await apply(repoSecret(ns, valuesURL));
     work = await cloneRepo(git, valuesRepo);
     // A long poll interval: what moves the app is the refresh annotation, not time.
-    ({ stop, controller } = await startTestController({ namespace: ns, pollIntervalMs: 600_000, jitter: 0 }));
+    srv = await startTestServer({ namespace: ns, controller: { pollIntervalMs: 600_000, jitter: 0 } });
+    controller = srv.controller;
+    token = await srv.login();
   });
   afterAll(async () => {
-    await stop?.();
+    await srv?.stop();
     await charts?.stop();
     await work?.dispose?.();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -206,6 +219,32 @@ describe('multi-source Applications, end to end', () => {
         a.status?.sync?.status === 'OutOfSync' &&
         JSON.stringify(a.status.sync.revisions) === JSON.stringify(['1.1.0', second]),
     );
+
+    // The API shows every source, each one's revision, and history entries with theirs; its rollback
+    // pins every source too (here back to the second entry).
+    const viaApi = await api(`/api/v1/applications/shop?appNamespace=${ns}`);
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body.spec.sources?.map((s) => s.repoURL)).toEqual([charts.url, valuesURL]);
+    expect(viaApi.body.status?.sync?.revisions).toEqual(['1.1.0', second]);
+    expect(viaApi.body.status?.history?.map((h) => h.revisions)).toEqual([
+      ['1.0.0', first],
+      ['1.1.0', second],
+      ['1.0.0', first],
+    ]);
+    const back = await api(`/api/v1/applications/shop/rollback?appNamespace=${ns}`, {
+      id: history[1]!.id,
+    });
+    expect(back.status).toBe(200);
+    app = await waitForApp(
+      ns,
+      'shop',
+      'rolled back to the second entry through the API',
+      (a) =>
+        a.status?.sync?.status === 'Synced' &&
+        a.status.operationState?.phase === 'Succeeded' &&
+        JSON.stringify(a.status.operationState.syncResult?.revisions) === JSON.stringify(['1.1.0', second]),
+    );
+    expect((await settings('shop')).data).toEqual({ chartVersion: '1.1.0', greeting: 'prod-v2' });
 
     // A pass with nothing new renders nothing: each source's render is cached by its revision (and the
     // revisions of the refs it reads).
