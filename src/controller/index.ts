@@ -26,3 +26,4 @@ export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 export { metricsRoute, webhookRoute } from './http-routes.js';
 export { prepareDesired, type PreparedDesired } from './desired.js';
 export { NotificationController, type NotificationControllerOptions } from './notifications.js';
+export { SourceFetch, sourceKind, type SourceKind, type SourceFiles } from './source-fetch.js';

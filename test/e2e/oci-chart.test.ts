@@ -1,7 +1,8 @@
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Application } from '../../src/core/index.js';
 import type { Controller } from '../../src/controller/index.js';
+import { runMooring } from '../harness/cli.js';
 import { kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
 import type { TestChart } from '../harness/helm-repo-server.js';
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
@@ -115,6 +116,18 @@ describe('OCI Helm chart sources, end to end', () => {
       '1.0.0',
       '1.0.1',
     ]);
+  });
+
+  it('mooring app manifests and app diff --core render the OCI chart as the controller does', async () => {
+    const cli = (...args: string[]) =>
+      runMooring([...args, '--core', '--kubeconfig', inject('kubeconfig'), '-n', ns]);
+    const manifests = await cli('app', 'manifests', 'greeter', '--source', 'git');
+    expect(manifests.err).toBe('');
+    expect(manifests.code).toBe(0);
+    expect(manifests.out).toMatch(/chartVersion: "?1\.0\.1"?\n/);
+    expect(manifests.out).toMatch(/greeting: "?hallo"?\n/);
+    const diff = await cli('app', 'diff', 'greeter');
+    expect({ code: diff.code, err: diff.err }).toEqual({ code: 0, err: '' });
   });
 
   it('asks the registry for the tag list only on a refresh with nothing new, and renders nothing', async () => {

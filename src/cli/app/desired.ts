@@ -2,9 +2,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appInstanceName, type Application, type KubeObject } from '../../core/index.js';
-import { ClusterRegistry, prepareDesired, type ClusterTarget } from '../../controller/index.js';
+import { ClusterRegistry, SourceFetch, prepareDesired, type ClusterTarget } from '../../controller/index.js';
 import { renderSource } from '../../render/index.js';
-import { createRepoCache, credentialsFromSecrets, removeTree } from '../../source/index.js';
+import {
+  createHelmRepositories,
+  createOciCharts,
+  createRepoCache,
+  credentialsFromSecrets,
+  ociCredentialsFromSecrets,
+  removeTree,
+} from '../../source/index.js';
 import { CliError, EXIT } from '../cli-error.js';
 import type { Kube } from '../kube.js';
 import { listTypedSecrets } from './common.js';
@@ -29,9 +36,10 @@ export async function targetOf(
 }
 
 /**
- * Renders an app's source at a revision (default its targetRevision) the way the controller does: a
- * private repository cache in a temp dir, credentials from the repository Secrets of the app namespace,
- * then prepareDesired (destination namespace, tracking ids, hooks set apart).
+ * Renders an app's source at a revision (default its targetRevision) the way the controller does: the
+ * controller's SourceFetch (Git, Helm repositories, OCI registries, chart dependencies) over private
+ * caches in a temp dir, credentials from the repository Secrets of the app namespace, then
+ * prepareDesired (destination namespace, tracking ids, hooks set apart).
  */
 export async function renderDesired(
   kube: Kube,
@@ -50,17 +58,29 @@ export async function renderDesired(
   // A temp dir per run: two CLI processes never share (and race on) one mirror.
   const root = await mkdtemp(join(tmpdir(), 'mooring-cli-'));
   try {
-    const repos = createRepoCache({
-      root,
-      credentials: async (url) => credentialsFromSecrets(secrets, url, app.spec.project),
-    });
-    const { commit } = await repos.resolve(source.repoURL, revision ?? source.targetRevision);
-    const dir = await repos.checkout(source.repoURL, commit);
+    const project = app.spec.project;
+    const sources = new SourceFetch(
+      createRepoCache({
+        root: join(root, 'repos'),
+        credentials: async (url) => credentialsFromSecrets(secrets, url, project),
+      }),
+      createHelmRepositories({
+        root: join(root, 'helm'),
+        credentials: async (url) => credentialsFromSecrets(secrets, url, project, 'helm'),
+      }),
+      createOciCharts({
+        root: join(root, 'oci'),
+        credentials: async (url, chart) => ociCredentialsFromSecrets(secrets, url, chart, project),
+      }),
+    );
+    const { revision: commit } = await sources.resolve(source, { fetch: true, revision });
+    const { dir, chartDependencies } = await sources.checkout(source, commit);
     const rendered = await renderSource({
       repoRoot: dir,
       source,
       appName: app.metadata.name ?? '',
       namespace: app.spec.destination.namespace,
+      chartDependencies,
     });
     await target.discovery.load();
     const prepared = prepareDesired(rendered.objects, {
