@@ -100,7 +100,12 @@ export async function reconcileAppSet(set: ApplicationSet, deps: AppSetDeps): Pr
   // RollingSync: the set syncs the apps itself, so none may sync on its own (as Argo CD does).
   const prunes = new Map<string, boolean>();
   if (rolling) {
-    const automated = desired.filter((a) => a.spec?.syncPolicy?.automated);
+    // Warned once per app: when the template asks for automated sync and the app still has it (or is new).
+    const current = new Map(deps.applications(namespace).map((a) => [a.metadata.name!, a]));
+    const automated = desired.filter((a) => {
+      const have = current.get(a.metadata.name!);
+      return a.spec?.syncPolicy?.automated && (!have || have.spec?.syncPolicy?.automated);
+    });
     if (automated.length)
       deps.logger.warn('RollingSync turns off automated sync of the generated Applications', {
         set: `${namespace}/${set.metadata.name}`,

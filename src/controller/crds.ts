@@ -253,7 +253,9 @@ const applicationSetSchema: Schema = {
           "Keep the Applications' resources when the set deletes an Application.",
         ),
       }),
-      strategy: obj('Rollout strategy (RollingSync is not supported by Mooring yet).'),
+      strategy: obj(
+        'AllAtOnce (the default) or RollingSync: rollingSync.steps (matchExpressions on app labels, maxUpdate) sync the apps step by step.',
+      ),
       ignoreApplicationDifferences: list(
         'Fields of generated Applications the set does not overwrite.',
         obj('One rule.'),
@@ -262,6 +264,10 @@ const applicationSetSchema: Schema = {
     status: obj('What the controller observed.', {
       conditions: list('ErrorOccurred, ParametersGenerated, ResourcesUpToDate.', obj('One condition.')),
       resources: list('The generated Applications with their sync and health.', obj('One Application.')),
+      applicationStatus: list(
+        'RollingSync: each Application and its step and progress (Waiting, Pending, Progressing, Healthy).',
+        obj('One Application.'),
+      ),
     }),
   },
 };
