@@ -231,6 +231,9 @@ describe('multi-source Applications, end to end', () => {
       ['1.1.0', second],
       ['1.0.0', first],
     ]);
+    const pinned = await api(`/api/v1/applications/shop/sync?appNamespace=${ns}`, { revision: first });
+    expect(pinned.status).toBe(400);
+    expect((pinned.body as unknown as { message: string }).message).toContain('has multiple sources');
     const back = await api(`/api/v1/applications/shop/rollback?appNamespace=${ns}`, {
       id: history[1]!.id,
     });

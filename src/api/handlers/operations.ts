@@ -115,6 +115,11 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
         const req = parseSyncRequest(await ctx.body());
         const app = await appFor(deps, ctx, 'sync');
         refuseWhileRunning(app);
+        // One revision means nothing for several sources (each has its own).
+        if (req.revision && app.spec.sources?.length)
+          throw badRequest(
+            `application "${app.metadata.name}" has multiple sources: sync without revision (each source at its targetRevision), or roll back to a history entry to pin every source's revision`,
+          );
         const target = app.spec.source?.targetRevision || 'HEAD';
         if (
           req.revision &&
