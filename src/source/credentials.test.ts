@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_TYPE_LABEL, type KubeObject } from '../core/index.js';
-import { credentialsFromSecrets } from './credentials.js';
+import { credentialsFromSecrets, ociCredentialsFromSecrets } from './credentials.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -151,5 +151,57 @@ describe('credentialsFromSecrets for Helm repositories (type: helm)', () => {
     const inherited = { username: 'u', password: 'p', tlsClientCertData: 'CERT', tlsClientCertKey: 'KEY' };
     expect(credentialsFromSecrets(s, 'https://charts.corp/stable', undefined, 'helm')).toEqual(inherited);
     expect(credentialsFromSecrets(s, 'https://charts.corp/incubator', undefined, 'helm')).toEqual(inherited);
+  });
+});
+
+describe('ociCredentialsFromSecrets (OCI chart sources)', () => {
+  it('reads a type: oci Secret by its oci:// url, chart in the URL or not', () => {
+    // Argo CD's OCI guide: "if there is a need to have credentials for a OCI repository, a repository
+    // credential of type *oci needs to be created."
+    const secrets = [
+      secret('oci', 'repository', {
+        type: 'oci',
+        url: 'oci://registry.example.com/charts/app',
+        username: 'u',
+        password: 'p',
+        insecureOCIForceHttp: 'true',
+      }),
+    ];
+    const want = { username: 'u', password: 'p', forceHttp: true };
+    expect(ociCredentialsFromSecrets(secrets, 'oci://registry.example.com/charts/app')).toEqual(want);
+    expect(ociCredentialsFromSecrets(secrets, 'oci://registry.example.com/charts', 'app')).toEqual(want);
+    expect(ociCredentialsFromSecrets(secrets, 'oci://registry.example.com/charts', 'other')).toBeUndefined();
+  });
+
+  it('reads a type: helm, enableOCI: "true" Secret whose url has no scheme, and repo-creds by prefix', () => {
+    const secrets = [
+      secret('helm-oci', 'repository', {
+        type: 'helm',
+        enableOCI: 'true',
+        url: 'registry-1.docker.io/bitnamicharts',
+        username: 'bn',
+        password: 'bn-pw',
+      }),
+      secret('creds', 'repo-creds', {
+        type: 'oci',
+        url: 'oci://ghcr.io/org',
+        username: 'gh',
+        password: 'gh-pw',
+      }),
+    ];
+    expect(ociCredentialsFromSecrets(secrets, 'registry-1.docker.io/bitnamicharts', 'nginx')).toEqual({
+      username: 'bn',
+      password: 'bn-pw',
+      enableOCI: true,
+    });
+    expect(ociCredentialsFromSecrets(secrets, 'oci://registry-1.docker.io/bitnamicharts', 'nginx')).toEqual({
+      username: 'bn',
+      password: 'bn-pw',
+      enableOCI: true,
+    });
+    expect(ociCredentialsFromSecrets(secrets, 'oci://ghcr.io/org/charts', 'app')).toEqual({
+      username: 'gh',
+      password: 'gh-pw',
+    });
   });
 });
