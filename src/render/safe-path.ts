@@ -32,6 +32,14 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+// Errors a hostile tree or path can cause on purpose, as one line without the checkout's real path.
+function unusable(err: unknown, what: string): UserError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return new UserError(`${what} goes through a loop of symlinks`);
+  if (code === 'ENAMETOOLONG') return new UserError(`${what} is too long a path`);
+  return undefined;
+}
+
 /**
  * Resolves a repo-relative path one component at a time, refusing `..` escapes and symlinks whose
  * target is outside rootReal before anything beyond them is touched. Returns the real absolute path.
@@ -42,6 +50,8 @@ export async function resolveInside(
   label: string,
   shown: string = rel,
 ): Promise<string> {
+  // The file system refuses such a name with a TypeError that shows the checkout's real path.
+  if (rel.includes('\0')) throw new UserError(`${label} ${JSON.stringify(shown)} contains a NUL character`);
   if (path.posix.isAbsolute(rel) || path.isAbsolute(rel)) {
     throw new UserError(`${label} "${shown}" is absolute; it must be relative to the repository root`);
   }
@@ -56,7 +66,7 @@ export async function resolveInside(
       st = await lstat(next);
     } catch (err) {
       if (isMissing(err)) throw new UserError(`${label} "${shown}" does not exist in the repository`);
-      throw err;
+      throw unusable(err, `${label} "${shown}"`) ?? err;
     }
     if (!st.isSymbolicLink()) {
       cur = next;
@@ -66,7 +76,7 @@ export async function resolveInside(
     try {
       real = await realpath(next);
     } catch (err) {
-      if (!isMissing(err)) throw err;
+      if (!isMissing(err)) throw unusable(err, `${label} "${shown}"`) ?? err;
       const target = path.resolve(cur, await readlink(next));
       if (!isInside(rootReal, target)) throw outsideError(label, shown);
       throw new UserError(`${label} "${shown}" does not exist in the repository`);
@@ -88,7 +98,7 @@ export async function checkSymlink(rootReal: string, link: string): Promise<stri
     if (!isInside(rootReal, real)) throw new UserError(`symlink "${rel}" leads outside the repository`);
     return real;
   } catch (err) {
-    if (!isMissing(err)) throw err;
+    if (!isMissing(err)) throw unusable(err, `symlink "${rel}"`) ?? err;
     const target = path.resolve(path.dirname(link), await readlink(link));
     if (!isInside(rootReal, target)) throw new UserError(`symlink "${rel}" leads outside the repository`);
     return undefined;
