@@ -102,6 +102,11 @@ export class Operations {
     let revisions: string[] | undefined;
     try {
       if (!state) throw new Error('the application has not been compared yet: see its conditions');
+      if (isMultiSource(app.spec) && operation.sync?.revision && !operation.sync.revisions?.length) {
+        throw new Error(
+          `revision ${operation.sync.revision} names no source: this application has multiple sources; sync without a revision, or give operation.sync.revisions (one per source)`,
+        );
+      }
       if (isMultiSource(app.spec) || operation.sync?.sources?.length) {
         const sources = operation.sync?.sources?.length ? operation.sync.sources : appSources(app.spec);
         const asked = operation.sync?.revisions?.length ? operation.sync.revisions : undefined;
