@@ -134,8 +134,10 @@ export function createOciCharts(opts: OciChartsOptions): OciCharts {
     if (!creds?.forceHttp && !isLoopback(ref.registry) && /^http:\/\//i.test(repoURL)) {
       throw new UserError(`spec.source.repoURL "${repoURL}": write oci://, not http://`);
     }
-    const plainHttp = isLoopback(ref.registry) || creds?.forceHttp === true;
-    const ca = plainHttp ? undefined : await opts.ca?.(new URL(`https://${ref.registry}/`));
+    // Plain HTTP on loopback (a local registry) unless argocd-tls-certs-cm holds a CA for it; elsewhere
+    // only when the Secret says insecureOCIForceHttp.
+    const ca = await opts.ca?.(new URL(`https://${ref.registry}/`));
+    const plainHttp = creds?.forceHttp === true || (isLoopback(ref.registry) && !ca);
     const key = JSON.stringify([ref.registry, plainHttp, creds ?? {}, ca ?? '']);
     const known = clients.get(key);
     if (known) return known.client;

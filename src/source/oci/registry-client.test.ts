@@ -5,6 +5,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startHelmRepoServer } from '../../../test/harness/helm-repo-server.js';
+import { createOciCharts } from './oci-charts.js';
 import { RegistryClient, nextLink, parseChallenge } from './registry-client.js';
 import { isLoopback, isSchemelessOci, parseOciReference } from './reference.js';
 
@@ -144,5 +149,34 @@ describe('OCI references', () => {
   it('allows plain HTTP without asking only on loopback', () => {
     expect(['127.0.0.1:5000', 'localhost:5000', '[::1]:5000'].map(isLoopback)).toEqual([true, true, true]);
     expect(['registry.example.com', '10.0.0.1:5000'].map(isLoopback)).toEqual([false, false]);
+  });
+});
+
+describe('TLS to a registry', () => {
+  it('trusts a server whose CA is given (argocd-tls-certs-cm), refuses it without, skips verification with insecure', async () => {
+    // An HTTPS server on loopback with a throwaway CA (the Helm repository harness): TLS is what is tested.
+    const server = await startHelmRepoServer({ tls: true });
+    const registry = new URL(server.url).host;
+    const root = await mkdtemp(path.join(os.tmpdir(), 'mooring-oci-tls-'));
+    try {
+      const get = (client: RegistryClient) =>
+        client.get({ path: '/charts/index.yaml', maxBytes: 1 << 20, label: 'index', repository: 'charts/x' });
+      const trusted = new RegistryClient({ registry, plainHttp: false, ca: server.tls!.ca });
+      expect((await get(trusted)).status).toBe(200);
+      await expect(get(new RegistryClient({ registry, plainHttp: false }))).rejects.toThrow(
+        /^cannot reach https:\/\/127\.0\.0\.1:\d+\/charts\/index\.yaml \(index\): (SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|DEPTH_ZERO_SELF_SIGNED_CERT)/,
+      );
+      const insecure = new RegistryClient({ registry, plainHttp: false, credentials: { insecure: true } });
+      expect((await get(insecure)).status).toBe(200);
+      // A loopback registry with a CA configured is spoken to over https (plain http otherwise).
+      const oci = createOciCharts({ root, ca: async () => server.tls!.ca });
+      await expect(oci.resolve(`oci://${registry}/charts`, 'app', '1.*')).rejects.toThrow(
+        `${registry} (tags of oci://${registry}/charts/app) answered 404`,
+      );
+      expect(server.requests.map((r) => r.path)).toContain('/v2/charts/app/tags/list');
+    } finally {
+      await server.stop();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
