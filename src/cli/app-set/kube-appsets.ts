@@ -127,8 +127,8 @@ export async function createAppSet(
   return 'updated';
 }
 
-/** JSON with keys sorted at every level: the apiserver returns keys in its own order. */
-function canonical(value: unknown): string {
+/** JSON with keys sorted at every level (the apiserver returns keys in its own order), to compare specs. */
+export function canonical(value: unknown): string {
   const sort = (v: unknown): unknown =>
     Array.isArray(v)
       ? v.map(sort)

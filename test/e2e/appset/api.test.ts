@@ -1,4 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import type { Out } from '../../../src/cli/output.js';
 import type { ApplicationSet } from '../../../src/core/index.js';
 import { hashPassword } from '../../../src/api/auth/index.js';
 import { startTestServer, type TestServer } from '../../harness/api.js';
@@ -150,6 +156,45 @@ describe('mooring server API: ApplicationSets', () => {
       'permission denied: applicationsets, create, team-a/alice-set, sub: alice',
     );
     expect((await call('/api/v1/applicationsets/team-set', alice, { method: 'DELETE' })).status).toBe(403);
+  });
+
+  it('mooring appset talks to the server with a token, under its RBAC', async () => {
+    const capture = (): Out & { text: string } => ({
+      text: '',
+      isTTY: false,
+      write(t) {
+        this.text += t;
+      },
+    });
+    const mooring = async (token: string, ...args: string[]) => {
+      const out = capture();
+      const err = capture();
+      const code = await main(['appset', ...args, '--server', srv.url, '--auth-token', token], out, err);
+      return { code, out: out.text, err: err.text };
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'appset-api-cli-'));
+    try {
+      const file = join(dir, 'set.yaml');
+      await writeFile(file, stringify(set('cli-set', 'team-a')));
+      expect(await mooring(admin, 'create', '-f', file)).toMatchObject({
+        code: 0,
+        out: "applicationset 'cli-set' created\n",
+      });
+      expect((await mooring(admin, 'create', '-f', file)).out).toBe("applicationset 'cli-set' unchanged\n");
+      const listed = await mooring(alice, 'list', '-o', 'name');
+      expect(listed.out.split('\n').filter(Boolean).sort()).toEqual(['cli-set', 'team-set']);
+      const got = await mooring(alice, 'get', 'cli-set', '-o', 'json');
+      expect(JSON.parse(got.out)).toMatchObject({ kind: 'ApplicationSet', metadata: { name: 'cli-set' } });
+      const refused = await mooring(alice, 'delete', 'cli-set');
+      expect(refused.code).toBe(4);
+      expect(refused.err).toContain('permission denied: applicationsets, delete, team-a/cli-set, sub: alice');
+      expect(await mooring(admin, 'delete', 'cli-set')).toMatchObject({
+        code: 0,
+        out: "applicationset 'cli-set' deleted\n",
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a malformed set in one line', async () => {
