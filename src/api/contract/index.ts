@@ -5,9 +5,9 @@
  *
  * Types only: the UI bundles this file, so it must not import anything with runtime code.
  */
-import type { Application, AppProject, KubeObject } from '../../core/index.js';
+import type { Application, ApplicationSet, AppProject, KubeObject } from '../../core/index.js';
 
-export type { Application, AppProject, KubeObject };
+export type { Application, ApplicationSet, AppProject, KubeObject };
 
 /** Every error answer: HTTP 4xx/5xx with this body (grpc-gateway's shape: `code` is the gRPC code). */
 export interface ApiError {

@@ -2,6 +2,7 @@ import type {
   ApiError,
   Application,
   ApplicationList,
+  ApplicationSet,
   ApplicationResourceResponse,
   ApplicationRollbackRequest,
   ApplicationSyncRequest,
@@ -69,6 +70,9 @@ export interface Api {
   logout(): Promise<void>;
   userInfo(): Promise<UserInfo>;
   listApps(): Promise<ApplicationList>;
+  /** The ApplicationSets the user may see. */
+  listAppSets(): Promise<{ items: ApplicationSet[] }>;
+  getAppSet(name: string): Promise<ApplicationSet>;
   getApp(namespace: string, name: string, refresh?: 'normal' | 'hard'): Promise<Application>;
   createApp(app: Application, upsert?: boolean): Promise<Application>;
   deleteApp(namespace: string, name: string, cascade: boolean): Promise<void>;
@@ -155,6 +159,8 @@ export function createApi(onUnauthorized: (message: string) => void, base = ''):
     },
     userInfo: () => call<UserInfo>('GET', 'api/v1/session/userinfo', undefined, { noAuthRedirect: true }),
     listApps: () => call<ApplicationList>('GET', 'api/v1/applications'),
+    listAppSets: () => call<{ items: ApplicationSet[] }>('GET', 'api/v1/applicationsets'),
+    getAppSet: (name) => call<ApplicationSet>('GET', `api/v1/applicationsets/${encodeURIComponent(name)}`),
     getApp: (ns, name, refresh) => call<Application>('GET', appPath(ns, name, '', { refresh })),
     createApp: (app, upsert) =>
       call<Application>('POST', `api/v1/applications${upsert ? '?upsert=true' : ''}`, app),

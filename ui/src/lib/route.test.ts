@@ -24,4 +24,11 @@ describe('routes', () => {
     }
     expect(parseRoute(appHash('argocd', 'a/b'))).toMatchObject({ name: 'a/b' });
   });
+  it('reads and writes the ApplicationSet pages', () => {
+    expect(parseRoute('#/applicationsets').page).toBe('appsets');
+    expect(parseRoute('#/applicationsets/my%20set')).toMatchObject({ page: 'appset', name: 'my set' });
+    for (const h of ['#/applicationsets', '#/applicationsets/myapp'])
+      expect(routeHash(parseRoute(h))).toBe(h);
+    expect(parseRoute('#/applicationsets/a/b').page).toBe('notFound');
+  });
 });

@@ -3,6 +3,8 @@ export type Route =
   | { page: 'login'; params: URLSearchParams }
   | { page: 'list'; params: URLSearchParams }
   | { page: 'app'; namespace: string; name: string; params: URLSearchParams }
+  | { page: 'appsets'; params: URLSearchParams }
+  | { page: 'appset'; name: string; params: URLSearchParams }
   | { page: 'notFound'; path: string; params: URLSearchParams };
 
 /** Reads a location hash (`#/applications/argocd/myapp?node=…`) into a route; '' is the list. */
@@ -15,6 +17,9 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'applications'))
     return { page: 'list', params };
   if (parts.length === 1 && parts[0] === 'login') return { page: 'login', params };
+  if (parts.length === 1 && parts[0] === 'applicationsets') return { page: 'appsets', params };
+  if (parts.length === 2 && parts[0] === 'applicationsets')
+    return { page: 'appset', name: parts[1]!, params };
   if (parts.length === 3 && parts[0] === 'applications')
     return { page: 'app', namespace: parts[1]!, name: parts[2]!, params };
   return { page: 'notFound', path, params };
@@ -31,6 +36,10 @@ export function routeHash(route: Route): string {
       return `#/applications${suffix}`;
     case 'app':
       return `#/applications/${encodeURIComponent(route.namespace)}/${encodeURIComponent(route.name)}${suffix}`;
+    case 'appsets':
+      return `#/applicationsets${suffix}`;
+    case 'appset':
+      return `#/applicationsets/${encodeURIComponent(route.name)}${suffix}`;
     case 'notFound':
       return `#${route.path}${suffix}`;
   }

@@ -3,6 +3,7 @@ import { createApi } from '../../lib/api.js';
 import { parseRoute, routeHash, type Route } from '../../lib/route.js';
 import { AppList } from '../AppList/AppList.js';
 import { AppPage } from '../AppPage/AppPage.js';
+import { AppSetList, AppSetPage } from '../AppSets/AppSets.js';
 import { ErrorMessage, Loading } from '../Feedback/Feedback.js';
 import { Login } from '../Login/Login.js';
 import { TopBar } from '../TopBar/TopBar.js';
@@ -110,6 +111,10 @@ export function Root() {
         />
       ) : route.page === 'list' ? (
         <AppList params={route.params} />
+      ) : route.page === 'appsets' ? (
+        <AppSetList />
+      ) : route.page === 'appset' ? (
+        <AppSetPage key={route.name} name={route.name} />
       ) : (
         <main className="page" id="main">
           <ErrorMessage title="Page not found" error={`There is no page at ${route.path}.`} />

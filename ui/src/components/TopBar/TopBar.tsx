@@ -27,6 +27,9 @@ export function TopBar(props: { username: string; stream: StreamState; onLogout:
         </span>{' '}
         Mooring
       </a>
+      <a className="button button--small" href="#/applicationsets">
+        ApplicationSets
+      </a>
       <span
         className={`stream stream--${props.stream}`}
         role="status"
