@@ -4,7 +4,7 @@ import type { Application } from '../../src/core/index.js';
 import type { Controller } from '../../src/controller/index.js';
 import { runMooring } from '../harness/cli.js';
 import { kubectl, testKubeConfig, uniqueName, waitFor } from '../harness/cluster.js';
-import type { TestChart } from '../harness/helm-repo-server.js';
+import { startHelmRepoServer, type TestChart } from '../harness/helm-repo-server.js';
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { eventsFor, getApp, startTestController, waitForApp } from '../harness/suite.js';
 
@@ -128,6 +128,32 @@ describe('OCI Helm chart sources, end to end', () => {
     expect(manifests.out).toMatch(/greeting: "?hallo"?\n/);
     const diff = await cli('app', 'diff', 'greeter');
     expect({ code: diff.code, err: diff.err }).toEqual({ code: 0, err: '' });
+  });
+
+  it('mooring app manifests --core renders a Helm repository app too (the same SourceFetch)', async () => {
+    const repo = await startHelmRepoServer();
+    try {
+      await repo.publish(chart('3.1.0'));
+      await apply(application('from-index', { repoURL: repo.url, chart: 'greeter', targetRevision: '3.*' }));
+      const out = await runMooring([
+        'app',
+        'manifests',
+        'from-index',
+        '--source',
+        'git',
+        '--core',
+        '--kubeconfig',
+        inject('kubeconfig'),
+        '-n',
+        ns,
+      ]);
+      expect({ code: out.code, err: out.err }).toEqual({ code: 0, err: '' });
+      expect(out.out).toMatch(/name: from-index-settings\n/);
+      expect(out.out).toMatch(/chartVersion: "?3\.1\.0"?\n/);
+      await kubectl(['delete', 'application', 'from-index', '-n', ns]);
+    } finally {
+      await repo.stop();
+    }
   });
 
   it('asks the registry for the tag list only on a refresh with nothing new, and renders nothing', async () => {
