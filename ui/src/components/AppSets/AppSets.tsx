@@ -129,7 +129,7 @@ export function AppSetPage(props: { name: string }) {
               <td>{c.type}</td>
               <td>{c.status}</td>
               <td>{c.reason}</td>
-              <td>{c.message}</td>
+              <td title={c.message}>{c.message}</td>
             </tr>
           ))}
         </tbody>
