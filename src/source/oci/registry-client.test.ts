@@ -2,6 +2,7 @@
 // token service, as the distribution spec describes the bearer flow: a 401 with
 // `WWW-Authenticate: Bearer realm=…,service=…,scope=…`, a token fetched from the realm (with basic
 // credentials), the request repeated with `Authorization: Bearer`.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,5 +179,72 @@ describe('TLS to a registry', () => {
       await server.stop();
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('OCI chart integrity against a registry that serves the wrong bytes', () => {
+  let server: http.Server;
+  let host = '';
+  let root = '';
+  const layer = Buffer.from('the real chart layer');
+  const layerDigest = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: layerDigest, size: 2 },
+      layers: [
+        { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: layerDigest, size: 20 },
+      ],
+    }),
+  );
+  const manifestDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/v2/charts/app/manifests/1.0.0') return void res.writeHead(200).end(manifest);
+      if (req.url?.startsWith('/v2/charts/app/manifests/sha256:'))
+        return void res.writeHead(200).end(manifest);
+      if (req.url === `/v2/charts/app/blobs/${layerDigest}`)
+        return void res.writeHead(200).end('tampered chart layer');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    root = await mkdtemp(path.join(os.tmpdir(), 'mooring-oci-bad-'));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('refuses a layer whose bytes do not match its digest, and a manifest that is not the digest asked for', async () => {
+    const oci = createOciCharts({ root });
+    const url = `oci://${host}/charts`;
+    expect((await oci.resolve(url, 'app', '1.0.0')).revision).toBe('1.0.0');
+    await expect(oci.checkout(url, 'app', '1.0.0')).rejects.toThrow(
+      `chart archive oci://${host}/charts/app:1.0.0 does not match its digest (sha256 ${layerDigest.slice(7, 19)}… expected, `,
+    );
+    const other = `sha256:${'b'.repeat(64)}`;
+    await expect(oci.checkout(url, 'app', other)).rejects.toThrow(
+      `manifest oci://${host}/charts/app@${other} does not match its digest (${manifestDigest.slice(0, 19)}… received): refused`,
+    );
+  });
+
+  it('speaks https to a registry elsewhere, plain http only when the Secret forces it', async () => {
+    const over = (forceHttp: boolean) =>
+      createOciCharts({
+        root,
+        timeoutMs: 3000,
+        credentials: async () => (forceHttp ? { forceHttp } : undefined),
+      })
+        .resolve('oci://registry.invalid/charts', 'app', '1.*')
+        .catch((e: Error) => e.message);
+    expect(await over(false)).toMatch(
+      /^cannot reach https:\/\/registry\.invalid\/v2\/charts\/app\/tags\/list /,
+    );
+    expect(await over(true)).toMatch(
+      /^cannot reach http:\/\/registry\.invalid\/v2\/charts\/app\/tags\/list /,
+    );
   });
 });
