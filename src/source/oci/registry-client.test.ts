@@ -90,6 +90,18 @@ describe('RegistryClient against a token-authenticated registry', () => {
     expect(seen.map((s) => `${s.path} ${s.auth}`)).toEqual([
       '/v2/charts/app/tags/list Bearer T1-repository:charts/app:pull',
     ]);
+    // Another repository gets a token of its own scope.
+    seen.length = 0;
+    await client.get({
+      path: '/v2/charts/other/tags/list',
+      maxBytes: 1024,
+      label: 'tags',
+      repository: 'charts/other',
+    });
+    expect(seen.map((s) => `${s.path} ${s.auth ?? ''}`)).toEqual([
+      '/token?service=registry.test&scope=repository%3Acharts%2Fother%3Apull Basic Ym90OnRvay1wYXNzLTEyMw==',
+      '/v2/charts/other/tags/list Bearer T2-repository:charts/other:pull',
+    ]);
   });
 
   it('says the token service refused the credentials, without the password', async () => {

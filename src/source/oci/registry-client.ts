@@ -95,8 +95,9 @@ export class RegistryClient {
     return `Bearer ${await this.fetchToken(repository, signal)}`;
   }
 
+  /** Tokens are kept per repository: the challenge's own scope names only the first one asked for. */
   private scope(repository: string): string {
-    return this.challenge?.params.scope ?? `repository:${repository}:pull`;
+    return `repository:${repository}:pull`;
   }
 
   private cachedToken(repository: string): string | undefined {
