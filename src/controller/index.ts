@@ -27,3 +27,4 @@ export { metricsRoute, webhookRoute } from './http-routes.js';
 export { prepareDesired, type PreparedDesired } from './desired.js';
 export { NotificationController, type NotificationControllerOptions } from './notifications.js';
 export { SourceFetch, sourceKind, type SourceKind, type SourceFiles } from './source-fetch.js';
+export { appSources, isMultiSource, renderSources, type CombinedRender } from './multi-source.js';

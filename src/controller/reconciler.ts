@@ -32,11 +32,12 @@ import {
 import type { RecordEvent } from './events.js';
 import {
   appSources,
-  describeSource,
+  inSource,
   isMultiSource,
-  refsUsed,
-  rendersObjects,
+  renderSources,
   revisionsKey,
+  type CombinedRender,
+  type SourceRefs,
 } from './multi-source.js';
 import { SourceFetch } from './source-fetch.js';
 import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
@@ -154,7 +155,9 @@ export class Reconciler {
         const revisions: string[] = [];
         for (const [i, s] of sources.entries())
           revisions.push(
-            await this.inSource(multi, s, i, () => this.resolve(s, refresh, now, result, signal)),
+            await (multi
+              ? inSource(s, i, () => this.resolve(s, refresh, now, result, signal))
+              : this.resolve(s, refresh, now, result, signal)),
           );
         if (refresh === 'hard')
           for (const [i, s] of sources.entries())
@@ -297,39 +300,21 @@ export class Reconciler {
     return { rendered, prepared };
   }
 
-  /** Renders every source of a multi-source app at its revision and concatenates the objects in order. */
-  private async renderAll(
+  /** Renders every source of a multi-source app through the render cache (see renderSources). */
+  private renderAll(
     app: Application,
     sources: readonly ApplicationSource[],
     revisions: readonly string[],
     signal?: AbortSignal,
   ): Promise<CombinedRender> {
-    if (revisions.length !== sources.length)
-      throw new UserError(
-        `${revisions.length} revisions given for ${sources.length} sources: give one revision per source`,
-      );
-    // The checkout of each ref source, for `$<ref>/…` value files (and its content id for the cache).
-    const refs = new Map<string, { dir: string; contentId: string }>();
-    for (const [i, s] of sources.entries()) {
-      if (!s.ref) continue;
-      const files = await this.inSource(true, s, i, () => this.sources.checkout(s, revisions[i]!, signal));
-      refs.set(s.ref, { dir: files.dir, contentId: `${s.repoURL}@${files.contentId}` });
-    }
-    const combined: CombinedRender = { objects: [], warnings: [], sourceType: 'Directory', sourceTypes: [] };
-    for (const [i, s] of sources.entries()) {
-      if (!rendersObjects(s)) continue;
-      const used = refsUsed(s).filter((r) => refs.has(r));
-      const refSources = Object.fromEntries(used.map((r) => [r, refs.get(r)!.dir]));
-      const refIds = used.map((r) => `$${r}=${refs.get(r)!.contentId}`).join(',');
-      const one = await this.inSource(true, s, i, () =>
-        this.renderOne(app, s, revisions[i]!, { refSources, refIds }, signal),
-      );
-      if (combined.sourceTypes!.length === 0) combined.sourceType = one.sourceType;
-      combined.sourceTypes!.push(one.sourceType);
-      combined.objects.push(...one.objects);
-      combined.warnings.push(...one.warnings.map((w) => `${describeSource(s, i)}: ${w}`));
-    }
-    return combined;
+    return renderSources(
+      {
+        checkout: (s, revision) => this.sources.checkout(s, revision, signal),
+        render: (s, revision, refs) => this.renderOne(app, s, revision, refs, signal),
+      },
+      sources,
+      revisions,
+    );
   }
 
   /** Renders one source at a revision through the render cache. */
@@ -337,7 +322,7 @@ export class Reconciler {
     app: Application,
     source: ApplicationSource,
     revision: string,
-    refs: { refSources?: Record<string, string>; refIds?: string },
+    refs: SourceRefs,
     signal?: AbortSignal,
   ): Promise<RenderResult> {
     const { dir, contentId, chartDependencies } = await this.sources.checkout(source, revision, signal);
@@ -366,22 +351,6 @@ export class Reconciler {
       this.deps.onRender?.((performance.now() - started) / 1000, rendered.sourceType);
     }
     return rendered;
-  }
-
-  /** Runs fn; with multiple sources, a user error names the source it came from. */
-  private async inSource<T>(
-    multi: boolean,
-    source: ApplicationSource,
-    index: number,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    if (!multi) return fn();
-    try {
-      return await fn();
-    } catch (err) {
-      if (isUserError(err)) throw new UserError(`${describeSource(source, index)}: ${errorMessage(err)}`);
-      throw err;
-    }
   }
 
   /** The app's AppProject (undefined when it does not exist) and its name. */
@@ -435,8 +404,7 @@ export class Reconciler {
     const out: string[] = [];
     for (const [i, s] of sources.entries()) {
       out.push(
-        await this.inSource(
-          true,
+        await inSource(
           s,
           i,
           async () =>
@@ -554,9 +522,6 @@ export class Reconciler {
     for (const c of newErrors) await this.deps.recordEvent(app, 'Warning', c.type, c.message);
   }
 }
-
-/** What rendering an app produced: one source's result, or several combined (with each one's type). */
-export type CombinedRender = RenderResult & { sourceTypes?: string[] };
 
 /**
  * Shows each forbidden resource as Unknown, as Argo CD does (its diff stays: the sync refuses it), and

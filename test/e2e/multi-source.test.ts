@@ -261,6 +261,23 @@ describe('multi-source Applications, end to end', () => {
     expect(get.code).toBe(0);
     expect(get.out).toContain(charts.url);
     expect(get.out).toContain(valuesURL);
+    // The CLI renders every source as the controller does (the chart with the Git-hosted values).
+    const manifests = await runMooring([
+      'app',
+      'manifests',
+      'shop',
+      '--source',
+      'git',
+      '-n',
+      ns,
+      '--kubeconfig',
+      kubeconfig,
+    ]);
+    expect(manifests.err).toBe('');
+    expect(manifests.code).toBe(0);
+    expect(manifests.out).toContain('prod-v2');
+    expect(manifests.out).toContain('chartVersion: 1.1.0');
+    expect(manifests.out).toContain('extra-from-git');
   });
 
   // Argo CD: "If multiple sources produce the same resource (same `group`, `kind`, `name`, and

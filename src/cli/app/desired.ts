@@ -2,7 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appInstanceName, type Application, type KubeObject } from '../../core/index.js';
-import { ClusterRegistry, SourceFetch, prepareDesired, type ClusterTarget } from '../../controller/index.js';
+import {
+  ClusterRegistry,
+  SourceFetch,
+  appSources,
+  isMultiSource,
+  prepareDesired,
+  renderSources,
+  type ClusterTarget,
+} from '../../controller/index.js';
 import { renderSource } from '../../render/index.js';
 import {
   createHelmRepositories,
@@ -47,9 +55,17 @@ export async function renderDesired(
   target: ClusterTarget,
   revision?: string,
 ): Promise<{ commit: string; objects: KubeObject[]; hooks: KubeObject[] }> {
-  const source = app.spec.source;
+  // With spec.sources, spec.source is ignored (as Argo CD): every source at its targetRevision.
+  const multi = isMultiSource(app.spec);
+  const source = appSources(app.spec)[0];
   if (!source) {
     throw new CliError(`application "${app.metadata.name}" has no spec.source`, EXIT.failure);
+  }
+  if (multi && revision) {
+    throw new CliError(
+      `application "${app.metadata.name}" has multiple sources: --revision names one revision; leave it out to render each source at its targetRevision`,
+      EXIT.failure,
+    );
   }
   const secrets = [
     ...(await listTypedSecrets(kube, 'repository')),
@@ -73,15 +89,42 @@ export async function renderDesired(
         credentials: async (url, chart) => ociCredentialsFromSecrets(secrets, url, chart, project),
       }),
     );
-    const { revision: commit } = await sources.resolve(source, { fetch: true, revision });
-    const { dir, chartDependencies } = await sources.checkout(source, commit);
-    const rendered = await renderSource({
-      repoRoot: dir,
-      source,
-      appName: app.metadata.name ?? '',
-      namespace: app.spec.destination.namespace,
-      chartDependencies,
-    });
+    let commit: string;
+    let rendered;
+    if (multi) {
+      const all = appSources(app.spec);
+      const revisions: string[] = [];
+      for (const s of all) revisions.push((await sources.resolve(s, { fetch: true })).revision);
+      commit = revisions.join(',');
+      rendered = await renderSources(
+        {
+          checkout: (s, rev) => sources.checkout(s, rev),
+          render: async (s, rev, refs) => {
+            const { dir, chartDependencies } = await sources.checkout(s, rev);
+            return renderSource({
+              repoRoot: dir,
+              source: s,
+              appName: app.metadata.name ?? '',
+              namespace: app.spec.destination.namespace,
+              chartDependencies,
+              ...(refs.refSources ? { refSources: refs.refSources } : {}),
+            });
+          },
+        },
+        all,
+        revisions,
+      );
+    } else {
+      ({ revision: commit } = await sources.resolve(source, { fetch: true, revision }));
+      const { dir, chartDependencies } = await sources.checkout(source, commit);
+      rendered = await renderSource({
+        repoRoot: dir,
+        source,
+        appName: app.metadata.name ?? '',
+        namespace: app.spec.destination.namespace,
+        chartDependencies,
+      });
+    }
     await target.discovery.load();
     const prepared = prepareDesired(rendered.objects, {
       appInstance: appInstanceName(app, kube.appNamespace),
