@@ -7,7 +7,7 @@ import { parseWebhook, repoIdentity, webhookMatches } from './webhook.js';
 const RUNS = { seed: 17, numRuns: 400 };
 const BOUND_MS = 2000; // a hang detector, not a timing assertion
 
-const eventHeaders = fc.constantFrom(
+const eventHeaders = fc.constantFrom<Record<string, string>>(
   { 'x-github-event': 'push' },
   { 'x-github-event': 'ping' },
   { 'x-gitlab-event': 'Push Hook' },
