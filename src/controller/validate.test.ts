@@ -116,8 +116,6 @@ describe('validateApplication', () => {
     ]);
   });
 
-  // Argo CD, "Multiple Sources for an Application": "When you specify the `sources` field, Argo CD will
-  // ignore the `source` (singular) field."
   it('checks an OCI chart source: the registry reference, and a tag, constraint or digest', () => {
     const oci = (source: Record<string, string>) =>
       problems(
@@ -152,6 +150,8 @@ describe('validateApplication', () => {
     );
   });
 
+  // Argo CD, "Multiple Sources for an Application": "When you specify the `sources` field, Argo CD will
+  // ignore the `source` (singular) field."
   it('accepts spec.sources (a chart with $values from a ref source) and ignores spec.source beside it', () => {
     const app = seedApp((a) => {
       a.spec.sources = [
