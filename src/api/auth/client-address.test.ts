@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { clientAddress, TrustedProxies } from './client-address.js';
 
@@ -33,5 +36,32 @@ describe('client address behind proxies', () => {
     expect(() => new TrustedProxies(['10.0.0.0/33'])).toThrow(/"10.0.0.0\/33" is not an IP address or CIDR/);
     expect(() => new TrustedProxies(['proxy.local'])).toThrow(/--trusted-proxies/);
     expect(new TrustedProxies(['10.0.0.1, 10.0.0.2']).has('10.0.0.2')).toBe(true);
+  });
+
+  it('reads the headers as a real HTTP server receives them (repeated X-Forwarded-For lines joined)', async () => {
+    const seen: string[] = [];
+    const loopbackTrusted = new TrustedProxies(['127.0.0.1']);
+    const server = http.createServer((req, res) => {
+      seen.push(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], loopbackTrusted));
+      seen.push(
+        clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], new TrustedProxies()),
+      );
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    // A raw request: two X-Forwarded-For lines, the client's forged one first.
+    await new Promise<void>((resolve, reject) => {
+      const sock = connect(port, '127.0.0.1', () =>
+        sock.write(
+          'GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 198.51.100.7\r\nConnection: close\r\n\r\n',
+        ),
+      );
+      sock.on('data', () => {});
+      sock.on('end', resolve);
+      sock.on('error', reject);
+    });
+    await new Promise<void>((r) => server.close(() => r()));
+    expect(seen).toEqual(['198.51.100.7', '127.0.0.1']);
   });
 });

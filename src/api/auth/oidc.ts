@@ -116,7 +116,9 @@ export class OidcClient {
     const t = json as { id_token?: unknown; error?: unknown };
     if (status !== 200) {
       // The error code is the provider's (e.g. invalid_grant); its description may echo input: left out.
-      throw new IdpError(`the identity provider refused the code (${String(t?.error ?? status)})`);
+      const code =
+        typeof t?.error === 'string' && /^[\w.-]{1,64}$/.test(t.error) ? t.error : `HTTP ${status}`;
+      throw new IdpError(`the identity provider refused the code (${code})`);
     }
     if (typeof t.id_token !== 'string') throw new IdpError('the identity provider answered no id_token');
     return this.verifyIdToken(t.id_token, pending.nonce);
