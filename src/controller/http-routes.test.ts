@@ -163,6 +163,26 @@ describe('POST /api/webhook', () => {
     );
   });
 
+  it('survives a caller that hangs up halfway through the body', async () => {
+    const s = await serve();
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: s.port,
+        path: '/api/webhook',
+        method: 'POST',
+        headers: { 'X-GitHub-Event': 'push', 'Content-Length': '500' },
+      });
+      req.on('error', () => resolve());
+      req.write('{"ref": "refs/heads/', () => setTimeout(() => req.destroy(), 50));
+    });
+    // The server still answers: the abandoned request neither crashed it nor left a rejection behind.
+    const res = await s.post(push(), { 'X-Hub-Signature-256': sign(push()) });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(s.refreshed).toEqual([['argocd/guestbook']]);
+  });
+
   it('refuses every webhook (503) while the secrets are not known, rather than accepting it unsigned', async () => {
     const s = await serve({ secrets: async () => undefined });
     const res = await s.post(push());

@@ -95,6 +95,17 @@ export function webhookRoute(target: WebhookTarget): RouteHandler {
       return refuse(413, `declared payload of ${declared} bytes is over the limit of ${maxBytes}`);
     }
     const body = await readBody(req, maxBytes);
+    if (body === 'aborted') {
+      // Nobody is left to answer; an unhandled rejection here would stop the whole process.
+      target.metrics?.webhookRequests.inc({ provider, result: 'invalid' });
+      target.logger?.warn('webhook refused', {
+        provider,
+        address,
+        reason: 'the caller hung up before the body ended',
+      });
+      res.destroy();
+      return true;
+    }
     if (!body) return refuse(413, `payload over the limit of ${maxBytes} bytes`);
     const secrets = await target.secrets();
     if (!secrets) return refuse(503, 'the webhook secrets of argocd-secret are not known yet');
@@ -113,14 +124,18 @@ export function webhookRoute(target: WebhookTarget): RouteHandler {
   };
 }
 
-/** The request body, or undefined when it is larger than limit. */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/** The request body, undefined when it is larger than limit, 'aborted' when the caller hung up. */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined | 'aborted'> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return undefined;
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return 'aborted';
   }
   return Buffer.concat(chunks);
 }
