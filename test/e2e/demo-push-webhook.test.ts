@@ -29,7 +29,10 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
   const base = uniqueName('push-hook');
   const destOf = (env: string) => `${base}-${env}`;
   const dest = destOf('production');
-  const app = 'myapp-production';
+  // App names of this test's own: the tracking id holds only the app's name, so another controller of
+  // the suite with an app called myapp-production would take the seed flow's objects for its own.
+  const appOf = (env: string) => `${base}-myapp-${env}`;
+  const app = appOf('production');
   let dir: string;
   let server: ChildProcess;
   let serverLogs = '';
@@ -133,7 +136,7 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
         input: JSON.stringify({
           apiVersion: 'argoproj.io/v1alpha1',
           kind: 'Application',
-          metadata: { name: `myapp-${env}`, namespace: control.name },
+          metadata: { name: appOf(env), namespace: control.name },
           spec: {
             project: 'default',
             source: { repoURL, targetRevision: 'main', path: `overlays/${env}` },
@@ -166,10 +169,10 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
     const c0 = first.split('\t')[0]!;
     for (const env of ENVS) {
       expect(
-        await mooring('app', 'wait', `myapp-${env}`, '--sync', '--health', '--latest', '--timeout', '120s'),
+        await mooring('app', 'wait', appOf(env), '--sync', '--health', '--latest', '--timeout', '120s'),
       ).toEqual({
         code: 0,
-        out: `application "myapp-${env}": Synced, Healthy at ${c0.slice(0, 7)}\n`,
+        out: `application "${appOf(env)}": Synced, Healthy at ${c0.slice(0, 7)}\n`,
         err: '',
       });
     }
@@ -211,10 +214,10 @@ describe('a push rolls out through the webhook, and app wait --latest waits for 
     // The one push event refreshes every app of the repository, not only the first to pass.
     for (const env of ['development', 'staging']) {
       expect(
-        await mooring('app', 'wait', `myapp-${env}`, '--sync', '--health', '--latest', '--timeout', '60s'),
+        await mooring('app', 'wait', appOf(env), '--sync', '--health', '--latest', '--timeout', '60s'),
       ).toEqual({
         code: 0,
-        out: `application "myapp-${env}": Synced, Healthy at ${c2.slice(0, 7)}\n`,
+        out: `application "${appOf(env)}": Synced, Healthy at ${c2.slice(0, 7)}\n`,
         err: '',
       });
     }

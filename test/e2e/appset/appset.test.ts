@@ -214,9 +214,22 @@ describe('ApplicationSet, end to end', () => {
     });
     expect(await appNames(ns)).toEqual(envs.map((e) => `${e}-${id}`));
     // Argo CD: "Any deployed resources (Deployments, Services, ConfigMaps, etc) on the managed cluster, that were created from that Application resource (by Argo CD), will be deleted."
-    expect(
-      await kubectl(['get', 'deployment', 'myapp', '-n', `${id}-qa`, '--ignore-not-found', '-o', 'name']),
-    ).toBe('');
+    // Deleted in the foreground: gone once Kubernetes' garbage collector has removed its ReplicaSets.
+    await waitFor(
+      'the qa Deployment deleted',
+      async () =>
+        (await kubectl([
+          'get',
+          'deployment',
+          'myapp',
+          '-n',
+          `${id}-qa`,
+          '--ignore-not-found',
+          '-o',
+          'name',
+        ])) === '',
+      { timeoutMs: 60_000 },
+    );
   });
 
   it('the application-set-refresh annotation makes the set read Git now, and is taken off', async () => {
