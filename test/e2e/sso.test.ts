@@ -317,4 +317,27 @@ describe('SSO with OpenID Connect', () => {
     );
     expect(landedAnywhere.url).toBe(`${srv.url}/applications`);
   });
+
+  // Last: it changes argocd-cm.
+  it('ends SSO sessions when oidc.config goes away, and the login page stops offering SSO', async () => {
+    const browser = new CookieBrowser(idp.rootCA);
+    await ssoLogin(browser, `${srv.url}/auth/login`, 'olaf', 'olaf-idp-pw', landed);
+    const token = browser.cookies(new URL(srv.url).host).get('argocd.token')!;
+    expect((await call('/api/v1/applications', token)).status).toBe(200);
+    await kubectl([
+      '-n',
+      ctl.name,
+      'patch',
+      'configmap',
+      'argocd-cm',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/data/oidc.config"}]',
+    ]);
+    await waitFor('SSO off', async () => (await call('/api/v1/session/sso', null)).body.enabled === false);
+    const refused = await call('/api/v1/applications', token);
+    expect(refused.status).toBe(401);
+    expect(refused.text).toMatch(/identity provider no longer configured/);
+    expect((await call('/auth/login', null)).status).toBe(401);
+  });
 });

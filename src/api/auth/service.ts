@@ -1,5 +1,5 @@
 import { Informer, type KubeClient } from '../../cluster/index.js';
-import { silentLogger, type KubeObject, type Logger } from '../../core/index.js';
+import { errorMessage, silentLogger, type KubeObject, type Logger } from '../../core/index.js';
 import { findAccount, type LocalAccount } from './accounts.js';
 import { KeyedLock } from './keyed-lock.js';
 import { RbacEnforcer, rbacConfigFromData } from './enforcer.js';
@@ -25,7 +25,7 @@ import { findRole, parseProjectSubject, projectSubject, roleTokens, tokenListed 
 import { addTokenRecord, fetchProject, removeTokenRecords, updateProject } from './project-tokens.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { RevocationStore } from './revocations.js';
-import { oidcSettingsFrom, rbacScopes } from './oidc-config.js';
+import { oidcSettingsFrom, rbacScopes, type OidcSettings } from './oidc-config.js';
 import { SsoLogins, type SsoIdentity, type SsoReturn } from './sso.js';
 import {
   AuthError,
@@ -123,7 +123,7 @@ export class AuthService implements Auth {
     this.revocations = new RevocationStore(this.client, this.namespace, () => this.nowSeconds());
     this.enforcer = new RbacEnforcer(this.projects, this.logger);
     this.sso = new SsoLogins({
-      settings: () => oidcSettingsFrom(this.argocdCm(), (key) => secretText(this.argocdSecret(), key)),
+      settings: () => this.oidcSettings(),
       rbacScopes: () => rbacScopes(this.stored(this.configMaps, ARGOCD_RBAC_CM)?.data),
       serverKey: () => this.signingKey(),
       now: this.now,
@@ -211,6 +211,27 @@ export class AuthService implements Auth {
 
   private argocdCm(): Record<string, string> | undefined {
     return this.stored(this.configMaps, ARGOCD_CM)?.data;
+  }
+
+  // The parsed oidc.config, kept until argocd-cm or argocd-secret changes (the watch replaces the
+  // objects), so authenticating an SSO session does not parse YAML and a broken config logs once.
+  private oidcCache?: { cm: unknown; secret: unknown; value: OidcSettings | undefined; error?: unknown };
+
+  private oidcSettings(): OidcSettings | undefined {
+    const cm = this.stored(this.configMaps, ARGOCD_CM);
+    const secret = this.argocdSecret();
+    let cache = this.oidcCache;
+    if (!cache || cache.cm !== cm || cache.secret !== secret) {
+      try {
+        cache = { cm, secret, value: oidcSettingsFrom(cm?.data, (key) => secretText(secret, key)) };
+      } catch (error) {
+        cache = { cm, secret, value: undefined, error };
+        this.logger.warn('SSO is off', { reason: errorMessage(error) });
+      }
+      this.oidcCache = cache;
+    }
+    if (cache.error) throw cache.error;
+    return cache.value;
   }
 
   private signingKey(): Buffer {
@@ -370,8 +391,12 @@ export class AuthService implements Auth {
   ): Promise<{ token: string; identity: SsoIdentity }> {
     await this.start();
     const identity = await this.sso.finish(query, stateCookie);
-    // An IdP subject named like a local account (admin!) would take over its policy lines.
-    if (findAccount(identity.subject, this.argocdCm(), this.argocdSecret()) || identity.subject === 'admin') {
+    // An IdP subject named like a local account (admin!) or a project role would take over its policy lines.
+    if (
+      findAccount(identity.subject, this.argocdCm(), this.argocdSecret()) ||
+      identity.subject === 'admin' ||
+      parseProjectSubject(identity.subject)
+    ) {
       throw new AuthError(
         `the identity provider's subject ${JSON.stringify(identity.subject)} is also a local account name; refused`,
         401,
@@ -402,8 +427,6 @@ export class AuthService implements Auth {
   async authenticate(token: string): Promise<Principal> {
     await this.start();
     const claims = this.verify(token);
-    const proj = parseProjectSubject(claims.sub);
-    if (proj) return this.authenticateProjectToken(claims, proj.project, proj.role);
     if (claims.jti && this.revocations.has(claims.jti)) {
       throw new AuthError('the token has been revoked (logged out)', 401);
     }
@@ -424,6 +447,8 @@ export class AuthService implements Auth {
         sso: true,
       };
     }
+    const proj = parseProjectSubject(claims.sub);
+    if (proj) return this.authenticateProjectToken(claims, proj.project, proj.role);
     const account = findAccount(claims.sub, this.argocdCm(), this.argocdSecret());
     if (!account) throw new AuthError(`the token names an account that does not exist (${claims.sub})`, 401);
     if (!account.enabled) throw new AuthError(`account ${account.name} is disabled`, 401);

@@ -49,15 +49,13 @@ export class SsoLogins {
 
   constructor(private readonly src: SsoSources) {}
 
-  /** The configured provider, or undefined (a broken oidc.config is logged, and SSO is off). */
+  /** The configured provider, or undefined (with a broken oidc.config SSO is off). */
   settings(): OidcSettings | undefined {
     try {
       return this.src.settings();
     } catch (err) {
-      if (err instanceof OidcConfigError) {
-        this.src.logger.warn('SSO is off', { reason: err.message });
-        return undefined;
-      }
+      // Logged once per change of the config by the service.
+      if (err instanceof OidcConfigError) return undefined;
       throw err;
     }
   }
