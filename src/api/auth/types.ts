@@ -51,7 +51,7 @@ export type RbacAction = 'get' | 'create' | 'update' | 'delete' | 'sync' | 'over
 export interface Auth {
   /** Creates argocd-secret's server key and the admin password (+ argocd-initial-admin-secret) when missing. */
   ensureInitialAdmin(): Promise<void>;
-  /** Checks a username/password; rate-limited per username and client address. Throws AuthError. */
+  /** Checks a username/password; throttled per (client address, username) and per address (login-throttle.ts). Throws AuthError. */
   login(username: string, password: string, clientAddress: string): Promise<{ token: string }>;
   /** Verifies a bearer token (signature, expiry, revocation, project token still listed). Throws AuthError(401). */
   authenticate(token: string): Promise<Principal>;
