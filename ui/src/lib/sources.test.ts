@@ -5,7 +5,7 @@ import {
   historySourceRevisions,
   sourceLocation,
   sourcesSummary,
-  type RevisionHistory,
+  type HistorySources,
 } from './sources.js';
 
 const SHA_A = 'a'.repeat(40);
@@ -22,14 +22,7 @@ const app = (spec: Partial<Application['spec']>, sync?: Record<string, unknown>)
   status: sync ? { sync: { status: 'Synced', ...sync } } : undefined,
 });
 
-const entry = (e: Partial<RevisionHistory>): RevisionHistory => ({
-  id: 1,
-  revision: '',
-  deployedAt: '2026-01-01T00:00:00Z',
-  deployStartedAt: '2026-01-01T00:00:00Z',
-  initiatedBy: {},
-  ...e,
-});
+const entry = (e: HistorySources): HistorySources => ({ ...e });
 
 describe('appSourceRevisions', () => {
   it('pairs a single source with status.sync.revision', () => {

@@ -2,13 +2,18 @@ import type { Application } from '../../../src/api/contract/index.js';
 
 /** One entry of spec.sources (or spec.source). */
 export type ApplicationSource = NonNullable<Application['spec']['source']>;
-/** One entry of status.history. */
-export type RevisionHistory = NonNullable<NonNullable<Application['status']>['history']>[number];
+/** What a history entry says of its sources (status.history's fields, all optional as old entries may lack them). */
+export interface HistorySources {
+  revision?: string;
+  revisions?: string[];
+  source?: Partial<ApplicationSource>;
+  sources?: Partial<ApplicationSource>[];
+}
 
 /** One of an app's sources with the revision it resolved to (undefined when not known yet). */
 export interface SourceRevision {
   /** Undefined only for an old history entry that recorded a revision but no source. */
-  source?: ApplicationSource;
+  source?: Partial<ApplicationSource>;
   revision?: string;
 }
 
@@ -30,7 +35,7 @@ export function appSourceRevisions(app: Application): SourceRevision[] {
 }
 
 /** A history entry's sources with the revision each was deployed at (multi-source: `sources`/`revisions`). */
-export function historySourceRevisions(entry: RevisionHistory): SourceRevision[] {
+export function historySourceRevisions(entry: HistorySources): SourceRevision[] {
   if (entry.sources && entry.sources.length > 0) {
     const revisions = entry.revisions ?? (entry.revision ? [entry.revision] : []);
     return entry.sources.map((source, i) => ({ source, revision: revisions[i] || undefined }));
@@ -43,7 +48,7 @@ export function historySourceRevisions(entry: RevisionHistory): SourceRevision[]
 }
 
 /** Where in its repository a source points: its path, its chart, or `$<ref>` for a values-only source. */
-export function sourceLocation(source: ApplicationSource | undefined): string {
+export function sourceLocation(source: Partial<ApplicationSource> | undefined): string {
   if (!source) return '';
   if (source.path) return source.path;
   if (source.chart) return source.chart;
@@ -51,7 +56,7 @@ export function sourceLocation(source: ApplicationSource | undefined): string {
 }
 
 /** A compact label for lists: the first source's repository, and how many more there are. */
-export function sourcesSummary(app: Application): { first?: ApplicationSource; more: number } {
+export function sourcesSummary(app: Application): { first?: Partial<ApplicationSource>; more: number } {
   const all = appSourceRevisions(app);
   return { first: all[0]?.source, more: Math.max(0, all.length - 1) };
 }

@@ -4,6 +4,7 @@ import { clusterLabel } from '../../lib/filter.js';
 import { shortRevision, timeAgo } from '../../lib/format.js';
 import { nodeId, ROOT_ID } from '../../lib/layout.js';
 import { appHash } from '../../lib/route.js';
+import { appSourceRevisions, historySourceRevisions, sourceLocation } from '../../lib/sources.js';
 import { resKey } from '../../lib/tree.js';
 import { Dialog } from '../Dialog/Dialog.js';
 import { EmptyState, ErrorMessage, Loading } from '../Feedback/Feedback.js';
@@ -14,6 +15,7 @@ import { ResourceTree } from '../ResourceTree/ResourceTree.js';
 import { useApps } from '../Root/context.js';
 import { HealthStatus, SyncStatus } from '../StatusBadge/StatusBadge.js';
 import { SyncDialog } from '../SyncDialog/SyncDialog.js';
+import { RevisionList, SourcesTable } from './SourcesTable.js';
 import { useAppDetails } from './useAppDetails.js';
 
 type Open = 'none' | 'sync' | 'history' | 'delete';
@@ -72,12 +74,16 @@ export function AppPage(props: { namespace: string; name: string; params: URLSea
   }
   if (!app) return <Loading what={props.name} />;
 
-  const s = app.spec.source ?? app.spec.sources?.[0];
+  const sources = appSourceRevisions(app);
+  // spec.sources (even with one entry) gets a table; the single spec.source keeps the compact facts.
+  const multi = !!app.spec.sources?.length;
+  const s = sources[0]?.source;
   const op = operationState(app);
   const running = op?.phase === 'Running' || op?.phase === 'Terminating';
   const conditions = app.status?.conditions ?? [];
   const deleting = !!app.metadata.deletionTimestamp;
   const deployed = historyNewestFirst(app)[0];
+  const deployedSources = deployed ? historySourceRevisions(deployed) : [];
 
   return (
     <div className="app-page">
@@ -94,28 +100,37 @@ export function AppPage(props: { namespace: string; name: string; params: URLSea
             {deleting && <span className="pill pill--bad">Deleting</span>}
           </div>
           <dl className="app-header__facts">
-            <div>
-              <dt>Git revision</dt>
-              <dd>
-                <code title={app.status?.sync?.revision}>
-                  {shortRevision(app.status?.sync?.revision) || '—'}
-                </code>{' '}
-                <span className="muted">tracking {s?.targetRevision || 'HEAD'}</span>
-              </dd>
-            </div>
+            {!multi && (
+              <div>
+                <dt>Git revision</dt>
+                <dd>
+                  <code title={app.status?.sync?.revision}>
+                    {shortRevision(app.status?.sync?.revision) || '—'}
+                  </code>{' '}
+                  <span className="muted">tracking {s?.targetRevision || 'HEAD'}</span>
+                </dd>
+              </div>
+            )}
             <div>
               <dt>Deployed</dt>
               <dd>
-                <code title={deployed?.revision}>{shortRevision(deployed?.revision) || '—'}</code>{' '}
+                <RevisionList sources={deployedSources} />{' '}
                 {deployed?.deployedAt && <span className="muted">{timeAgo(deployed.deployedAt)}</span>}
               </dd>
             </div>
-            <div className="app-header__source">
-              <dt>Source</dt>
-              <dd className="ellipsis" title={`${s?.repoURL ?? ''} ${s?.path ?? ''}`}>
-                {s?.repoURL} <span className="muted">{s?.path ?? s?.chart}</span>
-              </dd>
-            </div>
+            {multi ? (
+              <div>
+                <dt>Sources</dt>
+                <dd>{sources.length}</dd>
+              </div>
+            ) : (
+              <div className="app-header__source">
+                <dt>Source</dt>
+                <dd className="ellipsis" title={`${s?.repoURL ?? ''} ${sourceLocation(s)}`}>
+                  {s?.repoURL} <span className="muted">{sourceLocation(s)}</span>
+                </dd>
+              </div>
+            )}
             <div>
               <dt>Destination</dt>
               <dd>
@@ -142,6 +157,7 @@ export function AppPage(props: { namespace: string; name: string; params: URLSea
               <dd>{timeAgo(app.status?.reconciledAt) || '—'}</dd>
             </div>
           </dl>
+          {multi && <SourcesTable sources={sources} deployed={deployedSources} />}
           {app.status?.health?.message && <p className="muted">{app.status.health.message}</p>}
           <div className="actions" role="toolbar" aria-label="Application actions">
             <button

@@ -3,6 +3,7 @@ import type { Application } from '../../../../src/api/contract/index.js';
 import { appCluster, clusterLabel } from '../../lib/filter.js';
 import { shortRevision, timeAgo } from '../../lib/format.js';
 import { appHash } from '../../lib/route.js';
+import { appSourceRevisions, sourceLocation } from '../../lib/sources.js';
 import { visibleRows } from '../../lib/virtual.js';
 import { useViewport } from '../AppTiles/AppTiles.js';
 import { HealthStatus, SyncStatus } from '../StatusBadge/StatusBadge.js';
@@ -43,7 +44,12 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
         <tbody>
           {w.padTop > 0 && <tr aria-hidden="true" style={{ height: w.padTop }} />}
           {apps.slice(w.start, w.end).map((app, i) => {
-            const s = app.spec.source ?? app.spec.sources?.[0];
+            // Several sources: the first one shows, "+N" counts the rest, the title lists them all.
+            const all = appSourceRevisions(app);
+            const s = all[0]?.source;
+            const more = all.length - 1;
+            const where = all.map((x) => `${x.source?.repoURL ?? ''} ${sourceLocation(x.source)}`).join('\n');
+            const revisions = all.map((x) => x.revision ?? x.source?.targetRevision ?? '').join('\n');
             const ns = app.metadata.namespace ?? '';
             const name = app.metadata.name ?? '';
             return (
@@ -58,11 +64,13 @@ export function AppTable({ apps }: { apps: readonly Application[] }) {
                 <td>
                   <SyncStatus status={app.status?.sync?.status} />
                 </td>
-                <td className="ellipsis" title={`${s?.repoURL ?? ''} ${s?.path ?? ''}`}>
-                  {s?.repoURL} <span className="muted">{s?.path ?? s?.chart}</span>
+                <td className="ellipsis" title={where}>
+                  {more > 0 && <span className="pill">+{more}</span>} {s?.repoURL}{' '}
+                  <span className="muted">{sourceLocation(s)}</span>
                 </td>
-                <td>
-                  <code>{shortRevision(app.status?.sync?.revision) || s?.targetRevision}</code>
+                <td title={revisions}>
+                  <code>{shortRevision(all[0]?.revision) || s?.targetRevision}</code>
+                  {more > 0 && <span className="muted"> +{more}</span>}
                 </td>
                 <td
                   className="ellipsis"

@@ -3,6 +3,7 @@ import type { Application } from '../../../../src/api/contract/index.js';
 import { appCluster, clusterLabel } from '../../lib/filter.js';
 import { shortRevision } from '../../lib/format.js';
 import { appHash } from '../../lib/route.js';
+import { appSourceRevisions, sourceLocation } from '../../lib/sources.js';
 import { columnsFor, visibleRows } from '../../lib/virtual.js';
 import { HealthStatus, SyncStatus } from '../StatusBadge/StatusBadge.js';
 
@@ -31,7 +32,11 @@ export function useViewport(ref: RefObject<HTMLElement | null>) {
 
 /** One application as a tile: a link to its page with its statuses, source and destination. */
 function Tile({ app }: { app: Application }) {
-  const s = app.spec.source ?? app.spec.sources?.[0];
+  // Several sources: the first one shows and the rest are counted, to keep the tile's height.
+  const all = appSourceRevisions(app);
+  const s = all[0]?.source;
+  const revision = all[0]?.revision;
+  const more = all.length - 1;
   const ns = app.metadata.namespace ?? '';
   const name = app.metadata.name ?? '';
   const health = app.status?.health?.status;
@@ -51,11 +56,14 @@ function Tile({ app }: { app: Application }) {
         <dt>Project</dt>
         <dd>{app.spec.project}</dd>
         <dt>Repository</dt>
-        <dd title={s?.repoURL}>{s?.repoURL}</dd>
+        <dd title={all.map((x) => x.source?.repoURL ?? '').join('\n')}>
+          {s?.repoURL}
+          {more > 0 && <span className="muted"> +{more} more</span>}
+        </dd>
         <dt>Path</dt>
         <dd>
-          {s?.path ?? s?.chart ?? ''} <span className="muted">@ {s?.targetRevision || 'HEAD'}</span>{' '}
-          {app.status?.sync?.revision && <code>{shortRevision(app.status.sync.revision)}</code>}
+          {sourceLocation(s)} <span className="muted">@ {s?.targetRevision || 'HEAD'}</span>{' '}
+          {revision && <code>{shortRevision(revision)}</code>}
         </dd>
         <dt>Destination</dt>
         <dd>

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { Application } from '../../../../src/api/contract/index.js';
 import { historyNewestFirst, operationState } from '../../lib/apps.js';
 import { shortRevision, timeAgo } from '../../lib/format.js';
+import { historySourceRevisions, sourceLocation } from '../../lib/sources.js';
+import { RevisionList } from '../AppPage/SourcesTable.js';
 import { Dialog } from '../Dialog/Dialog.js';
 import { ErrorMessage } from '../Feedback/Feedback.js';
 import { OperationProgress } from '../OperationProgress/OperationProgress.js';
@@ -56,49 +58,62 @@ export function HistoryDialog(props: { app: Application; onClose: () => void }) 
             </tr>
           </thead>
           <tbody>
-            {history.map((h, i) => (
-              <tr key={h.id} className={i === 0 ? 'history__current' : ''}>
-                <td>{h.id}</td>
-                <td>
-                  <code title={h.revision}>{shortRevision(h.revision)}</code>
-                  {i === 0 && <span className="pill">current</span>}
-                </td>
-                <td className="ellipsis">
-                  {h.source ? `${h.source.path ?? ''} @ ${h.source.targetRevision ?? ''}` : ''}
-                </td>
-                <td title={h.deployedAt}>{timeAgo(h.deployedAt)}</td>
-                <td>{h.initiatedBy?.automated ? 'automated' : (h.initiatedBy?.username ?? '')}</td>
-                <td>
-                  {confirm === h.id ? (
-                    <span className="confirm">
-                      <button
-                        type="button"
-                        className="button button--danger button--small"
-                        onClick={() => rollback(h.id)}
-                        disabled={busy}
-                        data-autofocus
-                      >
-                        {busy ? 'Rolling back…' : `Confirm rollback to ${h.id}`}
-                      </button>
-                      <button type="button" className="button button--small" onClick={() => setConfirm(null)}>
-                        Cancel
-                      </button>
-                    </span>
-                  ) : (
-                    i > 0 && (
-                      <button
-                        type="button"
-                        className="button button--small"
-                        onClick={() => setConfirm(h.id)}
-                        aria-label={`Rollback to ${h.id} (${shortRevision(h.revision)})`}
-                      >
-                        Rollback
-                      </button>
-                    )
-                  )}
-                </td>
-              </tr>
-            ))}
+            {history.map((h, i) => {
+              // Multi-source entries list every source's revision, in spec.sources order.
+              const sources = historySourceRevisions(h);
+              const where = sources
+                .filter((x) => x.source)
+                .map((x) => `${sourceLocation(x.source)} @ ${x.source?.targetRevision ?? ''}`)
+                .join(', ');
+              const revisions = sources.map((x) => shortRevision(x.revision)).join(', ');
+              return (
+                <tr key={h.id} className={i === 0 ? 'history__current' : ''}>
+                  <td>{h.id}</td>
+                  <td>
+                    <RevisionList sources={sources} />
+                    {i === 0 && <span className="pill">current</span>}
+                  </td>
+                  <td className="ellipsis" title={where}>
+                    {where}
+                  </td>
+                  <td title={h.deployedAt}>{timeAgo(h.deployedAt)}</td>
+                  <td>{h.initiatedBy?.automated ? 'automated' : (h.initiatedBy?.username ?? '')}</td>
+                  <td>
+                    {confirm === h.id ? (
+                      <span className="confirm">
+                        <button
+                          type="button"
+                          className="button button--danger button--small"
+                          onClick={() => rollback(h.id)}
+                          disabled={busy}
+                          data-autofocus
+                        >
+                          {busy ? 'Rolling back…' : `Confirm rollback to ${h.id}`}
+                        </button>
+                        <button
+                          type="button"
+                          className="button button--small"
+                          onClick={() => setConfirm(null)}
+                        >
+                          Cancel
+                        </button>
+                      </span>
+                    ) : (
+                      i > 0 && (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          onClick={() => setConfirm(h.id)}
+                          aria-label={`Rollback to ${h.id} (${revisions})`}
+                        >
+                          Rollback
+                        </button>
+                      )
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
