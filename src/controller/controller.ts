@@ -228,8 +228,16 @@ export class Controller {
         running: () => this.queue.runningKeys(),
         // Apps that became this replica's (or were paused) are looked at again; passes of others stop.
         onChange: () => {
-          for (const app of this.applications())
-            this.queue.add(`${app.metadata.namespace}/${app.metadata.name}`);
+          const running = new Set(this.queue.runningKeys());
+          for (const app of this.applications()) {
+            const key = `${app.metadata.namespace}/${app.metadata.name}`;
+            if (this.shards!.owns(key)) this.queue.add(key);
+            // Another replica's now: drop what this one kept of it (memory, and no stale state served).
+            else if (!running.has(key)) {
+              this.reconciler.forget(key);
+              this.operations.forget(key);
+            }
+          }
         },
       });
       Object.assign(this.metrics.probes, {
@@ -336,6 +344,13 @@ export class Controller {
     this.stopped = true;
     await this.appSets?.stop();
     this.queue.stop();
+    // Running passes get up to 10 s to finish first: dropping the clusters under them would fail (and
+    // persist as Failed) a sync step that the app's next owner, or this controller restarted, resumes.
+    let bounded: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.queue.idle(),
+      new Promise<void>((r) => (bounded = setTimeout(r, 10_000))),
+    ]).finally(() => clearTimeout(bounded));
     for (const i of this.informers) i.stop();
     this.settings.stop();
     this.tlsCerts.stop();
