@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { errorMessage, type AppProject, type Application } from '../core/index.js';
 import type { NotificationsConfig, ServiceConfig, TemplateConfig, TemplateTree } from './config.js';
 import { isTemplate } from './template.js';
+import { TIME_NAMESPACE } from './time-values.js';
 import {
   matchesSelector,
   mergeSubscriptions,
@@ -193,7 +194,8 @@ export function evaluate(
             for (const name of cond.send) {
               const template = config.templates.get(name);
               if (!template) throw new Error(`template '${name}' is not configured`);
-              const data = { app, context: config.context, recipient };
+              // `.time`: Argo CD's time functions, for `call .time.Parse …` in templates.
+              const data = { app, context: config.context, recipient, time: TIME_NAMESPACE };
               rendered.push({
                 app: { namespace: app.metadata.namespace ?? '', name: app.metadata.name ?? '' },
                 trigger: triggerName,

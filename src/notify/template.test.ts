@@ -124,3 +124,44 @@ describe('compileTemplate: a step budget for untrusted templates', () => {
     );
   });
 });
+
+describe('compileTemplate: Argo CD time functions', () => {
+  const timeData = async () => ({
+    app: { status: { operationState: { startedAt: '2026-03-01T11:50:00Z' } } },
+    time: (await import('./time-values.js')).TIME_NAMESPACE,
+  });
+
+  it('calls .time.Parse and formats the result, as Argo CD documents', async () => {
+    // Argo CD, "Functions": "The time functions can be used in both notification templates and
+    // triggers." Its example: {{ (call .time.Parse .app.status.operationState.startedAt).Local.Format "2006-01-02T15:04:05Z07:00" }}
+    const t = compileTemplate(
+      '{{ (call .time.Parse .app.status.operationState.startedAt).Local.Format "2006-01-02T15:04:05Z07:00" }}',
+    );
+    expect(t.render(await timeData())).toBe('2026-03-01T11:50:00Z');
+    expect(
+      compileTemplate('{{ (call .time.Parse .app.status.operationState.startedAt).Unix }}').render(
+        await timeData(),
+      ),
+    ).toBe(String(Date.parse('2026-03-01T11:50:00Z') / 1000));
+    expect(compileTemplate('{{ .time.Hour }}').render(await timeData())).toBe('1h0m0s');
+  });
+
+  it('reports a bad time or a wrong call as a clear error', async () => {
+    const data = await timeData();
+    expect(() => compileTemplate('{{ call .time.Parse "soon" }}').render(data)).toThrow(
+      'template: call: cannot parse "soon" as RFC 3339',
+    );
+    expect(() => compileTemplate('{{ call .app "x" }}').render(data)).toThrow(
+      'template: call: the first argument is not a function',
+    );
+    expect(() => compileTemplate('{{ (call .time.Now).Year }}').render(data)).toThrow(
+      'template: a time has no member "Year"',
+    );
+    expect(() => compileTemplate('{{ (call .time.Now).Format "Jan 2" }}').render(data)).toThrow(
+      'only the layouts time.RFC3339 and time.RFC3339Nano are supported',
+    );
+    expect(() => compileTemplate('{{ .app.Status "x" }}').render(data)).toThrow(
+      '.app.Status is not a method',
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { UserError } from '../core/index.js';
 import { NOTIFY_ERROR, looseEquals, safeGet } from './expr.js';
+import { Callable, DurationValue, TimeError, TimeValue, timeMember } from './time-values.js';
 
 /** A compiled message template: render it with `.`-data (e.g. `{ app, context, serviceType }`). */
 export interface Template {
@@ -24,7 +25,8 @@ type Arg =
   | { k: 'field'; base: string; path: string[] } // base: '.' for dot, '$' or '$name' for variables
   | { k: 'lit'; v: unknown }
   | { k: 'fn'; name: string }
-  | { k: 'pipe'; p: Pipe };
+  | { k: 'pipe'; p: Pipe }
+  | { k: 'chain'; p: Pipe; path: string[] }; // `(pipe).Field.Method`
 interface Pipe {
   cmds: Arg[][];
 }
@@ -60,6 +62,7 @@ function str(v: unknown): string {
   if (v instanceof RawJson) return v.text;
   if (v === undefined || v === null) return '<no value>'; // as Go prints a missing map key
   if (v instanceof Date) return v.toISOString(); // Kubernetes clients may hand timestamps over as Dates
+  if (v instanceof TimeValue || v instanceof DurationValue) return v.toString();
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -110,6 +113,11 @@ const FUNCS: Record<string, Fn> = {
   default: (d, x) => (truthy(x) ? x : d),
   trunc: (n, x) => (typeof n === 'number' ? (n < 0 ? str(x).slice(n) : str(x).slice(0, n)) : str(x)),
   join: (sep, xs) => (Array.isArray(xs) ? xs.map(str).join(str(sep)) : str(xs)),
+  // Go's `call`, for Argo CD's `.time` functions: {{ (call .time.Parse .app.status.operationState.startedAt).Format .time.RFC3339 }}
+  call: (f, ...args) => {
+    if (!(f instanceof Callable)) throw new Error('the first argument is not a function');
+    return f.fn(args);
+  },
 };
 
 function lineOf(src: string, pos: number): number {
@@ -160,9 +168,20 @@ class TParser {
         cmds.push([]);
       } else if (t.v === '(') {
         const p = this.parsePipe(t.pos, depth + 1);
-        if (this.toks[this.i]?.v !== ')') fail(this.src, t.pos, 'unclosed "("');
+        const close = this.toks[this.i];
+        if (close?.v !== ')') fail(this.src, t.pos, 'unclosed "("');
         this.i++;
-        cmds[cmds.length - 1]!.push({ k: 'pipe', p });
+        // `(…).Field.Method` right after the parenthesis reads fields (or calls methods) of the result.
+        const next = this.toks[this.i];
+        if (next && next.pos === close.pos + 1 && /^(\.[A-Za-z0-9_]+)+$/.test(next.v)) {
+          const path = next.v.slice(1).split('.');
+          const bad = path.find((x) => FORBIDDEN.has(x));
+          if (bad) fail(this.src, next.pos, `field "${bad}" is not allowed`);
+          this.i++;
+          cmds[cmds.length - 1]!.push({ k: 'chain', p, path });
+        } else {
+          cmds[cmds.length - 1]!.push({ k: 'pipe', p });
+        }
       } else {
         cmds[cmds.length - 1]!.push(this.arg(t));
       }
@@ -170,7 +189,11 @@ class TParser {
     const last = cmds[cmds.length - 1]!;
     if (last.length === 0) fail(this.src, end, 'missing value');
     for (const cmd of cmds) {
-      if (cmd.length > 1 && cmd[0]!.k !== 'fn') fail(this.src, end, 'only a function can take arguments');
+      // Arguments go to a function, or to a method (capitalized, as Go's: `.Format "…"`), checked when it runs.
+      const head = cmd[0]!;
+      const method = head.k === 'chain' || (head.k === 'field' && /^[A-Z]/.test(head.path.at(-1) ?? ''));
+      if (cmd.length > 1 && head.k !== 'fn' && !method)
+        fail(this.src, end, 'only a function can take arguments');
     }
     return { cmds };
   }
@@ -390,13 +413,17 @@ class Renderer {
         }
       } else {
         if (i > 0) throw new UserError('template: only a function can follow "|"', code);
-        prev = this.arg(head, s);
+        prev = this.arg(
+          head,
+          s,
+          cmd.slice(1).map((a) => this.arg(a, s)),
+        );
       }
     });
     return prev;
   }
 
-  private arg(a: Arg, s: Scope): unknown {
+  private arg(a: Arg, s: Scope, callArgs: unknown[] = []): unknown {
     switch (a.k) {
       case 'lit':
         return a.v;
@@ -404,18 +431,59 @@ class Renderer {
         return this.pipe(a.p, s);
       case 'fn':
         return this.funcs[a.name]!();
-      case 'field': {
-        const base = a.base === '.' ? s.dot : s.vars.get(a.base);
-        if (!this.opts.missingKeyError) return a.path.reduce((o, k) => safeGet(o, k), base);
-        return a.path.reduce((o, k) => {
-          if (o && typeof o === 'object' && !Array.isArray(o) && !Object.hasOwn(o, k))
-            throw new UserError(
-              `template: map has no entry for key "${k}"`,
-              this.opts.errorCode ?? NOTIFY_ERROR,
-            );
-          return safeGet(o, k);
-        }, base);
+      case 'field':
+        return this.path(a.base === '.' ? s.dot : s.vars.get(a.base), a.path, callArgs);
+      case 'chain':
+        return this.path(this.pipe(a.p, s), a.path, callArgs);
+    }
+  }
+
+  // Reads a field path; a method met on the way (time values) is called, the last one with callArgs.
+  private path(base: unknown, path: string[], callArgs: unknown[]): unknown {
+    const code = this.opts.errorCode ?? NOTIFY_ERROR;
+    let consumed = callArgs.length === 0;
+    let v = base;
+    path.forEach((k, i) => {
+      let next: unknown;
+      try {
+        next = timeMember(v, k, Date.now);
+      } catch (err) {
+        if (err instanceof TimeError) throw new UserError(`template: ${err.message}`, code);
+        throw err;
       }
+      if (next === undefined) {
+        if (
+          this.opts.missingKeyError &&
+          v &&
+          typeof v === 'object' &&
+          !Array.isArray(v) &&
+          !Object.hasOwn(v, k)
+        )
+          throw new UserError(`template: map has no entry for key "${k}"`, code);
+        next = safeGet(v, k);
+      }
+      // A method of a time or duration runs (Go calls methods met in a field chain); a function kept in
+      // a map (`.time.Parse`) stays a value for `call`, as in Go.
+      if (next instanceof Callable && (v instanceof TimeValue || v instanceof DurationValue)) {
+        const last = i === path.length - 1;
+        next = this.invoke(next, last ? callArgs : []);
+        if (last) consumed = true;
+      }
+      v = next;
+    });
+    if (!consumed)
+      throw new UserError(`template: .${path.join('.')} is not a method: it takes no arguments`, code);
+    return v;
+  }
+
+  private invoke(f: Callable, args: unknown[]): unknown {
+    this.step();
+    try {
+      return f.fn(args);
+    } catch (err) {
+      if (err instanceof TimeError)
+        throw new UserError(`template: ${f.name}: ${err.message}`, this.opts.errorCode ?? NOTIFY_ERROR);
+      throw err;
     }
   }
 }
