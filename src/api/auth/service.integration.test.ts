@@ -228,6 +228,24 @@ describe('AuthService on the cluster', () => {
     expect((await rejection(fresh.authenticate(renewed.token))).message).toMatch(/disabled/);
   });
 
+  it('answers failures for an account guessed from many addresses slowly, never refusing the right password', async () => {
+    const { ns, projects } = await controlPlane();
+    const slept: number[] = [];
+    const auth = service(ns, projects, {
+      rateLimit: { accountDelayAfter: 3 },
+      sleep: async (ms) => void slept.push(ms),
+    });
+    await auth.ensureInitialAdmin();
+    const password = await initialPassword(ns);
+    for (let i = 0; i < 5; i++) {
+      expect((await rejection(auth.login('admin', `guess-${i}`, `198.51.100.${i}`))).status).toBe(401);
+    }
+    expect(slept).toEqual([250, 500, 1000]);
+    const { token } = await auth.login('admin', password, '192.0.2.10');
+    expect((await auth.authenticate(token)).subject).toBe('admin');
+    expect(slept).toHaveLength(3);
+  });
+
   it('logout revokes a session in every server process and across a restart', async () => {
     const { ns, projects } = await controlPlane();
     const a = service(ns, projects);
