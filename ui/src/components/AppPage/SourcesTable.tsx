@@ -7,7 +7,7 @@ export function SourcesTable(props: {
   deployed: readonly SourceRevision[];
 }) {
   return (
-    <table className="results sources" aria-label="Sources">
+    <table className="results sources" aria-label="Sources" style={{ marginBottom: 12 }}>
       <thead>
         <tr>
           <th scope="col">#</th>
