@@ -1,4 +1,24 @@
-export { KubeClient, KubeApiError, loadKubeConfig, type KubeRequest } from './kube-client.js';
+export {
+  KubeClient,
+  KubeApiError,
+  WatchStreamError,
+  loadKubeConfig,
+  type KubeRequest,
+} from './kube-client.js';
+export {
+  configureKubeTransport,
+  kubeTransportSettings,
+  kubeTransportStats,
+  resetKubeTransport,
+  DEFAULT_KUBE_TRANSPORT,
+  type KubeTransportSettings,
+} from './transport.js';
+export {
+  PriorityTokenBucket,
+  runWithKubePriority,
+  currentKubePriority,
+  type KubePriority,
+} from './rate-limiter.js';
 export { Discovery, resourcePath, type ApiResource } from './discovery.js';
 export { Informer, type InformerEvent, type InformerOptions } from './informer.js';
 export {

@@ -1,6 +1,7 @@
 import { keyOf, keyString, silentLogger, type KubeObject, type Logger } from '../core/index.js';
 import { resourcePath, type ApiResource } from './discovery.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
+import { kubeTransportSettings, kubeTransportStats } from './transport.js';
 
 /** One change to an informer's store. */
 export interface InformerEvent {
@@ -22,8 +23,17 @@ export interface InformerOptions {
   transform?: (obj: KubeObject) => KubeObject;
   /** Server-side watch timeout, so idle connections are renewed (default 300 s, jittered). */
   watchTimeoutSeconds?: number;
-  /** First reconnect delay after a failure (default 500 ms, doubling to 30 s). */
+  /** First reconnect delay after a failure (default 500 ms, doubling, jittered, up to maxRetryDelayMs). */
   retryDelayMs?: number;
+  /** Longest reconnect delay (default 30 s). */
+  maxRetryDelayMs?: number;
+  /** A watch that stayed up this long resets the backoff to retryDelayMs (default 60 s). */
+  healthyResetMs?: number;
+  /**
+   * A watch with no byte for this long is dropped and restarted (default: its server timeout + 30 s,
+   * or the transport's watchIdleTimeoutMs when set), for a connection that died without a FIN.
+   */
+  watchIdleTimeoutMs?: number;
 }
 
 /**
@@ -37,6 +47,8 @@ export class Informer {
   /** Resolves with the error when the first list fails for a reason retrying won't fix (401, 403, 404). */
   readonly refused: Promise<KubeApiError>;
   relists = 0;
+  /** Watch attempts that ended in a failure (ERROR events, broken streams, refused requests). */
+  failures = 0;
   private markSynced!: () => void;
   private markRefused!: (err: KubeApiError) => void;
   private everSynced = false;
@@ -86,8 +98,14 @@ export class Informer {
 
   private async run(): Promise<void> {
     const path = resourcePath(this.opts.resource, this.opts.namespace);
-    let delay = this.opts.retryDelayMs ?? 500;
+    const first = this.opts.retryDelayMs ?? 500;
+    const cap = this.opts.maxRetryDelayMs ?? 30_000;
+    const healthyMs = this.opts.healthyResetMs ?? 60_000;
+    let delay = first;
+    let quickEnds = 0;
     while (!this.stopped) {
+      const startedAt = Date.now();
+      let failure: unknown;
       try {
         if (!this.resourceVersion) {
           await this.relist(path);
@@ -95,32 +113,53 @@ export class Informer {
           this.markSynced();
         }
         await this.watch(path);
-        delay = this.opts.retryDelayMs ?? 500;
       } catch (err) {
         if (this.stopped) return;
+        failure = err;
+        this.failures++;
         if (err instanceof KubeApiError && err.code === 410) this.resourceVersion = undefined;
         if (!this.everSynced && err instanceof KubeApiError && [401, 403, 404].includes(err.code)) {
           this.markRefused(err);
         }
-        this.logger.warn('watch failed, retrying', {
-          kind: this.opts.resource.kind,
-          group: this.opts.resource.group,
-          error: err instanceof Error ? err.message : String(err),
-          retryInMs: delay,
-        });
-        await sleep(delay, this.abort.signal);
-        delay = Math.min(delay * 2, 30_000);
       }
+      if (this.stopped) return;
+      // Backoff resets only after a healthy stretch, so a watch that fails right after connecting
+      // (ERROR events, a malformed stream, an apiserver closing at once) slows down instead of spinning.
+      const healthy = Date.now() - startedAt >= healthyMs;
+      if (healthy) {
+        delay = first;
+        quickEnds = 0;
+      }
+      // A clean end (the server's timeout, a 410 expiry) reconnects at once; clean ends that keep
+      // coming quickly are a hot loop in disguise and back off like failures.
+      if (failure === undefined && (healthy || ++quickEnds <= 1)) continue;
+      const wait = jittered(delay);
+      this.logger.warn(failure === undefined ? 'watch ended early, retrying' : 'watch failed, retrying', {
+        kind: this.opts.resource.kind,
+        group: this.opts.resource.group,
+        ...(failure === undefined
+          ? {}
+          : { error: failure instanceof Error ? failure.message : String(failure) }),
+        retryInMs: wait,
+      });
+      await sleep(wait, this.abort.signal);
+      delay = Math.min(delay * 2, cap);
     }
   }
 
-  /** Watches from the last resourceVersion until the server ends the stream or the watch expires. */
-  private async watch(path: string): Promise<void> {
+  /**
+   * Watches from the last resourceVersion until the server ends the stream; true when the watch expired
+   * (410 Gone: relist). An ERROR event of any other code throws it as a KubeApiError (backoff).
+   */
+  private async watch(path: string): Promise<boolean> {
     const watchAbort = new AbortController();
     const onStop = () => watchAbort.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     let expired = false;
+    let errorEvent: KubeApiError | undefined;
     const timeout = (this.opts.watchTimeoutSeconds ?? 300) + Math.floor(Math.random() * 60);
+    const idleTimeoutMs =
+      this.opts.watchIdleTimeoutMs || kubeTransportSettings().watchIdleTimeoutMs || (timeout + 30) * 1000;
     try {
       await this.client.stream(
         {
@@ -134,14 +173,39 @@ export class Informer {
             fieldSelector: this.opts.fieldSelector,
           },
           signal: watchAbort.signal,
+          idleTimeoutMs,
         },
         (raw) => {
-          const ev = raw as { type: string; object: KubeObject & { code?: number } };
-          if (ev.type === 'ERROR') {
-            if (ev.object.code === 410) expired = true;
+          const ev = raw as {
+            type?: string;
+            object?: KubeObject & { code?: number; reason?: string; message?: string };
+          };
+          if (!ev || typeof ev !== 'object' || !ev.object || typeof ev.object !== 'object') {
+            // Valid JSON that is no watch event: as bad as a malformed line.
+            kubeTransportStats.watchDecodeErrors++;
+            errorEvent = new KubeApiError(
+              0,
+              'InvalidWatchEvent',
+              `watch ${path} sent an event without an object`,
+            );
             watchAbort.abort();
             return;
           }
+          if (ev.type === 'ERROR') {
+            if (ev.object.code === 410) expired = true;
+            else {
+              kubeTransportStats.watchErrorEvents++;
+              const code = typeof ev.object.code === 'number' ? ev.object.code : 0;
+              errorEvent = new KubeApiError(
+                code,
+                ev.object.reason ?? 'WatchError',
+                ev.object.message ?? `watch ERROR ${code}`,
+              );
+            }
+            watchAbort.abort();
+            return;
+          }
+          if (!ev.object.metadata) return;
           if (ev.type === 'BOOKMARK') {
             this.resourceVersion = ev.object.metadata.resourceVersion;
             return;
@@ -157,10 +221,12 @@ export class Informer {
     } finally {
       this.abort.signal.removeEventListener('abort', onStop);
     }
+    if (errorEvent && !this.stopped) throw errorEvent;
     if (expired) {
       this.logger.debug('watch expired, relisting', { kind: this.opts.resource.kind });
       this.resourceVersion = undefined;
     }
+    return expired;
   }
 
   /** Lists afresh and emits the differences from what was stored. */
@@ -219,6 +285,11 @@ export class Informer {
       }
     }
   }
+}
+
+/** Full jitter on the upper half: between delay/2 and delay, so replicas do not reconnect in step. */
+function jittered(delay: number): number {
+  return Math.round(delay / 2 + Math.random() * (delay / 2));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

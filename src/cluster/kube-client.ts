@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../core/index.js';
+import { currentKubePriority, type KubePriority } from './rate-limiter.js';
+import {
+  clusterTransport,
+  kubeTransportSettings,
+  kubeTransportStats,
+  type ClusterTransport,
+} from './transport.js';
 
 /** An HTTP error answered by the apiserver, with its Status reason and message. */
 export class KubeApiError extends Error {
@@ -27,6 +34,22 @@ export interface KubeRequest {
   contentType?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * The rate limiter's lane; unset: the lane of the surrounding runWithKubePriority, else `low` for
+   * lists, watches and dry-runs (cold-start backlog) and `high` for the rest.
+   */
+  priority?: KubePriority;
+}
+
+/** A watch stream that broke in a way worth counting: an undecodable line or a silent connection. */
+export class WatchStreamError extends Error {
+  constructor(
+    readonly kind: 'decode' | 'idle',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WatchStreamError';
+  }
 }
 
 /** Loads a KubeConfig the way kubectl does: an explicit file, then KUBECONFIG, ~/.kube/config or in-cluster. */
@@ -72,7 +95,10 @@ export class KubeClient {
     return this.server.toString().replace(/\/$/, '');
   }
 
-  private async options(req: KubeRequest): Promise<https.RequestOptions> {
+  /** The pooled agent and rate limiter this client's requests go through (last used). */
+  transport: ClusterTransport | undefined;
+
+  private async options(req: KubeRequest): Promise<https.RequestOptions & { pool?: ClusterTransport }> {
     const url = new URL(this.server.toString().replace(/\/$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -88,18 +114,39 @@ export class KubeClient {
     if (req.body !== undefined) {
       (opts.headers as Record<string, string>)['Content-Type'] = req.contentType ?? 'application/json';
     }
-    return opts;
+    // The client library builds a new agent (a new TCP+TLS handshake) per call; a proxied cluster keeps
+    // it (the proxy agent is the transport), every other cluster shares one keep-alive pool per identity.
+    if (this.config.getCurrentCluster()?.proxyUrl) return opts;
+    const pool = clusterTransport(this.serverUrl, opts);
+    this.transport = pool;
+    return { ...opts, agent: pool.agent, pool };
+  }
+
+  /** Waits for the rate limiter's token in the request's lane. */
+  private async admit(req: KubeRequest, pool: ClusterTransport | undefined, watch: boolean): Promise<void> {
+    if (!pool) return;
+    const dryRun = req.query?.dryRun !== undefined;
+    const lane = req.priority ?? currentKubePriority() ?? (watch || dryRun || isList(req) ? 'low' : 'high');
+    await pool.limiter.acquire(lane, req.signal);
   }
 
   /** Sends one request and parses the JSON answer; non-2xx answers throw KubeApiError. */
   async request<T = unknown>(req: KubeRequest): Promise<T> {
-    const opts = await this.options(req);
+    const { pool, ...opts } = await this.options(req);
+    await this.admit(req, pool, false);
     this.requestCount++;
+    const timeoutMs = req.timeoutMs ?? kubeTransportSettings().requestTimeoutMs;
     const body =
       req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     return new Promise<T>((resolve, reject) => {
       const lib = opts.protocol === 'http:' ? http : https;
-      const r = lib.request({ ...opts, signal: req.signal, timeout: req.timeoutMs ?? 60_000 }, (res) => {
+      // `timeout` alone only notices an idle socket; the deadline also bounds a body that trickles.
+      const deadline = setTimeout(() => {
+        kubeTransportStats.requestTimeouts++;
+        r.destroy(new Error(`request to ${req.path} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const r = lib.request({ ...opts, signal: req.signal, timeout: timeoutMs }, (res) => {
+        res.on('close', () => clearTimeout(deadline));
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -121,48 +168,119 @@ export class KubeClient {
           }
         });
       });
-      r.on('timeout', () => r.destroy(new Error(`request to ${req.path} timed out`)));
-      r.on('error', reject);
+      r.on('timeout', () => {
+        kubeTransportStats.requestTimeouts++;
+        r.destroy(new Error(`request to ${req.path} timed out after ${timeoutMs} ms without a byte`));
+      });
+      r.on('error', (err) => (clearTimeout(deadline), reject(err)));
       r.end(body);
     });
   }
 
   /**
-   * Opens a watch stream and calls onLine for each JSON event; resolves when the server closes the
-   * stream, rejects on a transport error or a non-2xx answer.
+   * Opens a watch stream and calls onEvent for each JSON event; resolves when the server closes the
+   * stream, rejects on a transport error, a non-2xx answer, a line that is not JSON or a stream silent
+   * for idleTimeoutMs (WatchStreamError; the request is torn down, never an uncaught exception).
    */
-  async stream(req: KubeRequest, onEvent: (event: unknown) => void): Promise<void> {
-    const opts = await this.options(req);
+  async stream(
+    req: KubeRequest & { idleTimeoutMs?: number },
+    onEvent: (event: unknown) => void,
+  ): Promise<void> {
+    const { pool, ...opts } = await this.options(req);
+    await this.admit(req, pool, true);
     this.requestCount++;
+    const idleMs = req.idleTimeoutMs ?? 0;
     return new Promise<void>((resolve, reject) => {
       const lib = opts.protocol === 'http:' ? http : https;
-      const r = lib.request({ ...opts, signal: req.signal }, (res) => {
+      let idle: NodeJS.Timeout | undefined;
+      let settled = false;
+      const onAbort = () => fail(abortError(req.path));
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        req.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+        // Destroyed without an error: an error here would be emitted with no one left to hear it.
+        r.destroy();
+      };
+      const armIdle = () => {
+        if (idleMs <= 0) return;
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          kubeTransportStats.watchIdleTimeouts++;
+          fail(new WatchStreamError('idle', `watch ${req.path} sent nothing for ${idleMs} ms`));
+        }, idleMs);
+      };
+      armIdle();
+      if (req.signal?.aborted) return fail(abortError(req.path));
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      const r = lib.request(opts, (res) => {
+        armIdle();
         const status = res.statusCode ?? 0;
         if (status < 200 || status >= 300) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => reject(toApiError(status, Buffer.concat(chunks).toString('utf8'))));
+          res.on('end', () => fail(toApiError(status, Buffer.concat(chunks).toString('utf8'))));
           return;
         }
         let buffered = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
+          if (settled) return;
+          armIdle();
           buffered += chunk;
           let nl: number;
           while ((nl = buffered.indexOf('\n')) >= 0) {
             const line = buffered.slice(0, nl).trim();
             buffered = buffered.slice(nl + 1);
-            if (line) onEvent(JSON.parse(line));
+            if (!line) continue;
+            let event: unknown;
+            try {
+              event = JSON.parse(line);
+            } catch {
+              kubeTransportStats.watchDecodeErrors++;
+              // Only the length: a line of a Secret watch may hold secret data.
+              return fail(
+                new WatchStreamError(
+                  'decode',
+                  `watch ${req.path} sent a line that is not JSON (${line.length} bytes)`,
+                ),
+              );
+            }
+            onEvent(event);
+            if (settled) return;
           }
         });
-        res.on('end', () => resolve());
-        res.on('error', reject);
-        res.on('aborted', () => reject(new Error('watch connection aborted')));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(idle);
+          req.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        res.on('error', fail);
+        res.on('aborted', () => fail(new Error('watch connection aborted')));
       });
-      r.on('error', reject);
+      r.on('error', fail);
       r.end();
     });
   }
+}
+
+/** A collection GET (no object name after the resource), e.g. /api/v1/namespaces/x/configmaps. */
+function isList(req: KubeRequest): boolean {
+  if ((req.method ?? 'GET') !== 'GET') return false;
+  const parts = req.path.split('/').filter(Boolean);
+  // /api/v1/<res> | /api/v1/namespaces/<ns>/<res> | /apis/<g>/<v>/<res> | /apis/<g>/<v>/namespaces/<ns>/<res>
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  return rest.length === 1 || (rest[0] === 'namespaces' && rest.length === 3);
+}
+
+function abortError(path: string): Error {
+  const err = new Error(`request to ${path} aborted`);
+  err.name = 'AbortError';
+  return err;
 }
 
 function toApiError(status: number, text: string): KubeApiError {

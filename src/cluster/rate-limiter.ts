@@ -1,0 +1,112 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Which lane a request waits in: `high` for user-visible work (manual sync, self-heal), `low` for the rest. */
+export type KubePriority = 'high' | 'low';
+
+const priorityContext = new AsyncLocalStorage<KubePriority>();
+
+/** Runs fn with every Kubernetes request it makes (directly or through callees) in the given lane. */
+export function runWithKubePriority<T>(priority: KubePriority, fn: () => T): T {
+  return priorityContext.run(priority, fn);
+}
+
+/** The lane set by the nearest runWithKubePriority, if any. */
+export function currentKubePriority(): KubePriority | undefined {
+  return priorityContext.getStore();
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * A token bucket (qps tokens a second, at most burst banked) with two waiting lanes: a waiter in the
+ * high lane always gets the next token before any waiter in the low lane, so a backlog of cold-start
+ * lists and dry-runs never delays a manual sync. qps <= 0 turns limiting off.
+ */
+export class PriorityTokenBucket {
+  private tokens: number;
+  private last = Date.now();
+  private readonly lanes: Record<KubePriority, Waiter[]> = { high: [], low: [] };
+  private timer: NodeJS.Timeout | undefined;
+  /** Requests that had to wait for a token, by lane (metrics and tests). */
+  readonly waited: Record<KubePriority, number> = { high: 0, low: 0 };
+
+  constructor(
+    readonly qps: number,
+    readonly burst: number,
+  ) {
+    this.tokens = Math.max(1, burst);
+  }
+
+  /** Waiters queued in each lane. */
+  get queued(): Record<KubePriority, number> {
+    return { high: this.lanes.high.length, low: this.lanes.low.length };
+  }
+
+  /** Resolves when the caller may send one request; rejects if the signal aborts first. */
+  acquire(priority: KubePriority, signal?: AbortSignal): Promise<void> {
+    if (this.qps <= 0) return Promise.resolve();
+    this.refill();
+    const ahead =
+      priority === 'high' ? this.lanes.high.length : this.lanes.high.length + this.lanes.low.length;
+    if (ahead === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      return Promise.resolve();
+    }
+    if (signal?.aborted) return Promise.reject(abortError());
+    this.waited[priority]++;
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const lane = this.lanes[priority];
+          const i = lane.indexOf(waiter);
+          if (i >= 0) lane.splice(i, 1);
+          reject(abortError());
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.lanes[priority].push(waiter);
+      this.schedule();
+    });
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(Math.max(1, this.burst), this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(1, Math.ceil(((1 - this.tokens) / this.qps) * 1000));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, wait);
+    // A queue of waiters must not keep a finished process alive on its own.
+    this.timer.unref();
+  }
+
+  private drain(): void {
+    this.refill();
+    while (this.tokens >= 1) {
+      const next = this.lanes.high.shift() ?? this.lanes.low.shift();
+      if (!next) return;
+      this.tokens -= 1;
+      if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
+      next.resolve();
+    }
+    if (this.lanes.high.length + this.lanes.low.length > 0) this.schedule();
+  }
+}
+
+function abortError(): Error {
+  const err = new Error('request aborted while waiting for the client-side rate limit');
+  err.name = 'AbortError';
+  return err;
+}
