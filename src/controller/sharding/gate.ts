@@ -84,6 +84,15 @@ export class ShardGate {
     return this.membership.owns(appKey);
   }
 
+  /** The replica that owns an app among these replicas (by its key or cluster, and its pin). */
+  ownerAmong(appKey: string, replicas: string[]): string | undefined {
+    return this.ownerUnder(appKey)({
+      members: [...replicas].sort(),
+      shardBy: this.deps.options.shardBy,
+      pins: '',
+    });
+  }
+
   private ownerUnder(appKey: string): OwnerUnder {
     const app = this.deps.application(appKey);
     const dest = app?.spec?.destination ?? {};
