@@ -28,3 +28,4 @@ export { prepareDesired, type PreparedDesired } from './desired.js';
 export { NotificationController, type NotificationControllerOptions } from './notifications.js';
 export { SourceFetch, sourceKind, type SourceKind, type SourceFiles } from './source-fetch.js';
 export { appSources, isMultiSource, renderSources, type CombinedRender } from './multi-source.js';
+export { SHARDING_FLAGS, SHARDING_FLAGS_HELP, shardingFromFlags } from './sharding/index.js';
