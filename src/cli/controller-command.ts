@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, parseDuration, UserError } from '../core/index.js';
-import { loadKubeConfig, watchNamespacesFlag } from '../cluster/index.js';
+import {
+  configureKubeTransport,
+  KUBE_CLIENT_FLAGS,
+  KUBE_CLIENT_FLAGS_HELP,
+  kubeTransportFromFlags,
+  loadKubeConfig,
+  watchNamespacesFlag,
+} from '../cluster/index.js';
 import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
 import { parseByteSize, type ToolLimits } from '../render/index.js';
 import { SHARDING_FLAGS, SHARDING_FLAGS_HELP, shardingFromFlags } from '../controller/sharding/index.js';
@@ -28,7 +35,7 @@ Flags:
   --max-object-bytes SIZE        size of one object; larger ones are refused before anything is applied (default 1.5Mi)
   --render-memory-limit SIZE     memory each kustomize or helm run may use (default 512Mi)
   --render-cpu-limit DURATION    CPU time each kustomize or helm run may use (default 60s)
-${SHARDING_FLAGS_HELP}
+${SHARDING_FLAGS_HELP}${KUBE_CLIENT_FLAGS_HELP}
 Examples:
   mooring controller --kubeconfig .run/cluster-mooring/kubeconfig
   mooring controller --namespace argocd --application-namespaces 'team-*' --poll-interval 60s
@@ -71,6 +78,7 @@ export async function runController(
       'render-memory-limit': { type: 'string' },
       'render-cpu-limit': { type: 'string' },
       ...SHARDING_FLAGS,
+      ...KUBE_CLIENT_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -102,6 +110,8 @@ export async function runController(
     maxObjectBytes: size('max-object-bytes'),
   };
   const toolLimits = renderToolLimits(values['render-memory-limit'], values['render-cpu-limit']);
+  // Process-wide: every cluster client made from here on shares these limits (per cluster).
+  configureKubeTransport(kubeTransportFromFlags(values));
   const applicationNamespaces = values['application-namespaces']?.split(',').filter(Boolean);
   const watchNamespaces = watchNamespacesFlag(values['watch-namespaces'], applicationNamespaces ?? []);
   const controller = new Controller({

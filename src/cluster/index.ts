@@ -37,3 +37,4 @@ export {
   type ScopeRefusal,
   type WatchScope,
 } from './watch-scope.js';
+export { KUBE_CLIENT_FLAGS, KUBE_CLIENT_FLAGS_HELP, kubeTransportFromFlags } from './transport-flags.js';

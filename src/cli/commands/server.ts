@@ -1,5 +1,10 @@
 import { errorMessage, jsonLogger, parseDuration, UserError } from '../../core/index.js';
-import { loadKubeConfig, watchNamespacesFlag } from '../../cluster/index.js';
+import {
+  configureKubeTransport,
+  kubeTransportFromFlags,
+  loadKubeConfig,
+  watchNamespacesFlag,
+} from '../../cluster/index.js';
 import { Controller } from '../../controller/index.js';
 import { shardingFromFlags } from '../../controller/sharding/index.js';
 import { AuthService, startApiServer, throttleOptionsFromEnv, TrustedProxies } from '../../api/index.js';
@@ -64,6 +69,26 @@ export const serverCommand: Command = {
       valueName: 'DURATION',
     },
     concurrency: { type: 'string', help: 'applications reconciled at once (default 8)', valueName: 'N' },
+    'kube-qps': {
+      type: 'string',
+      help: "requests a second to each cluster's apiserver, 0 = no limit (default $ARGOCD_K8S_CLIENT_QPS, else 50, as Argo CD)",
+      valueName: 'N',
+    },
+    'kube-burst': {
+      type: 'string',
+      help: 'requests allowed at once above --kube-qps (default $ARGOCD_K8S_CLIENT_BURST, else twice the QPS, as Argo CD)',
+      valueName: 'N',
+    },
+    'kube-max-connections': {
+      type: 'string',
+      help: 'connections open at once to each cluster (default 32)',
+      valueName: 'N',
+    },
+    'kube-request-timeout': {
+      type: 'string',
+      help: 'time limit of one API request other than a watch (default 60s)',
+      valueName: 'DURATION',
+    },
     'cache-dir': {
       type: 'string',
       help: 'git mirrors and checked-out trees (default ~/.cache/mooring/controller)',
@@ -132,6 +157,14 @@ export const serverCommand: Command = {
     } catch (err) {
       throw new UserError(errorMessage(err));
     }
+    configureKubeTransport(
+      kubeTransportFromFlags({
+        'kube-qps': str(ctx, 'kube-qps'),
+        'kube-burst': str(ctx, 'kube-burst'),
+        'kube-max-connections': str(ctx, 'kube-max-connections'),
+        'kube-request-timeout': str(ctx, 'kube-request-timeout'),
+      }),
+    );
     const namespace = str(ctx, 'namespace') ?? 'argocd';
     const applicationNamespaces = str(ctx, 'application-namespaces')?.split(',').filter(Boolean) ?? [];
     const watchNamespaces = watchNamespacesFlag(str(ctx, 'watch-namespaces'), applicationNamespaces);
