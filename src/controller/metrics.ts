@@ -14,6 +14,7 @@
 //   argocd_cluster_api_resources         → mooring_cluster_cache_kinds
 //   argocd_app_k8s_request_total         → mooring_reconcile_api_requests_total
 import { DEFAULT_BUCKETS, type Counter, type Gauge, type Histogram, type Registry } from '../core/index.js';
+import { kubeTransportStats } from '../cluster/index.js';
 
 /**
  * Where the gauges read their values at scrape time. Fields may be filled in after
@@ -63,9 +64,23 @@ export interface ControllerMetrics {
   shardApps: Gauge<'replica'>;
   /** mooring_shard_replicas: live controller replicas in this replica's published view (collected). */
   shardReplicas: Gauge;
+  /**
+   * mooring_kube_client_events{event}: Kubernetes transport events since the process started (collected,
+   * only grows; alert on its rate): connection_opened, watch_error_event, watch_decode_error,
+   * watch_idle_timeout, request_timeout.
+   */
+  kubeClientEvents: Gauge<'event'>;
   /** The probes the collected gauges read; assign fields once their sources exist. */
   probes: ControllerMetricProbes;
 }
+
+const KUBE_CLIENT_EVENTS = {
+  connection_opened: 'connectionsOpened',
+  watch_error_event: 'watchErrorEvents',
+  watch_decode_error: 'watchDecodeErrors',
+  watch_idle_timeout: 'watchIdleTimeouts',
+  request_timeout: 'requestTimeouts',
+} as const;
 
 // Syncs wait for hooks and health, so they run far longer than a reconcile: extend to 10 minutes.
 const SYNC_BUCKETS = [...DEFAULT_BUCKETS, 120, 300, 600];
@@ -161,6 +176,15 @@ export function createControllerMetrics(
       collect: (g) => {
         const s = probes.shard?.();
         if (s) g.set(s.replicas);
+      },
+    }),
+    kubeClientEvents: registry.gauge({
+      name: 'mooring_kube_client_events',
+      help: 'Kubernetes API transport events since the process started (new connections, watch ERROR events other than 410, undecodable watch lines, silent watches dropped, requests timed out).',
+      labelNames: ['event'],
+      collect: (g) => {
+        for (const [event, field] of Object.entries(KUBE_CLIENT_EVENTS))
+          g.set({ event }, kubeTransportStats[field]);
       },
     }),
     probes,
