@@ -98,7 +98,10 @@ export class KubeClient {
   /** The pooled agent and rate limiter this client's requests go through (last used). */
   transport: ClusterTransport | undefined;
 
-  private async options(req: KubeRequest): Promise<https.RequestOptions & { pool?: ClusterTransport }> {
+  private async options(
+    req: KubeRequest,
+    watch = false,
+  ): Promise<https.RequestOptions & { pool?: ClusterTransport }> {
     const url = new URL(this.server.toString().replace(/\/$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -119,7 +122,7 @@ export class KubeClient {
     if (this.config.getCurrentCluster()?.proxyUrl) return opts;
     const pool = clusterTransport(this.serverUrl, opts);
     this.transport = pool;
-    return { ...opts, agent: pool.agent, pool };
+    return { ...opts, agent: watch ? pool.watchAgent : pool.agent, pool };
   }
 
   /** Waits for the rate limiter's token in the request's lane. */
@@ -186,7 +189,7 @@ export class KubeClient {
     req: KubeRequest & { idleTimeoutMs?: number },
     onEvent: (event: unknown) => void,
   ): Promise<void> {
-    const { pool, ...opts } = await this.options(req);
+    const { pool, ...opts } = await this.options(req, true);
     await this.admit(req, pool, true);
     this.requestCount++;
     const idleMs = req.idleTimeoutMs ?? 0;

@@ -6,7 +6,7 @@ export const KUBE_CLIENT_FLAGS_HELP = `  --kube-qps N                   requests
                                  (default $ARGOCD_K8S_CLIENT_QPS, else 50, as Argo CD)
   --kube-burst N                 requests allowed at once above --kube-qps
                                  (default $ARGOCD_K8S_CLIENT_BURST, else twice the QPS, as Argo CD)
-  --kube-max-connections N       connections open at once to each cluster (default 32)
+  --kube-max-connections N       connections open at once to each cluster for requests other than watches (default 32)
   --kube-request-timeout DURATION  time limit of one API request other than a watch (default 60s)
 `;
 

@@ -70,6 +70,27 @@ describe('Kubernetes transport against the real apiserver', () => {
     expect(client.transport!.opened).toBe(after);
   });
 
+  it('keeps serving requests while more watches are open than --kube-max-connections', async () => {
+    configureKubeTransport({ maxSockets: 2, qps: 0 });
+    resetKubeTransport();
+    const client = new KubeClient(testKubeConfig());
+    const stop = new AbortController();
+    const path = `/api/v1/namespaces/${ns.name}/configmaps`;
+    const watches = Array.from({ length: 3 }, () =>
+      client
+        .stream({ path, query: { watch: 1, timeoutSeconds: 60 }, signal: stop.signal }, () => {})
+        .catch(() => {}),
+    );
+    try {
+      // Would wait forever if the watches held the two request connections.
+      const list = await client.request<{ items: unknown[] }>({ path, timeoutMs: 20_000 });
+      expect(Array.isArray(list.items)).toBe(true);
+    } finally {
+      stop.abort();
+      await Promise.all(watches);
+    }
+  });
+
   it('answers a watch from a resourceVersion too old with 410 Gone (what makes an informer relist)', async () => {
     const client = new KubeClient(testKubeConfig());
     const events: Array<{ type: string; object: { code?: number } }> = [];

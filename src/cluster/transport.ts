@@ -92,7 +92,13 @@ class CountingHttpAgent extends http.Agent {
 
 /** One cluster+identity's connection pool and rate limiter. */
 export interface ClusterTransport {
+  /** For requests: at most maxSockets connections at once. */
   agent: http.Agent;
+  /**
+   * For watches: each holds its connection for minutes, so they get their own keep-alive agent with no
+   * bound (a cluster cache opens one per kind), or 32 watches would leave no connection for requests.
+   */
+  watchAgent: http.Agent;
   limiter: PriorityTokenBucket;
   /** Connections this pool opened. */
   readonly opened: number;
@@ -120,13 +126,16 @@ export function clusterTransport(server: string, opts: https.RequestOptions): Cl
       maxSockets: settings.maxSockets,
       ...Object.fromEntries(IDENTITY_KEYS.map((k) => [k, opts[k]]).filter(([, v]) => v !== undefined)),
     };
-    const agent =
-      opts.protocol === 'http:' ? new CountingHttpAgent(agentOptions) : new CountingAgent(agentOptions);
+    const make = (o: typeof agentOptions) =>
+      opts.protocol === 'http:' ? new CountingHttpAgent(o) : new CountingAgent(o);
+    const agent = make(agentOptions);
+    const watchAgent = make({ ...agentOptions, maxSockets: Infinity });
     pool = {
       agent,
+      watchAgent,
       limiter: new PriorityTokenBucket(settings.qps, settings.burst),
       get opened() {
-        return agent.opened;
+        return agent.opened + watchAgent.opened;
       },
     };
     pools.set(key, pool);
@@ -136,6 +145,9 @@ export function clusterTransport(server: string, opts: https.RequestOptions): Cl
 
 /** Closes every pooled connection and forgets the pools (tests, shutdown). */
 export function resetKubeTransport(): void {
-  for (const p of pools.values()) p.agent.destroy();
+  for (const p of pools.values()) {
+    p.agent.destroy();
+    p.watchAgent.destroy();
+  }
   pools.clear();
 }
