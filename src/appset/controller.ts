@@ -12,6 +12,7 @@ import {
 import {
   Discovery,
   Informer,
+  KubeApiError,
   type ApiResource,
   type KubeClient,
   type ResourceWriter,
@@ -42,6 +43,8 @@ export interface KeyQueue {
   add(key: string, delayMs?: number): void;
   idle(): Promise<void>;
   stop(): void;
+  /** Keys with a pass running now (for the shard gate's hand-off rule). */
+  runningKeys?(): Iterable<string>;
 }
 
 /** What the ApplicationSet controller shares with the Application controller's process. */
@@ -62,6 +65,11 @@ export interface AppSetControllerOptions {
   install: boolean;
   logger?: Logger;
   onReconciled?: (key: string, result: AppSetResult) => void;
+  /**
+   * Whether this replica may reconcile the set (`namespace/name`) now; undefined: every set is this
+   * process's. A refused set gets no pass and no requeue until ownershipChanged() queues it again.
+   */
+  mayReconcile?: (setKey: string) => boolean;
 }
 
 /**
@@ -203,6 +211,16 @@ export class AppSetController {
     for (const s of this.sets()) this.queue.add(this.keyOfSet(s));
   }
 
+  /** The sets this replica may act on may have changed (shard membership): look at every set again. */
+  ownershipChanged(): void {
+    this.enqueueAll();
+  }
+
+  /** Keys (`appset:namespace/name`) of the sets with a pass running now. */
+  runningKeys(): string[] {
+    return [...(this.queue.runningKeys?.() ?? [])].map((k) => `appset:${k}`);
+  }
+
   /** An Application changed: its set (by owner reference) reports it and puts it back when needed. */
   onAppEvent(app: Application): void {
     for (const ref of app.metadata.ownerReferences ?? []) {
@@ -241,6 +259,8 @@ export class AppSetController {
       keyString({ group: 'argoproj.io', kind: 'ApplicationSet', namespace, name }),
     ) as ApplicationSet | undefined;
     if (!set || set.metadata.deletionTimestamp) return;
+    // Another replica's set (or one being handed over): no pass, no requeue.
+    if (this.opts.mayReconcile && !this.opts.mayReconcile(key)) return;
     const refreshAsked = set.metadata.annotations?.[REFRESH_ANNOTATION] === 'true';
     const fresh = this.fetchNext.delete(key) || refreshAsked;
     let result: AppSetResult;
@@ -309,13 +329,24 @@ export class AppSetController {
   }
 
   /** RollingSync: a sync request on the app, as the UI's Sync button makes it (a merge patch, not the set's apply). */
+  // Guarded by the resourceVersion of the copy that had no operation: a copy that is stale (another
+  // replica, during a hand-off, or this one a pass earlier already asked) gets 409 and asks nothing, so
+  // a sync is never asked twice; the next pass looks at the app as it is.
   private async sync(app: Application, prune: boolean): Promise<void> {
-    await this.opts.writer.mergePatch(keyOf(app), {
-      operation: {
-        sync: { ...(prune ? { prune: true } : {}) },
-        initiatedBy: { username: 'applicationset-controller', automated: true },
-      },
-    });
+    try {
+      await this.opts.writer.mergePatch(keyOf(app), {
+        metadata: { resourceVersion: app.metadata.resourceVersion },
+        operation: {
+          sync: { ...(prune ? { prune: true } : {}) },
+          initiatedBy: { username: 'applicationset-controller', automated: true },
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.code === 409)) throw err;
+      this.logger.debug('RollingSync: the app changed since it was read; not syncing it this pass', {
+        app: `${app.metadata.namespace}/${app.metadata.name}`,
+      });
+    }
   }
 
   private async writeStatus(set: ApplicationSet, status: ApplicationSetStatus): Promise<void> {

@@ -22,6 +22,8 @@ export async function startAppSets(deps: {
   projectExists: (name: string) => boolean;
   install: boolean;
   logger: Logger;
+  /** Whether this replica may reconcile a set now (sharding); undefined: every set is this process's. */
+  mayReconcile?: (setKey: string) => boolean;
 }): Promise<AppSetController | undefined> {
   const appSets = new AppSetController({
     ...deps,

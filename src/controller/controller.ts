@@ -210,6 +210,8 @@ export class Controller {
         recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
         project: (name) => this.project(name),
         logger: this.logger,
+        // Sharded: only an app's owner notifies (read lazily: the gate is made below).
+        owns: opts.sharding ? (key) => this.shards?.refusal(key) === undefined : undefined,
       });
     }
     this.queue = new WorkQueue(
@@ -225,7 +227,12 @@ export class Controller {
         logger: this.logger,
         application: (key) => this.informedApp(key),
         serverOf: (dest) => this.clusters.list().find((c) => c.name === dest.name)?.server,
-        running: () => this.queue.runningKeys(),
+        // Sets and notifications in progress hold a hand-off too, so no two replicas act on one at once.
+        running: () => [
+          ...this.queue.runningKeys(),
+          ...(this.appSets?.runningKeys() ?? []),
+          ...(this.notifications?.busyKeys() ?? []),
+        ],
         // Apps that became this replica's (or were paused) are looked at again; passes of others stop.
         onChange: () => {
           const running = new Set(this.queue.runningKeys());
@@ -238,6 +245,8 @@ export class Controller {
               this.operations.forget(key);
             }
           }
+          this.appSets?.ownershipChanged();
+          this.notifications?.ownershipChanged();
         },
       });
       Object.assign(this.metrics.probes, {
@@ -330,6 +339,8 @@ export class Controller {
       projectExists: (name) => this.project(name) !== undefined,
       install: this.opts.installCrds ?? true,
       logger: this.logger,
+      // Sharded: a set is reconciled by the replica owning `appset:<namespace>/<name>` only.
+      mayReconcile: this.shards ? (key) => this.shards!.refusal(`appset:${key}`) === undefined : undefined,
     });
     this.readyFlag = true;
     this.logger.info('controller started', {

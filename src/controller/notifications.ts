@@ -47,6 +47,11 @@ export interface NotificationControllerOptions {
   retry?: Partial<RetryPolicy>;
   /** Per-attempt timeout (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Whether this replica may act on the app (`namespace/name`) now (sharding); undefined: every app is
+   * this process's. Only the owner evaluates and sends an app's notifications.
+   */
+  owns?: (appKey: string) => boolean;
 }
 
 const appKey = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -162,6 +167,31 @@ export class NotificationController {
     return this.config;
   }
 
+  /**
+   * The apps this replica owns may have changed (shard membership): apps that came in are evaluated
+   * (and what a previous owner left pending is sent), apps that left are forgotten so a later return
+   * starts from what the Application carries, not from an old copy kept here.
+   */
+  ownershipChanged(): void {
+    if (!this.opts.owns) return;
+    const busy = new Set(this.busyKeys());
+    for (const key of this.apps.keys()) {
+      if (this.opts.owns(key)) this.schedule(key);
+      else if (!busy.has(key)) {
+        this.evaluated.delete(key);
+        this.written.delete(key);
+        this.lastErrors.delete(key);
+      }
+    }
+  }
+
+  /** Keys of the apps with an evaluation, a delivery or a pending-list write under way. */
+  busyKeys(): string[] {
+    const keys = new Set(this.chains.keys());
+    for (const flight of this.inFlight) keys.add(flight.slice(0, flight.indexOf('\u0000')));
+    return [...keys];
+  }
+
   /** Feeds an Application informer event. */
   onAppEvent(type: string, app: Application): void {
     const key = appKey(app);
@@ -214,6 +244,8 @@ export class NotificationController {
 
   private schedule(key: string): void {
     if (!this.started || this.abort.signal.aborted || this.scheduled.has(key)) return;
+    if (this.opts.owns && !this.opts.owns(key)) return; // another replica's: it notifies
+
     this.scheduled.add(key);
     void this.chain(key, async () => {
       this.scheduled.delete(key);
@@ -235,6 +267,7 @@ export class NotificationController {
     const config = this.config;
     let app = this.newest(key);
     if (!config || !app || this.abort.signal.aborted) return;
+    if (this.opts.owns && !this.opts.owns(key)) return; // moved away since it was scheduled
     const previous = this.evaluated.get(key);
     for (let attempt = 0; attempt < 5; attempt++) {
       const state = readNotifiedState(app.metadata.annotations);
@@ -402,6 +435,10 @@ export class NotificationController {
     this.evaluated.delete(key);
     this.lastErrors.delete(key);
     if (!config || this.abort.signal.aborted) return;
+    // Sharded: only the replica that last evaluated the app (its owner) sends on-deleted. The gate
+    // cannot say: the app is gone from the informer, and with --shard-by cluster its owner follows its
+    // destination.
+    if (this.opts.owns && !last) return;
     // Deleted without finalizers, the last copy may carry no deletionTimestamp.
     const gone: Application = {
       ...app,
