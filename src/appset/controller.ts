@@ -83,6 +83,8 @@ export class AppSetController {
   private readonly logger: Logger;
   /** Sets whose next pass fetches their repositories first (timer, webhook or spec change). */
   private readonly fetchNext = new Set<string>();
+  /** Sets this replica reconciles under sharding (logged when one comes or goes). */
+  private readonly acting = new Set<string>();
   private stopped = false;
 
   constructor(private readonly opts: AppSetControllerOptions) {
@@ -127,7 +129,10 @@ export class AppSetController {
     this.informer.onEvent((e) => {
       const set = e.object as ApplicationSet;
       const key = `${set.metadata.namespace}/${set.metadata.name}`;
-      if (e.type === 'DELETED') return;
+      if (e.type === 'DELETED') {
+        this.acting.delete(key);
+        return;
+      }
       const prev = e.previous as ApplicationSet | undefined;
       // Our own status writes change nothing a pass reads.
       if (
@@ -259,8 +264,17 @@ export class AppSetController {
       keyString({ group: 'argoproj.io', kind: 'ApplicationSet', namespace, name }),
     ) as ApplicationSet | undefined;
     if (!set || set.metadata.deletionTimestamp) return;
-    // Another replica's set (or one being handed over): no pass, no requeue.
-    if (this.opts.mayReconcile && !this.opts.mayReconcile(key)) return;
+    if (this.opts.mayReconcile) {
+      // Another replica's set (or one being handed over): no pass, no requeue.
+      if (!this.opts.mayReconcile(key)) {
+        if (this.acting.delete(key)) this.logger.info('applicationset left to another replica', { set: key });
+        return;
+      }
+      if (!this.acting.has(key)) {
+        this.acting.add(key);
+        this.logger.info('applicationset reconciled by this replica', { set: key });
+      }
+    }
     const refreshAsked = set.metadata.annotations?.[REFRESH_ANNOTATION] === 'true';
     const fresh = this.fetchNext.delete(key) || refreshAsked;
     let result: AppSetResult;
