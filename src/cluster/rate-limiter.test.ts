@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { currentKubePriority, PriorityTokenBucket, runWithKubePriority } from './rate-limiter.js';
+
+describe('PriorityTokenBucket', () => {
+  it('serves every waiting high-lane request before any waiting low-lane one', async () => {
+    const bucket = new PriorityTokenBucket(50, 1);
+    const order: string[] = [];
+    const take = (lane: 'high' | 'low', name: string) => bucket.acquire(lane).then(() => order.push(name));
+    const all = [
+      take('low', 'l0'),
+      take('low', 'l1'),
+      take('low', 'l2'),
+      take('high', 'h0'),
+      take('high', 'h1'),
+    ];
+    await Promise.all(all);
+    // l0 took the only banked token; the highs then go first though they asked later.
+    expect(order).toEqual(['l0', 'h0', 'h1', 'l1', 'l2']);
+  });
+
+  it('drops a waiter whose signal aborts, and never limits with qps 0', async () => {
+    const bucket = new PriorityTokenBucket(1, 1);
+    await bucket.acquire('low');
+    const stop = new AbortController();
+    const waiting = bucket.acquire('low', stop.signal);
+    expect(bucket.queued.low).toBe(1);
+    stop.abort();
+    await expect(waiting).rejects.toThrow(/aborted while waiting for the client-side rate limit/);
+    expect(bucket.queued.low).toBe(0);
+    const open = new PriorityTokenBucket(0, 0);
+    await Promise.all(Array.from({ length: 1000 }, () => open.acquire('low')));
+    expect(open.waited.low).toBe(0);
+  });
+
+  it('carries the lane through async calls', async () => {
+    expect(currentKubePriority()).toBeUndefined();
+    const seen = await runWithKubePriority('high', async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return currentKubePriority();
+    });
+    expect(seen).toBe('high');
+  });
+});
