@@ -132,7 +132,8 @@ export class ResourceWriter {
         contentType: 'application/json-patch+json',
       });
     } catch (err) {
-      throw named(err, key);
+      // A failed JSON patch often comes back with only a generic Status message: say which ops it was.
+      throw named(err, key, `JSON patch ${ops.map(describeOp).join(', ')}`);
     }
   }
 
@@ -158,10 +159,17 @@ export class ResourceWriter {
   }
 }
 
-/** Rewrites an apiserver error so it names the object it concerns. */
-function named(err: unknown, key: ResourceKey): unknown {
+/** Rewrites an apiserver error so it names the object (and, when given, the request) it concerns. */
+function named(err: unknown, key: ResourceKey, request?: string): unknown {
   if (err instanceof KubeApiError) {
-    return new KubeApiError(err.code, err.reason, `${describeKey(key)}: ${err.message}`);
+    const what = request ? `${request} failed: ` : '';
+    return new KubeApiError(err.code, err.reason, `${describeKey(key)}: ${what}${err.message}`);
   }
   return err;
+}
+
+/** One JSON patch op in words, without its value (it may be secret data): `remove /spec/x`. */
+function describeOp(op: unknown): string {
+  const o = (op ?? {}) as { op?: unknown; path?: unknown };
+  return `${String(o.op)} ${String(o.path)}`;
 }

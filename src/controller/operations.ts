@@ -9,9 +9,10 @@ import {
   type Logger,
   type Operation,
   type OperationState,
+  type ResourceIgnoreDifferences,
   type SyncOperationResult,
 } from '../core/index.js';
-import { formatChanges } from '../diff/index.js';
+import { diffObject, formatChanges, pathToPointer } from '../diff/index.js';
 import { initialSyncState, isFinished, kindsOf, stepSync, terminate, type SyncState } from '../sync/index.js';
 import { decideAutoSync } from './auto-sync.js';
 import { appSources, isMultiSource, sameRevisions } from './multi-source.js';
@@ -225,14 +226,21 @@ export class Operations {
     if (op.phase === 'Terminating') syncState = terminate(syncState);
     const port = clusterSyncPort(state.target);
     const removals = cached.removals;
+    const ignoreDifferences = [
+      ...(app.spec.ignoreDifferences ?? []),
+      ...(state.target.cache.settings.ignoreDifferences ?? []),
+    ];
     const wrapped = {
       ...port,
       apply: async (obj: KubeObject, o: Parameters<typeof port.apply>[1]) => {
         const r = await port.apply(obj, o);
-        const ops = removals.get(keyString(keyOf(obj)));
-        if (ops && !o.dryRun && !o.replace && r.action !== 'created') {
+        if (removals.has(keyString(keyOf(obj))) && !o.dryRun && !o.replace && r.action !== 'created') {
           // Fields people added outside Git that apply can't remove (another manager owns them);
-          // Replace=true writes the whole object, and one just (re-)created has none.
+          // Replace=true writes the whole object, and one just (re-)created has none. Found again in
+          // what the apply returned: fields only Mooring owned are gone already (a JSON patch `remove`
+          // of a missing path fails the whole patch) and list indices may have moved.
+          const ops = leftoverFields(obj, r.object, ignoreDifferences);
+          if (ops.length === 0) return r;
           await state.target!.writer.jsonPatch(
             keyOf(obj),
             ops.map((path) => ({ op: 'remove', path })),
@@ -270,6 +278,21 @@ export class Operations {
       s,
     );
   }
+}
+
+/**
+ * JSON pointers of the fields an applied object still has that Git doesn't declare and only people
+ * own (the comparison's foreign drift, outside status), located in the object the apply returned.
+ */
+function leftoverFields(
+  desired: KubeObject,
+  applied: KubeObject,
+  ignoreDifferences: ResourceIgnoreDifferences[],
+): string[] {
+  const d = diffObject({ desired, predicted: applied, live: applied, ignoreDifferences });
+  return d.changes
+    .filter((c) => c.path && c.desired === undefined && c.live !== undefined && !c.path.startsWith('status'))
+    .map((c) => pathToPointer(c.path));
 }
 
 /** What changes when a sync step gets somewhere: phase, wave, and each resource's result. */
