@@ -39,7 +39,13 @@ import { finalizeApp } from './finalize.js';
 import { Registry, startTimer } from '../core/index.js';
 import type { RouteHandler } from './health-server.js';
 import { installControlPlane } from './install.js';
-import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
+import {
+  APP_QUEUE_NAME,
+  createControllerMetrics,
+  instrumentKubeClient,
+  type ControllerMetrics,
+} from './metrics.js';
+import { argoAppInfo, type ArgoAppRef } from './argocd-metrics.js';
 import { NotificationController } from './notifications.js';
 import { Operations } from './operations.js';
 import { Reconciler } from './reconciler.js';
@@ -103,6 +109,11 @@ export class Controller {
     this.client = new KubeClient(opts.kubeConfig);
     this.metrics = createControllerMetrics(this.registry);
     this.client.onResponse = (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) });
+    instrumentKubeClient(
+      this.client,
+      opts.kubeConfig.getCurrentCluster()?.server ?? 'control-plane',
+      this.metrics,
+    );
     this.discovery = new Discovery(this.client);
     this.writer = new ResourceWriter(this.client, this.discovery);
     this.events = new EventRecorder(this.client, this.logger);
@@ -165,9 +176,10 @@ export class Controller {
       get pollIntervalMs() {
         return self.pollInterval() || Number.POSITIVE_INFINITY;
       },
-      onFetch: (seconds, ok) => {
+      onFetch: (seconds, ok, repoURL) => {
         this.metrics.gitFetchDuration.observe(seconds);
         if (!ok) this.metrics.gitFetchFailures.inc();
+        this.metrics.argocd.observeGitRequest(repoURL, 'fetch', seconds);
       },
       onRender: (seconds, sourceType) =>
         this.metrics.renderDuration.observe({ source_type: sourceType }, seconds),
@@ -188,6 +200,11 @@ export class Controller {
         })),
       clusterCaches: () => this.clusters.targets().map((t) => ({ server: t.server, ...t.cache.stats() })),
       renderCacheEntries: () => this.renderer.stats().size,
+      queue: () => ({ waiting: this.queue.waitingCount, running: [...this.queue.runningKeys()].length }),
+    });
+    Object.assign(this.metrics.argocd.probes, {
+      apps: () => this.applications().map((a) => argoAppInfo(a, this.argoRef(a))),
+      clusterCaches: () => this.clusters.targets().map((t) => ({ server: t.server, ...t.cache.stats() })),
     });
     this.operations = new Operations({
       reconciler: this.reconciler,
@@ -196,8 +213,9 @@ export class Controller {
       mergePatchApp: (app, patch) => this.writes.mergePatch(app, patch),
       recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
       logger: this.logger,
-      onSyncFinished: (phase, seconds) => {
+      onSyncFinished: (phase, seconds, app) => {
         this.metrics.syncTotal.inc({ phase });
+        this.metrics.argocd.observeSync(this.argoRef(app), phase);
         this.metrics.syncDuration.observe({ phase }, seconds);
       },
     });
@@ -219,6 +237,7 @@ export class Controller {
       opts.concurrency ?? 8,
       (key, err) => this.logger.error('reconcile failed', { app: key, error: errorMessage(err) }),
     );
+    this.queue.onStart = (_key, waited) => this.metrics.queueWait.observe({ name: APP_QUEUE_NAME }, waited);
     if (opts.sharding) {
       this.shards = new ShardGate({
         client: this.client,
@@ -355,6 +374,7 @@ export class Controller {
     this.stopped = true;
     await this.appSets?.stop();
     this.queue.stop();
+    this.metrics.process.stop();
     // Running passes get up to 10 s to finish first: dropping the clusters under them would fail (and
     // persist as Failed) a sync step that the app's next owner, or this controller restarted, resumes.
     let bounded: NodeJS.Timeout | undefined;
@@ -460,6 +480,7 @@ export class Controller {
 
   /** Live changes wake the apps that track the object, or that want it and don't have it yet. */
   private watchTarget(target: ClusterTarget): () => void {
+    instrumentKubeClient(target.client, target.server, this.metrics);
     target.cache.configure(this.settings.cacheSettings(target.server));
     const unsubscribe = target.cache.onEvent((e) => {
       for (const instance of e.apps) {
@@ -475,6 +496,17 @@ export class Controller {
     });
     this.unsubscribers.push(unsubscribe);
     return unsubscribe;
+  }
+
+  // An app as Argo CD's metrics label it: dest_server resolved from a destination given by name.
+  private argoRef(app: Application): ArgoAppRef {
+    const dest = app.spec?.destination ?? {};
+    return {
+      name: app.metadata.name ?? '',
+      namespace: app.metadata.namespace ?? this.namespace,
+      project: app.spec?.project || 'default',
+      destServer: dest.server ?? this.clusters.list().find((c) => c.name === dest.name)?.server ?? '',
+    };
   }
 
   private informedApp(key: string): Application | undefined {
@@ -511,7 +543,9 @@ export class Controller {
     const started = Date.now();
     const elapsed = startTimer();
     const result = await this.reconciler.reconcile(app);
-    this.metrics.reconcileDuration.observe(elapsed());
+    const seconds = elapsed();
+    this.metrics.reconcileDuration.observe(seconds);
+    this.metrics.argocd.observeReconcile(this.argoRef(app), seconds);
     this.logger.debug('reconciled', { app: key, ms: Date.now() - started, ...result });
     const again = await this.operations.handle(
       this.writes.newest(key, app),

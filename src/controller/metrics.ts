@@ -13,8 +13,19 @@
 //   argocd_cluster_api_resource_objects  → mooring_cluster_cache_objects
 //   argocd_cluster_api_resources         → mooring_cluster_cache_kinds
 //   argocd_app_k8s_request_total         → mooring_reconcile_api_requests_total
-import { DEFAULT_BUCKETS, type Counter, type Gauge, type Histogram, type Registry } from '../core/index.js';
-import { kubeTransportStats } from '../cluster/index.js';
+// The argocd_* names themselves are served too, with Argo CD's labels (argocd-metrics.ts), and the
+// process and Node.js runtime metrics under their usual names (process-metrics.ts). docs/metrics.md lists all.
+import {
+  DEFAULT_BUCKETS,
+  startTimer,
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type Registry,
+} from '../core/index.js';
+import { KubeApiError, kubeTransportStats, type KubeClient } from '../cluster/index.js';
+import { createArgoCdMetrics, type ArgoCdMetrics } from './argocd-metrics.js';
+import { registerProcessMetrics, type ProcessMetrics } from './process-metrics.js';
 
 /**
  * Where the gauges read their values at scrape time. Fields may be filled in after
@@ -29,6 +40,8 @@ export interface ControllerMetricProbes {
   renderCacheEntries?: () => number;
   /** With replicas: this replica's id, the live replicas it acts with and the apps it owns. */
   shard?: () => { replica: string; replicas: number; apps: number };
+  /** The reconcile work queue: keys waiting and keys being processed. */
+  queue?: () => { waiting: number; running: number };
 }
 
 /** Handles to every controller metric. */
@@ -70,9 +83,26 @@ export interface ControllerMetrics {
    * watch_idle_timeout, request_timeout.
    */
   kubeClientEvents: Gauge<'event'>;
+  /** workqueue_depth{name}: keys waiting in a work queue (collected; client-go's name, as Argo CD serves). */
+  queueDepth: Gauge<'name'>;
+  /** mooring_workqueue_running{name}: keys being processed right now (collected). */
+  queueRunning: Gauge<'name'>;
+  /** workqueue_queue_duration_seconds{name}: how long a key waited before a worker took it. */
+  queueWait: Histogram<'name'>;
+  /** mooring_kube_requests_total{server,verb,code}: Kubernetes API requests answered, per cluster. */
+  kubeRequests: Counter<'server' | 'verb' | 'code'>;
+  /** mooring_kube_request_duration_seconds{server,verb}: their latency, rate-limiter wait included. */
+  kubeRequestDuration: Histogram<'server' | 'verb'>;
+  /** The argocd_* metrics, with Argo CD's names and labels. */
+  argocd: ArgoCdMetrics;
+  /** Process and runtime metrics (stop() ends their observers). */
+  process: ProcessMetrics;
   /** The probes the collected gauges read; assign fields once their sources exist. */
   probes: ControllerMetricProbes;
 }
+
+/** The name of the controller's reconcile queue in workqueue_* metrics (Argo CD's name for it). */
+export const APP_QUEUE_NAME = 'app_reconciliation_queue';
 
 const KUBE_CLIENT_EVENTS = {
   connection_opened: 'connectionsOpened',
@@ -187,6 +217,71 @@ export function createControllerMetrics(
           g.set({ event }, kubeTransportStats[field]);
       },
     }),
+    queueDepth: registry.gauge({
+      name: 'workqueue_depth',
+      help: 'Keys waiting in a work queue, not yet taken by a worker.',
+      labelNames: ['name'],
+      collect: (g) => {
+        const q = probes.queue?.();
+        if (q) g.set({ name: APP_QUEUE_NAME }, q.waiting);
+      },
+    }),
+    queueRunning: registry.gauge({
+      name: 'mooring_workqueue_running',
+      help: 'Keys of a work queue being processed right now (at most the concurrency).',
+      labelNames: ['name'],
+      collect: (g) => {
+        const q = probes.queue?.();
+        if (q) g.set({ name: APP_QUEUE_NAME }, q.running);
+      },
+    }),
+    queueWait: registry.histogram({
+      name: 'workqueue_queue_duration_seconds',
+      help: 'How long a key waited in a work queue before a worker took it, in seconds.',
+      labelNames: ['name'],
+      buckets: SYNC_BUCKETS,
+    }),
+    kubeRequests: registry.counter({
+      name: 'mooring_kube_requests_total',
+      help: 'Kubernetes API requests answered (watches excluded), by cluster, verb and HTTP status code.',
+      labelNames: ['server', 'verb', 'code'],
+    }),
+    kubeRequestDuration: registry.histogram({
+      name: 'mooring_kube_request_duration_seconds',
+      help: 'Kubernetes API request latency (watches excluded), by cluster and verb, client-side rate-limit wait included.',
+      labelNames: ['server', 'verb'],
+    }),
+    argocd: createArgoCdMetrics(registry),
+    process: registerProcessMetrics(registry),
     probes,
+  };
+}
+
+const INSTRUMENTED = Symbol('mooring.metrics.instrumented');
+
+/**
+ * Counts and times every request a client sends (not watches) under `server`. The client library
+ * offers a response hook without timing, so the request method is wrapped, once per client.
+ */
+export function instrumentKubeClient(client: KubeClient, server: string, metrics: ControllerMetrics): void {
+  const marked = client as KubeClient & { [INSTRUMENTED]?: true };
+  if (marked[INSTRUMENTED]) return;
+  marked[INSTRUMENTED] = true;
+  const request = client.request.bind(client);
+  client.request = async <T>(req: Parameters<KubeClient['request']>[0]): Promise<T> => {
+    const elapsed = startTimer();
+    const verb = req.method ?? 'GET';
+    let code = 'error';
+    try {
+      const answer = await request<T>(req);
+      code = '2xx';
+      return answer;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code > 0) code = String(err.code);
+      throw err;
+    } finally {
+      metrics.kubeRequests.inc({ server, verb, code });
+      metrics.kubeRequestDuration.observe({ server, verb }, elapsed());
+    }
   };
 }

@@ -22,7 +22,7 @@ export interface PersistDeps {
   logger: Logger;
   now: () => Date;
   /** Observer for metrics: a finished sync's final phase and duration. */
-  onSyncFinished?: (phase: string, seconds: number) => void;
+  onSyncFinished?: (phase: string, seconds: number, app: Application) => void;
 }
 
 /**
@@ -107,7 +107,7 @@ export async function persistSync(
     return 0;
   }
   if (finishedAt) {
-    deps.onSyncFinished?.(phase, (Date.parse(finishedAt) - Date.parse(op.startedAt)) / 1000);
+    deps.onSyncFinished?.(phase, (Date.parse(finishedAt) - Date.parse(op.startedAt)) / 1000, app);
     const summary = summarize(s);
     const ok = phase === 'Succeeded';
     await deps.recordEvent(

@@ -34,7 +34,7 @@ export interface OperationDeps {
   logger?: Logger;
   now?: () => Date;
   /** Observer for metrics: a finished sync's final phase and duration. */
-  onSyncFinished?: (phase: string, seconds: number) => void;
+  onSyncFinished?: (phase: string, seconds: number, app: Application) => void;
 }
 
 /**

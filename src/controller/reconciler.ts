@@ -75,7 +75,7 @@ export interface ReconcilerDeps {
   pollIntervalMs: number;
   now?: () => Date;
   /** Observers for metrics. */
-  onFetch?: (seconds: number, ok: boolean) => void;
+  onFetch?: (seconds: number, ok: boolean, repoURL: string) => void;
   onRender?: (seconds: number, sourceType: string) => void;
 }
 
@@ -468,10 +468,10 @@ export class Reconciler {
     try {
       r = await this.sources.resolve(source, { fetch, hard: refresh === 'hard', signal });
     } catch (err) {
-      if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, false);
+      if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, false, repoURL);
       throw err;
     }
-    if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, true);
+    if (fetch) this.deps.onFetch?.((performance.now() - started) / 1000, true, repoURL);
     result.fetched ||= fetch;
     this.resolved.set(key, { commit: r.revision, fetchedAt: r.fetchedAt.getTime() });
     return r.revision;

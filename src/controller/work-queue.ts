@@ -9,6 +9,10 @@ export class WorkQueue {
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  // When each waiting key was queued, for the wait-time metric.
+  private readonly queuedAt = new Map<string, number>();
+  /** Hears how long each key waited before a worker took it (metrics). */
+  onStart?: (key: string, waitedSeconds: number) => void;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -40,6 +44,7 @@ export class WorkQueue {
     }
     if (this.waiting.has(key)) return;
     this.waiting.add(key);
+    this.queuedAt.set(key, performance.now());
     this.order.push(key);
     this.pump();
   }
@@ -47,6 +52,11 @@ export class WorkQueue {
   /** Number of keys waiting or running. */
   get size(): number {
     return this.waiting.size + this.running.size;
+  }
+
+  /** Number of keys waiting for a worker. */
+  get waitingCount(): number {
+    return this.waiting.size;
   }
 
   /** Keys being processed right now. */
@@ -66,6 +76,7 @@ export class WorkQueue {
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.waiting.clear();
+    this.queuedAt.clear();
     this.order.length = 0;
   }
 
@@ -74,6 +85,9 @@ export class WorkQueue {
       const key = this.order.shift()!;
       if (!this.waiting.delete(key)) continue;
       this.running.add(key);
+      const queued = this.queuedAt.get(key);
+      this.queuedAt.delete(key);
+      if (queued !== undefined) this.onStart?.(key, (performance.now() - queued) / 1000);
       void this.worker(key)
         .catch((err) => this.onError(key, err))
         .finally(() => {
