@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Discovery, KubeClient, ResourceWriter } from '../../src/cluster/index.js';
 import type { Application } from '../../src/core/index.js';
 import { kubectl, testKubeConfig, uniqueName } from '../harness/cluster.js';
 import { cloneRepo, createRepo, type WorkingCopy } from '../harness/git-repo.js';
@@ -174,5 +175,18 @@ describe('a commit that removes fields from a pod template', () => {
     expect(after.spec?.template.spec?.nodeSelector).toBeUndefined();
     expect(after.spec?.template.spec?.tolerations).toBeUndefined();
     expect(after.spec?.template.spec?.containers[0]?.env?.map((e) => e.name)).toEqual(['KEEP']);
+  });
+
+  // The apiserver answers a JSON patch `remove` of a missing path with a bare 422 ("the server
+  // rejected our request due to an error in our request", no details): the error must say which op.
+  it('names the JSON patch ops in the error when the apiserver refuses them', async () => {
+    const client = new KubeClient(testKubeConfig());
+    const writer = new ResourceWriter(client, new Discovery(client));
+    const key = { group: 'apps', kind: 'Deployment', namespace: target, name: 'web' };
+    await expect(
+      writer.jsonPatch(key, [{ op: 'remove', path: '/spec/template/spec/nodeSelector' }]),
+    ).rejects.toThrow(
+      `apps/Deployment ${target}/web: JSON patch remove /spec/template/spec/nodeSelector failed: `,
+    );
   });
 });
