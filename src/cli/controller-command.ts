@@ -8,9 +8,15 @@ import {
   loadKubeConfig,
   watchNamespacesFlag,
 } from '../cluster/index.js';
-import { Controller, startHealthServer, type ControllerOptions } from '../controller/index.js';
+import {
+  Controller,
+  SHARDING_FLAGS,
+  SHARDING_FLAGS_HELP,
+  shardingFromFlags,
+  startHealthServer,
+  type ControllerOptions,
+} from '../controller/index.js';
 import { parseByteSize, type ToolLimits } from '../render/index.js';
-import { SHARDING_FLAGS, SHARDING_FLAGS_HELP, shardingFromFlags } from '../controller/sharding/index.js';
 
 /** Help text of `mooring controller`. */
 export const CONTROLLER_HELP = `Run the Mooring controller: watch Applications, pull from Git, compare with the cluster.

@@ -5,8 +5,7 @@ import {
   loadKubeConfig,
   watchNamespacesFlag,
 } from '../../cluster/index.js';
-import { Controller } from '../../controller/index.js';
-import { shardingFromFlags } from '../../controller/sharding/index.js';
+import { Controller, shardingFromFlags } from '../../controller/index.js';
 import { AuthService, startApiServer, throttleOptionsFromEnv, TrustedProxies } from '../../api/index.js';
 import type { Command } from '../command.js';
 import { str } from '../app/common.js';
