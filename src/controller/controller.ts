@@ -388,8 +388,9 @@ export class Controller {
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
-    await this.shards?.membership.stop(); // idle: nothing of ours runs, so the apps may move at once
+    // Deliveries end (or stay pending on the app) before the lease goes: the next owner sends what is left.
     await this.notifications?.stop();
+    await this.shards?.membership.stop(); // idle: nothing of ours runs, so the apps may move at once
   }
 
   /** The HTTP routes the controller serves beside its probes: /metrics and /api/webhook. */
