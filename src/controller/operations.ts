@@ -12,6 +12,7 @@ import {
   type ResourceIgnoreDifferences,
   type SyncOperationResult,
 } from '../core/index.js';
+import { runWithKubePriority } from '../cluster/index.js';
 import { diffObject, formatChanges, pathToPointer } from '../diff/index.js';
 import { initialSyncState, isFinished, kindsOf, stepSync, terminate, type SyncState } from '../sync/index.js';
 import { decideAutoSync } from './auto-sync.js';
@@ -65,9 +66,12 @@ export class Operations {
   ): Promise<number | undefined> {
     const appKey = `${app.metadata.namespace}/${app.metadata.name}`;
     const op = app.status?.operationState;
+    // A sync is what someone is waiting for (a manual sync, a self-heal, a new commit): its requests
+    // take the Kubernetes client's high lane, ahead of the compare passes of a cold start.
     if (op && (op.phase === 'Running' || op.phase === 'Terminating'))
-      return this.step(app, appKey, op, state);
-    if (app.operation?.sync) return this.start(app, appKey, state, app.operation);
+      return runWithKubePriority('high', () => this.step(app, appKey, op, state));
+    const requested = app.operation;
+    if (requested?.sync) return runWithKubePriority('high', () => this.start(app, appKey, state, requested));
     if (!state) return undefined;
     const decision = decideAutoSync({
       app,
@@ -88,7 +92,7 @@ export class Operations {
         `Reverting changes made outside Git: ${driftOf(state)}`.slice(0, 1000),
       );
     }
-    return this.start(app, appKey, state, decision.operation);
+    return runWithKubePriority('high', () => this.start(app, appKey, state, decision.operation));
   }
 
   /** Forgets the cached plan of an app (deleted or done). */
