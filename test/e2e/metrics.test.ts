@@ -171,6 +171,23 @@ describe('GET /metrics after an app synced', () => {
       ),
     ).toBe(true);
 
+    // A refusal is counted under its HTTP status: ask the destination cluster for an object that is not there.
+    const target = controller.clusters.targets().find((t) => t.server === IN_CLUSTER)!;
+    const notFound = () =>
+      samples.find(
+        (s) =>
+          s.name === 'mooring_kube_requests_total' &&
+          s.labels.server === IN_CLUSTER &&
+          s.labels.verb === 'GET' &&
+          s.labels.code === '404',
+      )?.value ?? 0;
+    const before = notFound();
+    await expect(
+      target.client.request({ path: `/api/v1/namespaces/${ns}-app/configmaps/not-there` }),
+    ).rejects.toThrow();
+    samples = parse(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
+    expect(notFound()).toBe(before + 1);
+
     // The process: plausible sizes for a Node process that has run a controller.
     const rss = one('process_resident_memory_bytes');
     expect(rss).toBeGreaterThan(20 * 2 ** 20);
