@@ -80,6 +80,19 @@ function helmRepoSecret(namespace: string, url: string, username: string, passwo
 describe('Helm repository sources, end to end', () => {
   const ns = uniqueName('mooring-helmrepo');
   const target = `${ns}-apps`;
+  // App names unique to this run. The tracking id names the app, not the controller that owns it
+  // (Argo CD, Resource Tracking: `argocd.argoproj.io/tracking-id: my-app:apps/Deployment:default/my-deployment`),
+  // so each test file's controller is a separate installation on the shared cluster: with a fixed name,
+  // test/e2e/oci-chart.test.ts's app `greeter` (also prune + selfHeal) claimed this file's objects and
+  // this one claimed its, and they pruned and self-healed each other's ConfigMaps (an extra 1.0.1 sync).
+  const apps = {
+    greeter: uniqueName('greeter'),
+    private: uniqueName('private'),
+    tls: uniqueName('tls'),
+    denied: uniqueName('denied'),
+    gitparent: uniqueName('gitparent'),
+    gitbroken: uniqueName('gitbroken'),
+  };
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   const appsApi = testKubeConfig().makeApiClient(k8s.AppsV1Api);
   let stop: () => Promise<void>;
@@ -124,7 +137,7 @@ describe('Helm repository sources, end to end', () => {
   // result, you can use any of the following version ranges" (1.2.* tracks patches).
   it('deploys the newest version matching 1.0.* with the helm options of the spec', async () => {
     await apply(
-      application('greeter', {
+      application(apps.greeter, {
         repoURL: open.url,
         chart: 'greeter',
         targetRevision: '1.0.*',
@@ -136,7 +149,7 @@ describe('Helm repository sources, end to end', () => {
         },
       }),
     );
-    const app = await waitForApp(ns, 'greeter', 'Synced and Healthy at 1.0.0', synced('1.0.0'));
+    const app = await waitForApp(ns, apps.greeter, 'Synced and Healthy at 1.0.0', synced('1.0.0'));
     expect(app.status?.sourceType).toBe('Helm');
     expect((await settings('hello')).data).toEqual({
       chartVersion: '1.0.0',
@@ -152,8 +165,8 @@ describe('Helm repository sources, end to end', () => {
   it('deploys a newly published matching version after a refresh, and ignores one outside the range', async () => {
     await open.publish(chart('1.0.1'));
     await open.publish(chart('1.1.0'));
-    await refresh('greeter');
-    const app = await waitForApp(ns, 'greeter', 'Synced at 1.0.1', synced('1.0.1'));
+    await refresh(apps.greeter);
+    const app = await waitForApp(ns, apps.greeter, 'Synced at 1.0.1', synced('1.0.1'));
     expect((await settings('hello')).data?.chartVersion).toBe('1.0.1');
     expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual([
       '1.0.0',
@@ -162,13 +175,13 @@ describe('Helm repository sources, end to end', () => {
   });
 
   it('re-reads only the index on a refresh with nothing new: a 304, no download, no render', async () => {
-    const before = await getApp(ns, 'greeter');
+    const before = await getApp(ns, apps.greeter);
     const requests = open.requests.length;
     const renders = controller.renderer.stats().misses;
-    await refresh('greeter');
+    await refresh(apps.greeter);
     await waitForApp(
       ns,
-      'greeter',
+      apps.greeter,
       'reconciled again',
       (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
     );
@@ -179,13 +192,13 @@ describe('Helm repository sources, end to end', () => {
   });
 
   it('reads the index afresh on a hard refresh and renders again, without downloading the chart again', async () => {
-    const before = await getApp(ns, 'greeter');
+    const before = await getApp(ns, apps.greeter);
     const requests = open.requests.length;
     const renders = controller.renderer.stats().misses;
-    await refresh('greeter', 'hard');
+    await refresh(apps.greeter, 'hard');
     await waitForApp(
       ns,
-      'greeter',
+      apps.greeter,
       'reconciled again',
       (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
     );
@@ -197,9 +210,11 @@ describe('Helm repository sources, end to end', () => {
 
   it('reads a private repository with a type: helm repository Secret', async () => {
     await apply(helmRepoSecret(ns, locked.url, 'reader', 'chart-pw-4d1e'));
-    await apply(application('private', { repoURL: locked.url, chart: 'greeter', targetRevision: '1.0.0' }));
-    await waitForApp(ns, 'private', 'Synced at 1.0.0', synced('1.0.0'));
-    expect((await settings('private')).data?.greeting).toBe('hello');
+    await apply(
+      application(apps.private, { repoURL: locked.url, chart: 'greeter', targetRevision: '1.0.0' }),
+    );
+    await waitForApp(ns, apps.private, 'Synced at 1.0.0', synced('1.0.0'));
+    expect((await settings(apps.private)).data?.greeting).toBe('hello');
     expect(locked.requests.filter((r) => r.status === 200).every((r) => r.auth)).toBe(true);
   });
 
@@ -215,9 +230,9 @@ describe('Helm repository sources, end to end', () => {
         metadata: { name: 'argocd-tls-certs-cm', namespace: ns },
         data: { '127.0.0.1': tls.tls!.ca },
       });
-      await apply(application('tls', { repoURL: tls.url, chart: 'greeter', targetRevision: '^2' }));
-      await waitForApp(ns, 'tls', 'Synced at 2.0.0', synced('2.0.0'));
-      expect((await settings('tls')).data?.chartVersion).toBe('2.0.0');
+      await apply(application(apps.tls, { repoURL: tls.url, chart: 'greeter', targetRevision: '^2' }));
+      await waitForApp(ns, apps.tls, 'Synced at 2.0.0', synced('2.0.0'));
+      expect((await settings(apps.tls)).data?.chartVersion).toBe('2.0.0');
     } finally {
       await tls.stop();
     }
@@ -226,9 +241,9 @@ describe('Helm repository sources, end to end', () => {
   it('says a wrong password clearly, never showing it', async () => {
     await apply(helmRepoSecret(ns, otherLocked.url, 'reader', 'wrong-pw-93ab'));
     await apply(
-      application('denied', { repoURL: otherLocked.url, chart: 'greeter', targetRevision: '1.0.0' }),
+      application(apps.denied, { repoURL: otherLocked.url, chart: 'greeter', targetRevision: '1.0.0' }),
     );
-    const app = await waitForApp(ns, 'denied', 'a ComparisonError', (a) =>
+    const app = await waitForApp(ns, apps.denied, 'a ComparisonError', (a) =>
       (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
     );
     const messages = (app.status?.conditions ?? []).map((c) => c.message);
@@ -236,7 +251,7 @@ describe('Helm repository sources, end to end', () => {
       `${otherLocked.url}/index.yaml (index of Helm repository ${otherLocked.url}) answered 401 Unauthorized: check the username and password of its repository Secret`,
     ]);
     const events = await waitFor('the Warning event', async () => {
-      const e = await eventsFor(ns, 'denied');
+      const e = await eventsFor(ns, apps.denied);
       return e.some((x) => x.startsWith('ComparisonError:')) ? e : undefined;
     });
     expect(JSON.stringify([app.status, events])).not.toContain('wrong-pw-93ab');
@@ -246,14 +261,14 @@ describe('Helm repository sources, end to end', () => {
     await kubectl([
       'patch',
       'application',
-      'greeter',
+      apps.greeter,
       '-n',
       ns,
       '--type=merge',
       '-p',
       JSON.stringify({ spec: { source: { targetRevision: '9.9.9' } } }),
     ]);
-    const app = await waitForApp(ns, 'greeter', 'a ComparisonError', (a) =>
+    const app = await waitForApp(ns, apps.greeter, 'a ComparisonError', (a) =>
       (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
     );
     expect(app.status?.conditions?.map((c) => c.message)).toEqual([
@@ -268,13 +283,13 @@ describe('Helm repository sources, end to end', () => {
   });
 
   it('rolls back to a chart version of its history', async () => {
-    const history = (await getApp(ns, 'greeter')).status?.history as { id: number; revision: string }[];
+    const history = (await getApp(ns, apps.greeter)).status?.history as { id: number; revision: string }[];
     const first = history.find((h) => h.revision === '1.0.0')!;
     // As `argocd app rollback` does it: automated sync off, then a sync to the history revision.
     await kubectl([
       'patch',
       'application',
-      'greeter',
+      apps.greeter,
       '-n',
       ns,
       '--type=merge',
@@ -284,7 +299,7 @@ describe('Helm repository sources, end to end', () => {
         operation: { sync: { revision: first.revision }, initiatedBy: { username: 'e2e' } },
       }),
     ]);
-    const app = await waitForApp(ns, 'greeter', 'rolled back to 1.0.0', (a) => {
+    const app = await waitForApp(ns, apps.greeter, 'rolled back to 1.0.0', (a) => {
       const op = a.status?.operationState as
         { phase?: string; syncResult?: { revision?: string } } | undefined;
       return op?.phase === 'Succeeded' && op.syncResult?.revision === '1.0.0';
@@ -310,14 +325,14 @@ describe('Helm repository sources, end to end', () => {
       await kubectl([
         'patch',
         'application',
-        'greeter',
+        apps.greeter,
         '-n',
         ns,
         '--type=merge',
         '-p',
         JSON.stringify({ spec: { source: { targetRevision: version } } }),
       ]);
-      const app = await waitForApp(ns, 'greeter', `a condition for ${version}`, (a) =>
+      const app = await waitForApp(ns, apps.greeter, `a condition for ${version}`, (a) =>
         (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError' && message.test(c.message)),
       );
       expect(app.status?.conditions).toHaveLength(1);
@@ -363,19 +378,22 @@ describe('Helm repository sources, end to end', () => {
         await createRepo(git, name, dir);
         const repoURL = git.repoUrl(name);
         await apply(repoSecret(ns, repoURL));
-        await apply(application('gitparent', { repoURL, targetRevision: 'main', path: 'charts/parent' }));
+        await apply(application(apps.gitparent, { repoURL, targetRevision: 'main', path: 'charts/parent' }));
         const app = await waitForApp(
           ns,
-          'gitparent',
+          apps.gitparent,
           'Synced',
           (a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy',
         );
         expect(app.status?.sourceType).toBe('Helm');
-        const baseCm = await core.readNamespacedConfigMap({ name: 'gitparent-base', namespace: target });
+        const baseCm = await core.readNamespacedConfigMap({
+          name: `${apps.gitparent}-base`,
+          namespace: target,
+        });
         expect(baseCm.data?.baseVersion).toBe('1.3.0');
-        await core.readNamespacedConfigMap({ name: 'gitparent-parent', namespace: target });
-        await apply(application('gitbroken', { repoURL, targetRevision: 'main', path: 'charts/broken' }));
-        const failed = await waitForApp(ns, 'gitbroken', 'a ComparisonError', (a) =>
+        await core.readNamespacedConfigMap({ name: `${apps.gitparent}-parent`, namespace: target });
+        await apply(application(apps.gitbroken, { repoURL, targetRevision: 'main', path: 'charts/broken' }));
+        const failed = await waitForApp(ns, apps.gitbroken, 'a ComparisonError', (a) =>
           (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
         );
         expect(failed.status?.conditions?.map((c) => c.message)).toEqual([
@@ -390,6 +408,7 @@ describe('Helm repository sources, end to end', () => {
 
 describe('Helm repository sources, polled', () => {
   const ns = uniqueName('mooring-helmpoll');
+  const polled = uniqueName('polled'); // unique, as the apps above
   let stop: () => Promise<void>;
   let repo: HelmRepoServer;
 
@@ -412,7 +431,7 @@ describe('Helm repository sources, polled', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'polled', namespace: ns },
+        metadata: { name: polled, namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL: repo.url, chart: 'greeter', targetRevision: '^7' },
@@ -421,9 +440,9 @@ describe('Helm repository sources, polled', () => {
         },
       }),
     });
-    await waitForApp(ns, 'polled', 'Synced at 7.0.0', synced('7.0.0'));
+    await waitForApp(ns, polled, 'Synced at 7.0.0', synced('7.0.0'));
     await repo.publish(chart('7.1.0'));
-    await waitForApp(ns, 'polled', 'Synced at 7.1.0', synced('7.1.0'));
+    await waitForApp(ns, polled, 'Synced at 7.1.0', synced('7.1.0'));
     // Polls re-read the index conditionally: every index request after the first carried the validators.
     const reads = repo.requests.filter((r) => r.path === '/charts/index.yaml');
     expect(reads.slice(1).every((r) => r.conditional)).toBe(true);
