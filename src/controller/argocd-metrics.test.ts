@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, type Application } from '../core/index.js';
-import { argoAppInfo, createArgoCdMetrics } from './argocd-metrics.js';
+import { argoAppInfo, createArgoCdMetrics, resourceOfPath } from './argocd-metrics.js';
 
 // Argo CD, Metrics (operator manual), Application Controller Metrics table:
 //   argocd_app_info — "Information about Applications. It contains labels such as sync_status and
@@ -9,6 +9,8 @@ import { argoAppInfo, createArgoCdMetrics } from './argocd-metrics.js';
 //   argocd_app_sync_total — "Counter for application sync history"
 //   argocd_cluster_api_resource_objects — "Number of k8s resource objects in the cache."
 //   argocd_cluster_api_resources — "Number of monitored Kubernetes API resources."
+//   argocd_app_k8s_request_total — "Number of Kubernetes requests executed during application
+//   reconciliation"
 // The label names are those Argo CD's dashboards and alerts select on (name, namespace, project,
 // dest_server, sync_status, health_status, phase; repo and request_type for git requests).
 
@@ -102,6 +104,42 @@ describe('Argo CD-compatible metrics', () => {
     const text = registry.render();
     expect(text).toContain('argocd_cluster_api_resource_objects{server="https://a"} 42');
     expect(text).toContain('argocd_cluster_api_resources{server="https://a"} 7');
+  });
+
+  it("argocd_app_k8s_request_total: requests made inside an app's pass count for that app, others not at all", async () => {
+    const registry = new Registry();
+    const m = createArgoCdMetrics(registry);
+    const request = { server: 'https://a', verb: 'patch', code: '2xx', dryRun: false };
+    m.observeK8sRequest({ ...request, path: '/api/v1/namespaces/web/configmaps/settings' }); // no app: not counted
+    await m.withApp(ref, async () => {
+      await new Promise((r) => setTimeout(r, 1)); // the app is carried across awaits
+      m.observeK8sRequest({ ...request, path: '/apis/apps/v1/namespaces/web/deployments/api' });
+      m.observeK8sRequest({ ...request, path: '/apis/apps/v1/namespaces/web/deployments/api', dryRun: true });
+    });
+    const text = registry.render();
+    expect(text.split('\n').filter((l) => l.startsWith('argocd_app_k8s_request_total{'))).toEqual([
+      'argocd_app_k8s_request_total{namespace="argocd",name="guestbook",project="team-a",server="https://a",' +
+        'response_code="2xx",verb="PATCH",resource_kind="deployments",resource_namespace="web",dry_run="false"} 1',
+      'argocd_app_k8s_request_total{namespace="argocd",name="guestbook",project="team-a",server="https://a",' +
+        'response_code="2xx",verb="PATCH",resource_kind="deployments",resource_namespace="web",dry_run="true"} 1',
+    ]);
+  });
+
+  it('names the resource and namespace of core, group, cluster-scoped and namespace paths', () => {
+    expect(resourceOfPath('/api/v1/namespaces/web/configmaps/settings')).toEqual({
+      resource: 'configmaps',
+      namespace: 'web',
+    });
+    expect(resourceOfPath('/apis/apps/v1/namespaces/web/deployments?fieldManager=x')).toEqual({
+      resource: 'deployments',
+      namespace: 'web',
+    });
+    expect(resourceOfPath('/apis/rbac.authorization.k8s.io/v1/clusterroles/view')).toEqual({
+      resource: 'clusterroles',
+      namespace: '',
+    });
+    expect(resourceOfPath('/api/v1/namespaces/web')).toEqual({ resource: 'namespaces', namespace: '' });
+    expect(resourceOfPath('/version')).toEqual({ resource: '', namespace: '' });
   });
 
   it('argocd_git_request_total and _duration_seconds by repo and request_type, never with credentials', () => {

@@ -4,6 +4,7 @@
 // These carry per-Application labels because Argo CD's do (one argocd_app_info series per app, one
 // argocd_app_sync_total series per app and phase). Mooring's own mooring_* metrics stay per-fleet.
 // argocd_kubectl_exec_* and argocd_redis_* are left out: Mooring runs no kubectl and has no Redis.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Application, Counter, Histogram, Registry } from '../core/index.js';
 
 /** What argocd_app_info says about one Application. */
@@ -44,6 +45,31 @@ export interface ArgoCdMetrics {
   appReconcile: Histogram<'namespace' | 'dest_server'>;
   /** argocd_app_sync_total{namespace,name,project,dest_server,phase}: finished sync operations. */
   appSyncTotal: Counter<'namespace' | 'name' | 'project' | 'dest_server' | 'phase'>;
+  /**
+   * argocd_app_k8s_request_total{namespace,name,project,server,response_code,verb,resource_kind,
+   * resource_namespace,dry_run}: Kubernetes requests made while reconciling or syncing an app.
+   */
+  appK8sRequests: Counter<
+    | 'namespace'
+    | 'name'
+    | 'project'
+    | 'server'
+    | 'response_code'
+    | 'verb'
+    | 'resource_kind'
+    | 'resource_namespace'
+    | 'dry_run'
+  >;
+  /** Runs `fn` with `app` as the Application its Kubernetes requests are counted for. */
+  withApp<T>(app: ArgoAppRef, fn: () => Promise<T>): Promise<T>;
+  /** Counts one Kubernetes request for the app whose pass is running (none: not counted). */
+  observeK8sRequest(request: {
+    server: string;
+    verb: string;
+    code: string;
+    path: string;
+    dryRun: boolean;
+  }): void;
   /** argocd_git_request_total{repo,request_type}: git fetches and ls-remotes. */
   gitRequestTotal: Counter<'repo' | 'request_type'>;
   /** argocd_git_request_duration_seconds{repo,request_type}: their durations. */
@@ -140,6 +166,23 @@ export function createArgoCdMetrics(registry: Registry, probes: ArgoCdMetricProb
     help: 'Counter for application sync history (Argo CD-compatible), by final phase.',
     labelNames: ['namespace', 'name', 'project', 'dest_server', 'phase'],
   });
+  const appK8sRequests = registry.counter({
+    name: 'argocd_app_k8s_request_total',
+    help: 'Number of Kubernetes requests executed during application reconciliation (Argo CD-compatible); resource_kind is the resource as named in the request path.',
+    labelNames: [
+      'namespace',
+      'name',
+      'project',
+      'server',
+      'response_code',
+      'verb',
+      'resource_kind',
+      'resource_namespace',
+      'dry_run',
+    ],
+  });
+  // The app whose pass (reconcile or sync step) is running, carried through its awaits.
+  const current = new AsyncLocalStorage<ArgoAppRef>();
   const gitRequestTotal = registry.counter({
     name: 'argocd_git_request_total',
     help: 'Number of git requests (fetch, ls-remote), by repository (Argo CD repo-server-compatible).',
@@ -153,6 +196,24 @@ export function createArgoCdMetrics(registry: Registry, probes: ArgoCdMetricProb
   return {
     appReconcile,
     appSyncTotal,
+    appK8sRequests,
+    withApp: (app, fn) => current.run(app, fn),
+    observeK8sRequest({ server, verb, code, path, dryRun }) {
+      const app = current.getStore();
+      if (!app) return;
+      const { resource, namespace } = resourceOfPath(path);
+      appK8sRequests.inc({
+        namespace: app.namespace,
+        name: app.name,
+        project: app.project,
+        server,
+        response_code: code,
+        verb: verb.toUpperCase(),
+        resource_kind: resource,
+        resource_namespace: namespace,
+        dry_run: String(dryRun),
+      });
+    },
     gitRequestTotal,
     gitRequestDuration,
     observeReconcile(app, seconds) {
@@ -174,6 +235,15 @@ export function createArgoCdMetrics(registry: Registry, probes: ArgoCdMetricProb
     },
     probes,
   };
+}
+
+/** The resource (plural, as in the path) and namespace a Kubernetes API path addresses. */
+export function resourceOfPath(path: string): { resource: string; namespace: string } {
+  const parts = path.split('?')[0]!.split('/').filter(Boolean);
+  // /api/v1/... or /apis/<group>/<version>/...
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts[0] === 'apis' ? parts.slice(3) : [];
+  if (rest[0] === 'namespaces' && rest.length >= 3) return { resource: rest[2]!, namespace: rest[1]! };
+  return { resource: rest[0] ?? '', namespace: '' };
 }
 
 // A repo URL never carries a password into a label (https://user:token@host/...).

@@ -543,15 +543,19 @@ export class Controller {
     }
     const started = Date.now();
     const elapsed = startTimer();
-    const result = await this.reconciler.reconcile(app);
+    // Requests made by this pass and its sync step count for the app in argocd_app_k8s_request_total.
+    const ref = this.argoRef(app);
+    const result = await this.metrics.argocd.withApp(ref, () => this.reconciler.reconcile(app));
     const seconds = elapsed();
     this.metrics.reconcileDuration.observe(seconds);
-    this.metrics.argocd.observeReconcile(this.argoRef(app), seconds);
+    this.metrics.argocd.observeReconcile(ref, seconds);
     this.logger.debug('reconciled', { app: key, ms: Date.now() - started, ...result });
-    const again = await this.operations.handle(
-      this.writes.newest(key, app),
-      this.reconciler.states.get(key),
-      result.error !== undefined,
+    const again = await this.metrics.argocd.withApp(ref, () =>
+      this.operations.handle(
+        this.writes.newest(key, app),
+        this.reconciler.states.get(key),
+        result.error !== undefined,
+      ),
     );
     this.opts.onReconciled?.(key, result);
     if (again !== undefined) {

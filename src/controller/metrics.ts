@@ -281,6 +281,8 @@ export function instrumentKubeClient(client: KubeClient, server: string, metrics
       throw err;
     } finally {
       metrics.kubeRequests.inc({ server, verb, code });
+      const dryRun = req.query?.dryRun !== undefined || /[?&]dryRun=/.test(req.path);
+      metrics.argocd.observeK8sRequest({ server, verb, code, path: req.path, dryRun });
       metrics.kubeRequestDuration.observe({ server, verb }, elapsed());
     }
   };

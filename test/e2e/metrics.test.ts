@@ -141,6 +141,28 @@ describe('GET /metrics after an app synced', () => {
     expect(one('argocd_app_reconcile_bucket', { namespace: ns, dest_server: IN_CLUSTER, le: '+Inf' })).toBe(
       reconciles,
     );
+    // The sync's apply of the ConfigMap, counted for the app (Argo CD: "Number of Kubernetes requests
+    // executed during application reconciliation").
+    const appRequests = samples.filter(
+      (s) =>
+        s.name === 'argocd_app_k8s_request_total' &&
+        s.labels.namespace === ns &&
+        s.labels.name === 'metered' &&
+        s.labels.project === 'default' &&
+        s.labels.server === IN_CLUSTER,
+    );
+    expect(
+      appRequests.some(
+        (s) =>
+          s.labels.verb === 'PATCH' &&
+          s.labels.resource_kind === 'configmaps' &&
+          s.labels.resource_namespace === `${ns}-app` &&
+          s.labels.response_code === '2xx' &&
+          s.labels.dry_run === 'false' &&
+          s.value >= 1,
+      ),
+      JSON.stringify(appRequests),
+    ).toBe(true);
     expect(one('argocd_git_request_total', { repo: repoURL, request_type: 'fetch' })).toBeGreaterThanOrEqual(
       1,
     );
