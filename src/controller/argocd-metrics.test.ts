@@ -125,6 +125,23 @@ describe('Argo CD-compatible metrics', () => {
     ]);
   });
 
+  it('argocd_app_k8s_request_total stays empty when turned off (its series are the most numerous)', async () => {
+    const registry = new Registry();
+    const m = createArgoCdMetrics(registry, {}, { appK8sRequests: false });
+    await m.withApp(ref, async () =>
+      m.observeK8sRequest({
+        server: 'https://a',
+        verb: 'GET',
+        code: '2xx',
+        path: '/api/v1/pods',
+        dryRun: false,
+      }),
+    );
+    const text = registry.render();
+    expect(text).toContain('# TYPE argocd_app_k8s_request_total counter');
+    expect(text).not.toContain('argocd_app_k8s_request_total{');
+  });
+
   it('names the resource and namespace of core, group, cluster-scoped and namespace paths', () => {
     expect(resourceOfPath('/api/v1/namespaces/web/configmaps/settings')).toEqual({
       resource: 'configmaps',

@@ -102,8 +102,20 @@ export function argoAppInfo(app: Application, ref: ArgoAppRef): ArgoAppInfo {
 // Argo CD's reconcile histogram buckets, so its dashboards' histogram_quantile panels line up.
 const RECONCILE_BUCKETS = [0.25, 0.5, 1, 2, 4, 8, 16];
 
-/** Registers Argo CD-compatible metrics on a registry and returns handles to the observed ones. */
-export function createArgoCdMetrics(registry: Registry, probes: ArgoCdMetricProbes = {}): ArgoCdMetrics {
+/** The environment variable that turns off argocd_app_k8s_request_total's series ("false"). */
+export const APP_K8S_REQUESTS_ENV = 'MOORING_METRICS_APP_K8S_REQUESTS';
+
+/**
+ * Registers Argo CD-compatible metrics on a registry and returns handles to the observed ones.
+ * `appK8sRequests: false` (default: MOORING_METRICS_APP_K8S_REQUESTS=false) leaves
+ * argocd_app_k8s_request_total empty: its per-app, per-resource series are the largest set here.
+ */
+export function createArgoCdMetrics(
+  registry: Registry,
+  probes: ArgoCdMetricProbes = {},
+  opts: { appK8sRequests?: boolean } = {},
+): ArgoCdMetrics {
+  const countAppRequests = opts.appK8sRequests ?? process.env[APP_K8S_REQUESTS_ENV] !== 'false';
   registry.gauge({
     name: 'argocd_app_info',
     help: 'Information about Applications (Argo CD-compatible): sync_status and health_status reflect the application state.',
@@ -199,7 +211,7 @@ export function createArgoCdMetrics(registry: Registry, probes: ArgoCdMetricProb
     appK8sRequests,
     withApp: (app, fn) => current.run(app, fn),
     observeK8sRequest({ server, verb, code, path, dryRun }) {
-      const app = current.getStore();
+      const app = countAppRequests ? current.getStore() : undefined;
       if (!app) return;
       const { resource, namespace } = resourceOfPath(path);
       appK8sRequests.inc({
