@@ -41,6 +41,17 @@ const comparisonError = (a: Application) =>
 describe('OCI Helm chart sources, end to end', () => {
   const ns = uniqueName('mooring-oci');
   const target = `${ns}-apps`;
+  // App names unique to this run: the tracking id names the app, not the controller that owns it
+  // (Argo CD, Resource Tracking: `argocd.argoproj.io/tracking-id: my-app:apps/Deployment:default/my-deployment`),
+  // and every test file runs its own controller on the shared cluster, so a fixed name shared with
+  // another file (helm-repo.test.ts had `greeter` too) made each controller prune and self-heal the other's objects.
+  const apps = {
+    greeter: uniqueName('greeter'),
+    fromIndex: uniqueName('from-index'),
+    pinned: uniqueName('pinned'),
+    private: uniqueName('private'),
+    denied: uniqueName('denied'),
+  };
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   let stop: () => Promise<void>;
   let controller: Controller;
@@ -93,14 +104,14 @@ describe('OCI Helm chart sources, end to end', () => {
   // desired image tag or digest."
   it('deploys the newest tag matching 1.0.* from oci://, the version in status and history', async () => {
     await apply(
-      application('greeter', {
+      application(apps.greeter, {
         repoURL: `oci://${open.host}/charts`,
         chart: 'greeter',
         targetRevision: '1.0.*',
         helm: { releaseName: 'hello', parameters: [{ name: 'greeting', value: 'hallo' }] },
       }),
     );
-    const app = await waitForApp(ns, 'greeter', 'Synced and Healthy at 1.0.0', synced('1.0.0'));
+    const app = await waitForApp(ns, apps.greeter, 'Synced and Healthy at 1.0.0', synced('1.0.0'));
     expect(app.status?.sourceType).toBe('Helm');
     expect((await settings('hello')).data).toEqual({ chartVersion: '1.0.0', greeting: 'hallo' });
     expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual(['1.0.0']);
@@ -109,8 +120,8 @@ describe('OCI Helm chart sources, end to end', () => {
   it('deploys a newly pushed matching tag after a refresh, and ignores one outside the range', async () => {
     await open.push('charts', chart('1.0.1'));
     await open.push('charts', chart('1.1.0'));
-    await refresh('greeter');
-    const app = await waitForApp(ns, 'greeter', 'Synced at 1.0.1', synced('1.0.1'));
+    await refresh(apps.greeter);
+    const app = await waitForApp(ns, apps.greeter, 'Synced at 1.0.1', synced('1.0.1'));
     expect((await settings('hello')).data?.chartVersion).toBe('1.0.1');
     expect((app.status?.history as { revision: string }[]).map((h) => h.revision)).toEqual([
       '1.0.0',
@@ -121,12 +132,12 @@ describe('OCI Helm chart sources, end to end', () => {
   it('mooring app manifests and app diff --core render the OCI chart as the controller does', async () => {
     const cli = (...args: string[]) =>
       runMooring([...args, '--core', '--kubeconfig', inject('kubeconfig'), '-n', ns]);
-    const manifests = await cli('app', 'manifests', 'greeter', '--source', 'git');
+    const manifests = await cli('app', 'manifests', apps.greeter, '--source', 'git');
     expect(manifests.err).toBe('');
     expect(manifests.code).toBe(0);
     expect(manifests.out).toMatch(/chartVersion: "?1\.0\.1"?\n/);
     expect(manifests.out).toMatch(/greeting: "?hallo"?\n/);
-    const diff = await cli('app', 'diff', 'greeter');
+    const diff = await cli('app', 'diff', apps.greeter);
     expect({ code: diff.code, err: diff.err }).toEqual({ code: 0, err: '' });
   });
 
@@ -134,11 +145,13 @@ describe('OCI Helm chart sources, end to end', () => {
     const repo = await startHelmRepoServer();
     try {
       await repo.publish(chart('3.1.0'));
-      await apply(application('from-index', { repoURL: repo.url, chart: 'greeter', targetRevision: '3.*' }));
+      await apply(
+        application(apps.fromIndex, { repoURL: repo.url, chart: 'greeter', targetRevision: '3.*' }),
+      );
       const out = await runMooring([
         'app',
         'manifests',
-        'from-index',
+        apps.fromIndex,
         '--source',
         'git',
         '--core',
@@ -148,22 +161,22 @@ describe('OCI Helm chart sources, end to end', () => {
         ns,
       ]);
       expect({ code: out.code, err: out.err }).toEqual({ code: 0, err: '' });
-      expect(out.out).toMatch(/name: from-index-settings\n/);
+      expect(out.out).toMatch(new RegExp(`name: ${apps.fromIndex}-settings\n`));
       expect(out.out).toMatch(/chartVersion: "?3\.1\.0"?\n/);
-      await kubectl(['delete', 'application', 'from-index', '-n', ns]);
+      await kubectl(['delete', 'application', apps.fromIndex, '-n', ns]);
     } finally {
       await repo.stop();
     }
   });
 
   it('asks the registry for the tag list only on a refresh with nothing new, and renders nothing', async () => {
-    const before = await getApp(ns, 'greeter');
+    const before = await getApp(ns, apps.greeter);
     const requests = controller.reconciler.sources.oci!.stats();
     const renders = controller.renderer.stats().misses;
-    await refresh('greeter');
+    await refresh(apps.greeter);
     await waitForApp(
       ns,
-      'greeter',
+      apps.greeter,
       'reconciled again',
       (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
     );
@@ -179,14 +192,14 @@ describe('OCI Helm chart sources, end to end', () => {
     // the mediaType is set to application/vnd.cncf.helm.chart.content.v1.tar+gzip), the path should
     // always be set to ."
     await apply(
-      application('pinned', {
+      application(apps.pinned, {
         repoURL: `oci://${open.host}/charts/greeter`,
         path: '.',
         targetRevision: digest,
       }),
     );
-    await waitForApp(ns, 'pinned', `Synced at ${digest}`, synced(digest));
-    expect((await settings('pinned')).data?.chartVersion).toBe('2.0.0');
+    await waitForApp(ns, apps.pinned, `Synced at ${digest}`, synced(digest));
+    expect((await settings(apps.pinned)).data?.chartVersion).toBe('2.0.0');
   });
 
   // Argo CD's Helm guide: "repoURL: registry-1.docker.io/bitnamicharts # note: the oci:// syntax is not
@@ -203,10 +216,14 @@ describe('OCI Helm chart sources, end to end', () => {
       }),
     );
     await apply(
-      application('private', { repoURL: `${locked.host}/charts`, chart: 'greeter', targetRevision: '1.0.0' }),
+      application(apps.private, {
+        repoURL: `${locked.host}/charts`,
+        chart: 'greeter',
+        targetRevision: '1.0.0',
+      }),
     );
-    await waitForApp(ns, 'private', 'Synced at 1.0.0', synced('1.0.0'));
-    expect((await settings('private')).data?.chartVersion).toBe('1.0.0');
+    await waitForApp(ns, apps.private, 'Synced at 1.0.0', synced('1.0.0'));
+    expect((await settings(apps.private)).data?.chartVersion).toBe('1.0.0');
   });
 
   it('says a wrong password clearly, never showing it, and deletes nothing', async () => {
@@ -218,18 +235,18 @@ describe('OCI Helm chart sources, end to end', () => {
     });
     await apply(secret);
     await apply(
-      application('denied', {
+      application(apps.denied, {
         repoURL: `oci://${locked.host}/charts/greeter`,
         path: '.',
         targetRevision: '1.0.0',
       }),
     );
-    const app = await waitForApp(ns, 'denied', 'a ComparisonError', comparisonError);
+    const app = await waitForApp(ns, apps.denied, 'a ComparisonError', comparisonError);
     expect((app.status?.conditions ?? []).map((c) => c.message)).toEqual([
       `${locked.host} (manifest oci://${locked.host}/charts/greeter:1.0.0) answered 401: check the username and password of its repository Secret`,
     ]);
     const events = await waitFor('the Warning event', async () => {
-      const e = await eventsFor(ns, 'denied');
+      const e = await eventsFor(ns, apps.denied);
       return e.some((x) => x.startsWith('ComparisonError:')) ? e : undefined;
     });
     expect(JSON.stringify([app.status, events])).not.toContain('wrong-oci-pw-77');
@@ -239,14 +256,14 @@ describe('OCI Helm chart sources, end to end', () => {
     await kubectl([
       'patch',
       'application',
-      'greeter',
+      apps.greeter,
       '-n',
       ns,
       '--type=merge',
       '-p',
       JSON.stringify({ spec: { source: { targetRevision: '9.9.9' } } }),
     ]);
-    const app = await waitForApp(ns, 'greeter', 'a ComparisonError', comparisonError);
+    const app = await waitForApp(ns, apps.greeter, 'a ComparisonError', comparisonError);
     expect(app.status?.conditions?.map((c) => c.message)).toEqual([
       `oci://${open.host}/charts/greeter has no tag 9.9.9 (or no such repository): check spec.source.repoURL, chart and targetRevision`,
     ]);
