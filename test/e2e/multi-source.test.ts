@@ -54,6 +54,17 @@ const values = (greeting: string, replicas: number) => `greeting: ${greeting}\nr
 describe('multi-source Applications, end to end', () => {
   const ns = uniqueName('mooring-multisrc');
   const target = `${ns}-apps`;
+  // App names unique to this run (each keyed by its Helm release name, which stays fixed in this run's own
+  // target namespace): the tracking id names the app, not the controller that owns it (Argo CD, Resource
+  // Tracking: `argocd.argoproj.io/tracking-id: my-app:apps/Deployment:default/my-deployment`), and every
+  // test file runs its own controller on the shared cluster, so a name shared with another file would let
+  // each controller prune and self-heal the other's objects.
+  const apps = {
+    shop: uniqueName('shop'),
+    dup: uniqueName('dup'),
+    missing: uniqueName('missing'),
+    locked: uniqueName('locked'),
+  };
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   const appsApi = testKubeConfig().makeApiClient(k8s.AppsV1Api);
   const git = suiteGitServer();
@@ -78,10 +89,10 @@ describe('multi-source Applications, end to end', () => {
   const apply = (obj: unknown) => kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
   const refresh = (name: string) =>
     kubectl(['annotate', 'application', name, '-n', ns, 'argocd.argoproj.io/refresh=normal', '--overwrite']);
-  const application = (name: string, project = 'default') => ({
+  const application = (release: keyof typeof apps, project = 'default') => ({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name, namespace: ns },
+    metadata: { name: apps[release], namespace: ns },
     spec: {
       project,
       sources: [
@@ -89,7 +100,7 @@ describe('multi-source Applications, end to end', () => {
           repoURL: charts.url,
           chart: 'greeter',
           targetRevision: '1.*',
-          helm: { releaseName: name, valueFiles: ['$values/envs/prod/values.yaml'] },
+          helm: { releaseName: release, valueFiles: ['$values/envs/prod/values.yaml'] },
         },
         // "If the `path` field is set in the `$values` source, Argo CD will attempt to generate
         // resources from the git repository at that URL."
@@ -148,7 +159,7 @@ describe('multi-source Applications, end to end', () => {
     // of the `value-files` repository."
     let app = await waitForApp(
       ns,
-      'shop',
+      apps.shop,
       'Synced at 1.0.0 and the first values commit',
       syncedAt(['1.0.0', first]),
     );
@@ -167,8 +178,13 @@ describe('multi-source Applications, end to end', () => {
     const second = await work.commit('prod: v2');
     await work.push();
     await charts.publish(chart('1.1.0'));
-    await refresh('shop');
-    app = await waitForApp(ns, 'shop', 'Synced at 1.1.0 and the second commit', syncedAt(['1.1.0', second]));
+    await refresh(apps.shop);
+    app = await waitForApp(
+      ns,
+      apps.shop,
+      'Synced at 1.1.0 and the second commit',
+      syncedAt(['1.1.0', second]),
+    );
     expect((await settings('shop')).data).toEqual({ chartVersion: '1.1.0', greeting: 'prod-v2' });
     expect((await appsApi.readNamespacedDeployment({ name: 'shop', namespace: target })).spec?.replicas).toBe(
       3,
@@ -185,7 +201,7 @@ describe('multi-source Applications, end to end', () => {
     const r = await runMooring([
       'app',
       'rollback',
-      'shop',
+      apps.shop,
       String(history[0]!.id),
       '-n',
       ns,
@@ -198,7 +214,7 @@ describe('multi-source Applications, end to end', () => {
     expect(r.code).toBe(0);
     app = await waitForApp(
       ns,
-      'shop',
+      apps.shop,
       'rolled back to the first entry',
       (a) =>
         a.status?.operationState?.phase === 'Succeeded' &&
@@ -213,7 +229,7 @@ describe('multi-source Applications, end to end', () => {
     expect(app.spec.syncPolicy?.automated ?? null).toBeNull();
     await waitForApp(
       ns,
-      'shop',
+      apps.shop,
       'OutOfSync against the newest revisions',
       (a) =>
         a.status?.sync?.status === 'OutOfSync' &&
@@ -222,7 +238,7 @@ describe('multi-source Applications, end to end', () => {
 
     // The API shows every source, each one's revision, and history entries with theirs; its rollback
     // pins every source too (here back to the second entry).
-    const viaApi = await api(`/api/v1/applications/shop?appNamespace=${ns}`);
+    const viaApi = await api(`/api/v1/applications/${apps.shop}?appNamespace=${ns}`);
     expect(viaApi.status).toBe(200);
     expect(viaApi.body.spec.sources?.map((s) => s.repoURL)).toEqual([charts.url, valuesURL]);
     expect(viaApi.body.status?.sync?.revisions).toEqual(['1.1.0', second]);
@@ -231,16 +247,18 @@ describe('multi-source Applications, end to end', () => {
       ['1.1.0', second],
       ['1.0.0', first],
     ]);
-    const pinned = await api(`/api/v1/applications/shop/sync?appNamespace=${ns}`, { revision: first });
+    const pinned = await api(`/api/v1/applications/${apps.shop}/sync?appNamespace=${ns}`, {
+      revision: first,
+    });
     expect(pinned.status).toBe(400);
     expect((pinned.body as unknown as { message: string }).message).toContain('has multiple sources');
-    const back = await api(`/api/v1/applications/shop/rollback?appNamespace=${ns}`, {
+    const back = await api(`/api/v1/applications/${apps.shop}/rollback?appNamespace=${ns}`, {
       id: history[1]!.id,
     });
     expect(back.status).toBe(200);
     app = await waitForApp(
       ns,
-      'shop',
+      apps.shop,
       'rolled back to the second entry through the API',
       (a) =>
         a.status?.sync?.status === 'Synced' &&
@@ -253,11 +271,11 @@ describe('multi-source Applications, end to end', () => {
     // revisions of the refs it reads).
     const misses = controller.renderer.stats().misses;
     const before = app.status?.reconciledAt;
-    await refresh('shop');
-    await waitForApp(ns, 'shop', 'a refreshed comparison', (a) => a.status?.reconciledAt !== before);
+    await refresh(apps.shop);
+    await waitForApp(ns, apps.shop, 'a refreshed comparison', (a) => a.status?.reconciledAt !== before);
     expect(controller.renderer.stats().misses).toBe(misses);
 
-    const get = await runMooring(['app', 'get', 'shop', '-n', ns, '--kubeconfig', kubeconfig]);
+    const get = await runMooring(['app', 'get', apps.shop, '-n', ns, '--kubeconfig', kubeconfig]);
     expect(get.code).toBe(0);
     expect(get.out).toContain(charts.url);
     expect(get.out).toContain(valuesURL);
@@ -265,7 +283,7 @@ describe('multi-source Applications, end to end', () => {
     const manifests = await runMooring([
       'app',
       'manifests',
-      'shop',
+      apps.shop,
       '--source',
       'git',
       '-n',
@@ -296,7 +314,7 @@ describe('multi-source Applications, end to end', () => {
     });
     const app = await waitForApp(
       ns,
-      'dup',
+      apps.dup,
       'Synced with a RepeatedResourceWarning',
       (a) =>
         a.status?.sync?.status === 'Synced' &&
@@ -325,7 +343,7 @@ describe('multi-source Applications, end to end', () => {
         ],
       },
     });
-    const app = await waitForApp(ns, 'missing', 'a ComparisonError', (a) =>
+    const app = await waitForApp(ns, apps.missing, 'a ComparisonError', (a) =>
       (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
     );
     expect(app.status?.conditions?.map((c) => c.message)).toEqual([
@@ -347,7 +365,7 @@ describe('multi-source Applications, end to end', () => {
       },
     });
     await apply(application('locked', project));
-    const app = await waitForApp(ns, 'locked', 'an InvalidSpecError naming the values repository', (a) =>
+    const app = await waitForApp(ns, apps.locked, 'an InvalidSpecError naming the values repository', (a) =>
       (a.status?.conditions ?? []).some((c) => c.type === 'InvalidSpecError'),
     );
     expect(app.status?.conditions?.map((c) => c.message)).toEqual([
