@@ -11,6 +11,9 @@ import { configMap, eventsWithReason, manifest, observeApp, opOf } from './sync-
 // it checks.
 describe('conformance: automated sync', () => {
   const ns = uniqueName('conf-auto');
+  // Unique to this run: the tracking id names only the app, and every test file runs its own controller on
+  // the shared cluster, so an app `greeter` in another file would claim, prune and self-heal this one's objects.
+  const greeter = uniqueName('greeter');
   const destinations: string[] = [];
   let stop: () => Promise<void>;
   const core = () => testKubeConfig().makeApiClient(k8s.CoreV1Api);
@@ -41,7 +44,7 @@ describe('conformance: automated sync', () => {
     const dest = destination('helm');
     await deployApp({
       namespace: ns,
-      name: 'greeter',
+      name: greeter,
       from: {
         'Chart.yaml': 'apiVersion: v2\nname: greeter\nversion: 0.1.0\n',
         'values.yaml': 'greeting: hello\ncolor: none\n',
@@ -61,7 +64,7 @@ describe('conformance: automated sync', () => {
     });
     const first = await waitForApp(
       ns,
-      'greeter',
+      greeter,
       'the first sync',
       (a) => opOf(a)?.phase === 'Succeeded' && a.status?.sync?.status === 'Synced',
     );
@@ -72,7 +75,7 @@ describe('conformance: automated sync', () => {
     const set = await runMooring([
       'app',
       'set',
-      'greeter',
+      greeter,
       '--helm-set',
       'greeting=bonjour',
       '--kubeconfig',
@@ -81,7 +84,7 @@ describe('conformance: automated sync', () => {
       ns,
     ]);
     expect(set.code, set.err).toBe(0);
-    const second = await waitForApp(ns, 'greeter', 'the sync of the new parameters', (a) => {
+    const second = await waitForApp(ns, greeter, 'the sync of the new parameters', (a) => {
       const h = a.status?.history ?? [];
       return h.length === 2 && a.status?.sync?.status === 'Synced';
     });
@@ -96,7 +99,7 @@ describe('conformance: automated sync', () => {
     await kubectl([
       'patch',
       'application',
-      'greeter',
+      greeter,
       '-n',
       ns,
       '--type',
@@ -108,15 +111,15 @@ describe('conformance: automated sync', () => {
     ]);
     await waitForApp(
       ns,
-      'greeter',
+      greeter,
       'the sync of valuesObject',
       (a) => (a.status?.history?.length ?? 0) === 3 && a.status?.sync?.status === 'Synced',
     );
     expect(await data(dest, 'greeting')).toEqual({ greeting: 'bonjour', color: 'blue' });
-    const quiet = await observeApp(() => getApp(ns, 'greeter'), 6_000);
+    const quiet = await observeApp(() => getApp(ns, greeter), 6_000);
     expect(quiet.maxHistory).toBe(3);
     expect([...quiet.syncStatuses]).toEqual(['Synced']);
-    expect(await eventsWithReason(ns, 'greeter', 'OperationStarted')).toEqual([
+    expect(await eventsWithReason(ns, greeter, 'OperationStarted')).toEqual([
       `OperationStarted: Initiated automated sync to ${commit}`,
       `OperationStarted: Initiated automated sync to ${commit}`,
       `OperationStarted: Initiated automated sync to ${commit}`,
