@@ -28,6 +28,9 @@ describe('render confinement', () => {
   const stolen = uniqueName('stolen');
   const ownName = uniqueName('own');
   const repos = { steady: uniqueName('steady'), hostile: uniqueName('hostile') };
+  // The app name is unique to this run too: the tracking id names only the app, and each test file runs its
+  // own controller on the shared cluster, so a `steady` app in another file would prune and self-heal this one's.
+  const steady = uniqueName('steady');
   const hostileApps = ['components', 'base', 'scp', 'https', 'helm'];
   let outside: string;
   let ctl: ControllerChild | undefined;
@@ -52,7 +55,7 @@ describe('render confinement', () => {
     await ctl?.probe.stop();
     await ctl?.stop();
     await kubectl(
-      ['delete', 'namespace', ns, ...['steady', ...hostileApps].map((a) => `${ns}-${a}`)].concat([
+      ['delete', 'namespace', ns, ...[steady, ...hostileApps].map((a) => `${ns}-${a}`)].concat([
         '--wait=false',
         '--ignore-not-found',
       ]),
@@ -84,7 +87,7 @@ describe('render confinement', () => {
       ns,
       [steadyURL, hostileURL],
       [
-        application(ns, 'steady', steadyURL, '.'),
+        application(ns, steady, steadyURL, '.'),
         // The Application itself asks for a component elsewhere on the controller's disk.
         application(ns, 'components', hostileURL, 'components', {
           kustomize: { components: [`${up}/component`] },
@@ -97,7 +100,7 @@ describe('render confinement', () => {
     );
 
     // The well-behaved app syncs, and its drift is healed while the hostile ones are reconciled.
-    await driftHealed(ns, 'steady');
+    await driftHealed(ns, steady);
 
     const expected: Record<string, string> = {
       components: `spec.source.kustomize.components entry "${up}/component" leads outside the repository`,
@@ -124,7 +127,7 @@ describe('render confinement', () => {
     await new Promise((r) => setTimeout(r, 4000));
     for (const name of hostileApps) expect(comparisonError(await getApp(ns, name))).toBe(expected[name]);
     expect(await configMapsNamed(stolen)).toEqual([]);
-    await waitForApp(ns, 'steady', 'steady Synced', (a) => a.status?.sync?.status === 'Synced', 30_000);
+    await waitForApp(ns, steady, 'steady Synced', (a) => a.status?.sync?.status === 'Synced', 30_000);
     const seen = await ctl!.probe.stop();
     console.info(
       `controller peak RSS ${seen.peakRssMiB} MiB, slowest /healthz ${seen.slowestHealthzMs} ms, ${seen.samples.length} samples`,

@@ -24,6 +24,9 @@ import {
 describe('render resource caps', () => {
   const ns = uniqueName('mooring-caps');
   const repos = { steady: uniqueName('steady'), hostile: uniqueName('hostile') };
+  // The app name is unique to this run too: the tracking id names only the app, and each test file runs its
+  // own controller on the shared cluster, so a `steady` app in another file would prune and self-heal this one's.
+  const steady = uniqueName('steady');
   const hostileApps = ['kustomization-bomb', 'resource-bomb', 'patch-bomb', 'helm-spin'];
   const ownName = uniqueName('own');
   let ctl: ControllerChild | undefined;
@@ -42,7 +45,7 @@ describe('render resource caps', () => {
       'delete',
       'namespace',
       ns,
-      ...['steady', ...hostileApps].map((a) => `${ns}-${a}`),
+      ...[steady, ...hostileApps].map((a) => `${ns}-${a}`),
       '--wait=false',
       '--ignore-not-found',
     ]).catch(() => {});
@@ -70,13 +73,13 @@ describe('render resource caps', () => {
       ns,
       [steadyURL, hostileURL],
       [
-        application(ns, 'steady', steadyURL, '.'),
+        application(ns, steady, steadyURL, '.'),
         ...hostileApps.map((name) => application(ns, name, hostileURL, name)),
       ],
     );
 
     // The well-behaved app syncs, and its drift is healed while the hostile ones render and fail.
-    await driftHealed(ns, 'steady');
+    await driftHealed(ns, steady);
 
     const expected: Record<string, string> = {
       'kustomization-bomb':
@@ -99,7 +102,7 @@ describe('render resource caps', () => {
     // A few more passes of the hostile renders, then the controller's own figures, seen from outside.
     await new Promise((r) => setTimeout(r, 6000));
     for (const name of hostileApps) expect(comparisonError(await getApp(ns, name))).toBe(expected[name]);
-    await waitForApp(ns, 'steady', 'steady Synced', (a) => a.status?.sync?.status === 'Synced', 30_000);
+    await waitForApp(ns, steady, 'steady Synced', (a) => a.status?.sync?.status === 'Synced', 30_000);
     const seen = await ctl!.probe.stop();
     console.info(
       `controller peak RSS ${seen.peakRssMiB} MiB, slowest /healthz ${seen.slowestHealthzMs} ms, ${seen.samples.length} samples`,
