@@ -69,6 +69,11 @@ describe('a huge commit', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-huge');
   const dest = (app: string) => `${ns}-${app}`;
+  // App names unique to this run (destinations stay keyed by the short name): the tracking id names only the
+  // app, and each test file runs its own controller on the shared cluster, so an app `steady` in another file
+  // would prune and self-heal this one's objects.
+  const run = uniqueName('run').slice(4);
+  const app = (name: string) => `${name}-${run}`;
   const repos = { steady: uniqueName('steady'), hostile: uniqueName('hostile') };
   let controller: ChildProcessWithoutNullStreams | undefined;
   let exited: Promise<number | null>;
@@ -83,7 +88,7 @@ describe('a huge commit', () => {
   const application = (name: string, repo: string, path: string, automated = true) => ({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name, namespace: ns },
+    metadata: { name: app(name), namespace: ns },
     spec: {
       project: 'default',
       source: { repoURL: git.repoUrl(repo), targetRevision: 'main', path },
@@ -210,11 +215,11 @@ describe('a huge commit', () => {
         input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: apps }),
       });
       for (const name of ['steady', 'many', 'value', 'object'])
-        await waitForApp(ns, name, `${name} synced`, synced);
+        await waitForApp(ns, app(name), `${name} synced`, synced);
 
       // Jsonnet reading outside the repository: unknown, never green with nothing (or only the YAML
       // beside it) deployed.
-      const jsonnet = await waitForApp(ns, 'jsonnet', 'a ComparisonError', (a) => !!comparisonError(a));
+      const jsonnet = await waitForApp(ns, app('jsonnet'), 'a ComparisonError', (a) => !!comparisonError(a));
       expect(comparisonError(jsonnet)).toBe(
         'jsonnet/main.jsonnet:1: importstr "/etc/hostname" is an absolute path; Jsonnet may only import files of the repository',
       );
@@ -275,7 +280,9 @@ describe('a huge commit', () => {
     await healDrift(5);
     mark('drift healed');
     const refused = async (name: string) =>
-      comparisonError(await waitForApp(ns, name, 'a ComparisonError', (a) => !!comparisonError(a), 60_000));
+      comparisonError(
+        await waitForApp(ns, app(name), 'a ComparisonError', (a) => !!comparisonError(a), 60_000),
+      );
     expect(await refused('many')).toBe(
       `the source holds ${formatBytes(manyBytes)} of manifests in 100 files, more than the limit of 32 MiB (--max-manifest-bytes)`,
     );
@@ -289,7 +296,7 @@ describe('a huge commit', () => {
     mark('huge commit refused');
     const large = await waitForApp(
       ns,
-      'large',
+      app('large'),
       'the large app compared at the huge commit',
       (a) => a.status?.sync?.revision === hugeCommit,
     );
@@ -310,7 +317,7 @@ describe('a huge commit', () => {
     }
     expect(await namespaceExists(`${ns}-extra`)).toBe(false);
     expect(await namespaceExists(dest('jsonnet'))).toBe(false);
-    expect(synced(await getApp(ns, 'steady'))).toBe(true);
+    expect(synced(await getApp(ns, app('steady')))).toBe(true);
 
     const seen = await probe!.stop();
     probe = undefined;
