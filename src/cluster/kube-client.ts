@@ -139,8 +139,14 @@ export class KubeClient {
     await this.admit(req, pool, false);
     this.requestCount++;
     const timeoutMs = req.timeoutMs ?? kubeTransportSettings().requestTimeoutMs;
-    const body =
+    const json =
       req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    const body = json === undefined ? undefined : Buffer.from(json, 'utf8');
+    // Always declared: Node sends a DELETE's (or GET's) body with neither Content-Length nor chunked
+    // framing, so the apiserver reads those bytes as the next request on the kept-alive connection and
+    // answers a bare "400 Bad Request" to whichever request is sent on it next.
+    if (body) (opts.headers as Record<string, string>)['Content-Length'] = String(body.length);
+    const what = `${opts.method ?? 'GET'} ${req.path}`;
     return new Promise<T>((resolve, reject) => {
       const lib = opts.protocol === 'http:' ? http : https;
       // `timeout` alone only notices an idle socket; the deadline also bounds a body that trickles.
@@ -157,7 +163,7 @@ export class KubeClient {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           this.onResponse?.(opts.method ?? 'GET', status);
-          if (status < 200 || status >= 300) return reject(toApiError(status, text));
+          if (status < 200 || status >= 300) return reject(toApiError(status, text, what));
           try {
             resolve((text ? JSON.parse(text) : undefined) as T);
           } catch {
@@ -224,7 +230,9 @@ export class KubeClient {
         if (status < 200 || status >= 300) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => fail(toApiError(status, Buffer.concat(chunks).toString('utf8'))));
+          res.on('end', () =>
+            fail(toApiError(status, Buffer.concat(chunks).toString('utf8'), `GET ${req.path}`)),
+          );
           return;
         }
         let buffered = '';
@@ -286,11 +294,24 @@ function abortError(path: string): Error {
   return err;
 }
 
-function toApiError(status: number, text: string): KubeApiError {
+/**
+ * A non-2xx answer as a KubeApiError: the apiserver's Status reason and message, or, for an answer that
+ * is no Status (a proxy's or Go's HTTP-level refusal), its text and the request that got it.
+ */
+function toApiError(status: number, text: string, request: string): KubeApiError {
+  let s: { reason?: unknown; message?: unknown } | undefined;
   try {
-    const s = JSON.parse(text) as { reason?: string; message?: string };
-    return new KubeApiError(status, s.reason ?? String(status), s.message ?? text);
+    s = JSON.parse(text) as typeof s;
   } catch {
-    return new KubeApiError(status, String(status), text.slice(0, 500) || `HTTP ${status}`);
+    // Not JSON: handled below.
   }
+  if (s && typeof s === 'object' && typeof s.message === 'string') {
+    return new KubeApiError(status, typeof s.reason === 'string' ? s.reason : String(status), s.message);
+  }
+  const answer = text.trim().slice(0, 500) || `HTTP ${status}`;
+  return new KubeApiError(
+    status,
+    String(status),
+    `${answer} (HTTP ${status} to ${request}, not an apiserver Status)`,
+  );
 }
