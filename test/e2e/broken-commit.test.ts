@@ -33,6 +33,10 @@ spec:
 describe('a broken commit', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-broken');
+  // App name unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const appName = uniqueName('prod');
   const target = `${ns}-prod`;
   let stop: () => Promise<void>;
   let dir: string;
@@ -60,7 +64,7 @@ describe('a broken commit', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'prod', namespace: ns },
+        metadata: { name: appName, namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '.' },
@@ -71,7 +75,7 @@ describe('a broken commit', () => {
     });
     await waitForApp(
       ns,
-      'prod',
+      appName,
       'deployed',
       (a) => a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy',
     );
@@ -85,7 +89,7 @@ describe('a broken commit', () => {
     await work.writeFile('app.yaml', MANIFESTS.replace('color: blue', 'color: [unclosed'));
     const broken = await work.commit('broken YAML');
     await work.push();
-    const red = await waitForApp(ns, 'prod', 'a ComparisonError', (a) =>
+    const red = await waitForApp(ns, appName, 'a ComparisonError', (a) =>
       (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
     );
     expect(red.status?.conditions?.find((c) => c.type === 'ComparisonError')?.message).toMatch(/app\.yaml/);
@@ -97,13 +101,13 @@ describe('a broken commit', () => {
     await work.push();
     const emptied = await waitForApp(
       ns,
-      'prod',
+      appName,
       'the empty revision compared',
       (a) => a.status?.sync?.revision === empty,
     );
     expect(emptied.status?.resources?.every((r) => r.requiresPruning)).toBe(true);
     await waitFor('a PruneRefused event', async () =>
-      (await eventsFor(ns, 'prod')).some((e) => e.startsWith('PruneRefused:')),
+      (await eventsFor(ns, appName)).some((e) => e.startsWith('PruneRefused:')),
     );
     await new Promise((r) => setTimeout(r, 2000));
     expect(await stillThere()).toBe(true);
@@ -116,7 +120,7 @@ describe('a broken commit', () => {
     await work.dispose();
     await waitForApp(
       ns,
-      'prod',
+      appName,
       'recovered',
       (a) => a.status?.sync?.revision === fixed && a.status?.sync?.status === 'Synced',
     );

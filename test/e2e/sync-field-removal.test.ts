@@ -39,6 +39,10 @@ const phaseOf = (a: Application) => (a.status?.operationState as { phase?: strin
 describe('a commit that removes fields from a pod template', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-fieldrm');
+  // App name unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const appName = uniqueName('web');
   const target = `${ns}-dest`;
   const repoName = uniqueName('fieldrm');
   const apps = testKubeConfig().makeApiClient(k8s.AppsV1Api);
@@ -59,7 +63,7 @@ describe('a commit that removes fields from a pod template', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'web', namespace: ns },
+        metadata: { name: appName, namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '.' },
@@ -71,7 +75,7 @@ describe('a commit that removes fields from a pod template', () => {
   });
 
   afterAll(async () => {
-    await kubectl(['delete', 'application', 'web', '-n', ns, '--ignore-not-found']).catch(() => {});
+    await kubectl(['delete', 'application', appName, '-n', ns, '--ignore-not-found']).catch(() => {});
     await stop?.();
     await kubectl(['delete', 'namespace', ns, target, '--wait=false', '--ignore-not-found']).catch(() => {});
     await work?.dispose();
@@ -81,7 +85,7 @@ describe('a commit that removes fields from a pod template', () => {
     const first = await work.head();
     await waitForApp(
       ns,
-      'web',
+      appName,
       'the first commit synced',
       (a) =>
         a.status?.sync?.revision === first &&
@@ -98,7 +102,7 @@ describe('a commit that removes fields from a pod template', () => {
     await work.push({ branch: 'main' });
     const app = await waitForApp(
       ns,
-      'web',
+      appName,
       'the removal synced or failed',
       (a) =>
         (a.status?.operationState as { syncResult?: { revision?: string } } | undefined)?.syncResult
@@ -120,7 +124,7 @@ describe('a commit that removes fields from a pod template', () => {
     await kubectl([
       'patch',
       'application',
-      'web',
+      appName,
       '-n',
       ns,
       '--type=merge',
@@ -132,7 +136,7 @@ describe('a commit that removes fields from a pod template', () => {
     await work.push({ branch: 'main' });
     await waitForApp(
       ns,
-      'web',
+      appName,
       'the extras synced again',
       (a) =>
         (a.status?.operationState as { syncResult?: { revision?: string } } | undefined)?.syncResult
@@ -162,7 +166,7 @@ describe('a commit that removes fields from a pod template', () => {
     await work.push({ branch: 'main' });
     const app = await waitForApp(
       ns,
-      'web',
+      appName,
       'the second removal synced or failed',
       (a) =>
         (a.status?.operationState as { syncResult?: { revision?: string } } | undefined)?.syncResult
