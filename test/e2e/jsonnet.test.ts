@@ -23,6 +23,10 @@ const syncedAt = (revision: string) => (a: Application) =>
 describe('a Jsonnet directory app', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-jsonnet');
+  // App name unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const appName = uniqueName('guestbook');
   const dest = `${ns}-web`;
   const repoName = uniqueName('jsonnet-config');
   const apps = testKubeConfig().makeApiClient(k8s.AppsV1Api);
@@ -38,7 +42,7 @@ describe('a Jsonnet directory app', () => {
   });
 
   afterAll(async () => {
-    await kubectl(['delete', 'application', 'guestbook', '-n', ns, '--ignore-not-found']).catch(() => {});
+    await kubectl(['delete', 'application', appName, '-n', ns, '--ignore-not-found']).catch(() => {});
     await stop?.();
     await kubectl(['delete', 'namespace', ns, dest, '--wait=false', '--ignore-not-found']).catch(() => {});
     await work?.dispose();
@@ -54,7 +58,7 @@ describe('a Jsonnet directory app', () => {
     const app: Application = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
-      metadata: { name: 'guestbook', namespace: ns },
+      metadata: { name: appName, namespace: ns },
       spec: {
         project: 'default',
         source: {
@@ -76,16 +80,16 @@ describe('a Jsonnet directory app', () => {
     await kubectl(['apply', '-f', '-'], { input: JSON.stringify(app) });
 
     const first = await work.head();
-    const synced = await waitForApp(ns, 'guestbook', 'Synced and Healthy', syncedAt(first));
+    const synced = await waitForApp(ns, appName, 'Synced and Healthy', syncedAt(first));
     expect(synced.status?.resources?.map((r) => `${r.kind} ${r.namespace}/${r.name}`).sort()).toEqual([
-      `ConfigMap ${dest}/guestbook-config`,
-      `Deployment ${dest}/guestbook`,
-      `Service ${dest}/guestbook`,
+      `ConfigMap ${dest}/${appName}-config`,
+      `Deployment ${dest}/${appName}`,
+      `Service ${dest}/${appName}`,
     ]);
-    const deployment = await apps.readNamespacedDeployment({ name: 'guestbook', namespace: dest });
+    const deployment = await apps.readNamespacedDeployment({ name: appName, namespace: dest });
     expect(deployment.spec?.replicas).toBe(2);
-    expect(deployment.metadata?.labels).toMatchObject({ 'app.kubernetes.io/name': 'guestbook' });
-    const config = await core.readNamespacedConfigMap({ name: 'guestbook-config', namespace: dest });
+    expect(deployment.metadata?.labels).toMatchObject({ 'app.kubernetes.io/name': appName });
+    const config = await core.readNamespacedConfigMap({ name: `${appName}-config`, namespace: dest });
     expect(config.data).toEqual({ greeting: 'hello from jsonnet\n' });
 
     // A commit to the Jsonnet parameters is deployed like any other.
@@ -95,22 +99,18 @@ describe('a Jsonnet directory app', () => {
     );
     const second = await work.commit('three replicas, no ConfigMap');
     await work.push({ branch: 'main' });
-    const resynced = await waitForApp(ns, 'guestbook', 'the second commit synced', syncedAt(second));
+    const resynced = await waitForApp(ns, appName, 'the second commit synced', syncedAt(second));
     expect(resynced.status?.resources?.map((r) => r.kind).sort()).toEqual(['Deployment', 'Service']);
-    expect((await apps.readNamespacedDeployment({ name: 'guestbook', namespace: dest })).spec?.replicas).toBe(
-      3,
-    );
+    expect((await apps.readNamespacedDeployment({ name: appName, namespace: dest })).spec?.replicas).toBe(3);
 
     // A Jsonnet error is a ComparisonError naming the file and line; what runs stays.
     await work.writeFile('apps/guestbook/params.libsonnet', '{\n  image: missing,\n}\n');
     await work.commit('broken parameters');
     await work.push({ branch: 'main' });
-    const broken = await waitForApp(ns, 'guestbook', 'a ComparisonError', (a) => !!comparisonError(a));
+    const broken = await waitForApp(ns, appName, 'a ComparisonError', (a) => !!comparisonError(a));
     expect(comparisonError(broken)).toBe(
       'apps/guestbook/params.libsonnet:2:10 Unknown variable: missing (evaluating apps/guestbook/main.jsonnet)',
     );
-    expect((await apps.readNamespacedDeployment({ name: 'guestbook', namespace: dest })).spec?.replicas).toBe(
-      3,
-    );
+    expect((await apps.readNamespacedDeployment({ name: appName, namespace: dest })).spec?.replicas).toBe(3);
   });
 });

@@ -16,6 +16,11 @@ const opOf = (a: Application) => a.status?.operationState as OpState | undefined
 // syncPolicy.retry and terminating a running operation, on the real cluster.
 describe('sync retry and terminate', () => {
   const ns = uniqueName('mooring-retry');
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const retried = uniqueName('retried');
+  const terminated = uniqueName('terminated');
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
@@ -50,14 +55,14 @@ spec:
     metadata: { labels: { app: web } }
     spec: { containers: [{ name: web, image: registry.example.com/web:1 }] }
 `;
-    await app('retried', bad, `${ns}-a`, {
+    await app(retried, bad, `${ns}-a`, {
       automated: {},
       syncOptions: ['CreateNamespace=true'],
       retry: { limit: 2, backoff: { duration: '1s', factor: 2, maxDuration: '5s' } },
     });
     const done = await waitForApp(
       ns,
-      'retried',
+      retried,
       'retries exhausted',
       (a) => opOf(a)?.phase === 'Failed' && opOf(a)?.retryCount === 2,
     );
@@ -85,17 +90,17 @@ metadata:
   annotations: { argocd.argoproj.io/sync-wave: "1" }
 data: { a: "1" }
 `;
-    await app('terminated', gated, `${ns}-b`, { automated: {}, syncOptions: ['CreateNamespace=true'] });
+    await app(terminated, gated, `${ns}-b`, { automated: {}, syncOptions: ['CreateNamespace=true'] });
     await waitForApp(
       ns,
-      'terminated',
+      terminated,
       'waiting for wave 0',
       (a) => opOf(a)?.phase === 'Running' && opOf(a)?.syncResult?.mooring?.currentWave === 0,
     );
     await kubectl([
       'patch',
       'application',
-      'terminated',
+      terminated,
       '-n',
       ns,
       '--subresource=status',
@@ -103,7 +108,7 @@ data: { a: "1" }
       '-p',
       '{"status":{"operationState":{"phase":"Terminating"}}}',
     ]);
-    const done = await waitForApp(ns, 'terminated', 'terminated', (a) => opOf(a)?.phase === 'Failed');
+    const done = await waitForApp(ns, terminated, 'terminated', (a) => opOf(a)?.phase === 'Failed');
     expect(opOf(done)?.message).toBe('Operation terminated');
     await expect(kubectl(['get', 'configmap', 'after', '-n', `${ns}-b`])).rejects.toThrow(/NotFound/);
   });

@@ -26,6 +26,10 @@ function githubPush(repoURL: string, after: string) {
 describe('git push webhooks', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-hook');
+  // App name unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const appName = uniqueName('hooked');
   let controller: Controller;
   let stop: () => Promise<void>;
   let server: { port: number; close: () => Promise<void> };
@@ -72,7 +76,7 @@ describe('git push webhooks', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'hooked', namespace: ns },
+        metadata: { name: appName, namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '.' },
@@ -81,7 +85,7 @@ describe('git push webhooks', () => {
         },
       }),
     });
-    const first = await waitForApp(ns, 'hooked', 'synced', (a) => a.status?.sync?.status === 'Synced');
+    const first = await waitForApp(ns, appName, 'synced', (a) => a.status?.sync?.status === 'Synced');
     const work = await cloneRepo(git, repo);
     await work.writeFile(
       'configmap.yaml',
@@ -108,7 +112,7 @@ describe('git push webhooks', () => {
     const unsigned = await post(undefined);
     expect(unsigned.status).toBe(401);
     await new Promise((r) => setTimeout(r, 2000));
-    expect((await getApp(ns, 'hooked')).status?.sync?.revision).toBe(first.status?.sync?.revision);
+    expect((await getApp(ns, appName)).status?.sync?.revision).toBe(first.status?.sync?.revision);
 
     const good = await post(`sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`);
     expect(good.status).toBe(200);
@@ -116,7 +120,7 @@ describe('git push webhooks', () => {
     expect(await good.json()).toEqual({ status: 'accepted' });
     await waitForApp(
       ns,
-      'hooked',
+      appName,
       'the pushed revision synced',
       (a) => a.status?.sync?.revision === sha && a.status?.sync?.status === 'Synced',
       20_000,
