@@ -36,6 +36,11 @@ ${namespace ? `  namespace: ${namespace}\n` : ''}data:
 describe('tenancy: an AppProject keeps a team in its namespaces', () => {
   const git = suiteGitServer();
   const ns = uniqueName('tenancy'); // the controller's namespace
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file (oci-chart had `denied`)
+  // would prune and self-heal this one's objects.
+  const run = uniqueName('run').slice(4);
+  const app = (name: string) => `${name}-${run}`;
   const teamA = uniqueName('tenancy-a');
   const teamB = uniqueName('tenancy-b'); // another team's namespace
   const teamAFresh = uniqueName('tenancy-a-new'); // permitted, but does not exist yet
@@ -111,7 +116,11 @@ spec:
     applyJson({
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
-      metadata: { name, namespace: ns, ...(opts.finalizers ? { finalizers: opts.finalizers } : {}) },
+      metadata: {
+        name: app(name),
+        namespace: ns,
+        ...(opts.finalizers ? { finalizers: opts.finalizers } : {}),
+      },
       spec: {
         project: opts.project,
         source: { repoURL, targetRevision: 'main', path: opts.path },
@@ -177,7 +186,7 @@ spec:
     });
     await waitForApp(
       ns,
-      'good',
+      app('good'),
       'the good app synced',
       (a) => a.status?.sync?.status === 'Synced' && opOf(a)?.phase === 'Succeeded',
     );
@@ -216,7 +225,7 @@ spec:
       teamProject,
     );
     const intoTeamB = destinationMessage(`ConfigMap ${teamB}/${names.other}`, teamB, teamProject);
-    const done = await refused('other-namespaces', intoKubeSystem);
+    const done = await refused(app('other-namespaces'), intoKubeSystem);
     expect(conditionsOf(done, 'ComparisonError')).toEqual(
       expect.arrayContaining([intoKubeSystem, intoTeamB]),
     );
@@ -232,7 +241,7 @@ spec:
     // A deny entry ("!ns") names itself in the message.
     await application('denied', { project: denyProject, path: 'into-team-b', destination: teamA });
     await refused(
-      'denied',
+      app('denied'),
       `ConfigMap ${teamB}/${names.other} is not permitted in project ${denyProject}: namespace "${teamB}" is denied by the AppProject's spec.destinations entry {server: "*", namespace: "!${teamB}"}`,
     );
     await absent('configmap', names.other, teamB);
@@ -242,7 +251,7 @@ spec:
   it('refuses a cluster-scoped ClusterRole the project does not whitelist', async () => {
     await application('cluster-role', { project: strictProject, path: 'cluster-role', destination: teamA });
     await refused(
-      'cluster-role',
+      app('cluster-role'),
       `ClusterRole ${names.role} (cluster-scoped) is not permitted in project ${strictProject}: add group "rbac.authorization.k8s.io", kind "ClusterRole" to the AppProject's spec.clusterResourceWhitelist`,
     );
     await absent('clusterrole', names.role);
@@ -251,7 +260,10 @@ spec:
 
   it('refuses a hook Job into a forbidden namespace before running any hook', async () => {
     await application('hook', { project: teamProject, path: 'hook', destination: teamA });
-    await refused('hook', destinationMessage(`Job kube-system/${names.hook}`, 'kube-system', teamProject));
+    await refused(
+      app('hook'),
+      destinationMessage(`Job kube-system/${names.hook}`, 'kube-system', teamProject),
+    );
     await absent('job', names.hook, 'kube-system');
     await absent('configmap', names.ok, teamA);
   });
@@ -266,7 +278,7 @@ spec:
     });
     const invalid = await waitForApp(
       ns,
-      'create-forbidden',
+      app('create-forbidden'),
       'the destination refused',
       (a) => conditionsOf(a, 'InvalidSpecError').length > 0,
     );
@@ -282,7 +294,7 @@ spec:
       destination: teamA,
     });
     await refused(
-      'namespace-object',
+      app('namespace-object'),
       destinationMessage(`Namespace ${forbiddenNs} (cluster-scoped)`, forbiddenNs, teamProject),
     );
 
@@ -294,12 +306,12 @@ spec:
       syncOptions: ['CreateNamespace=true'],
     });
     await refused(
-      'create-strict',
+      app('create-strict'),
       `Namespace ${teamAFresh} (cluster-scoped) is not permitted in project ${strictProject}: add group "", kind "Namespace" to the AppProject's spec.clusterResourceWhitelist`,
     );
     await absent('namespace', forbiddenNs);
     await absent('namespace', teamAFresh);
-    expect(opOf(await waitForApp(ns, 'create-forbidden', 'still refused', () => true))).toBeUndefined();
+    expect(opOf(await waitForApp(ns, app('create-forbidden'), 'still refused', () => true))).toBeUndefined();
   });
 
   it("never prunes a live object outside the destinations that carries the app's tracking id", async () => {
@@ -309,7 +321,7 @@ spec:
       metadata: {
         name,
         namespace,
-        annotations: { 'argocd.argoproj.io/tracking-id': `good:/ConfigMap:${namespace}/${name}` },
+        annotations: { 'argocd.argoproj.io/tracking-id': `${app('good')}:/ConfigMap:${namespace}/${name}` },
       },
       data: { planted: 'yes' },
     });
@@ -327,7 +339,7 @@ spec:
       .toBe(false);
     const good = await waitForApp(
       ns,
-      'good',
+      app('good'),
       'the good app synced again',
       (a) => a.status?.sync?.status === 'Synced',
     );
@@ -341,12 +353,12 @@ spec:
 
   it('keeps healing the good app while the bad ones are refused', async () => {
     // Ask a bad app to sync again, and drift the good one at the same time.
-    const before = await waitForApp(ns, 'other-namespaces', 'its last sync', () => true);
+    const before = await waitForApp(ns, app('other-namespaces'), 'its last sync', () => true);
     const lastStart = (before.status?.operationState as { startedAt?: string } | undefined)?.startedAt;
     await kubectl([
       'patch',
       'application',
-      'other-namespaces',
+      app('other-namespaces'),
       '-n',
       ns,
       '--type=merge',
@@ -371,7 +383,7 @@ spec:
       .toBe('blue');
     const bad = await waitForApp(
       ns,
-      'other-namespaces',
+      app('other-namespaces'),
       'the second sync refused too',
       (a) =>
         (a.status?.operationState as { startedAt?: string } | undefined)?.startedAt !== lastStart &&
@@ -384,7 +396,7 @@ spec:
   });
 
   it('deletes, with the app, only what lies inside its destinations', async () => {
-    await kubectl(['delete', 'application', 'good', '-n', ns, '--wait=true', '--timeout=90s']);
+    await kubectl(['delete', 'application', app('good'), '-n', ns, '--wait=true', '--timeout=90s']);
     await absent('configmap', names.good, teamA);
     expect(
       await kubectl(['get', 'configmap', names.strayB, '-n', teamB, '-o', 'jsonpath={.data.planted}']),
