@@ -68,6 +68,10 @@ data: { wave: "2" }
 describe('controller restart in the middle of a sync', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-kill');
+  // App name unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const appName = uniqueName('resumed');
   const target = `${ns}-app`;
   const gate = uniqueName('gate');
   let dir: string;
@@ -121,7 +125,7 @@ describe('controller restart in the middle of a sync', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'resumed', namespace: ns },
+        metadata: { name: appName, namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '.' },
@@ -133,7 +137,7 @@ describe('controller restart in the middle of a sync', () => {
     // Wave 1 can't become healthy until the gate opens: kill the controller while it waits there.
     await waitForApp(
       ns,
-      'resumed',
+      appName,
       'the sync waiting in wave 1',
       (a) => opOf(a)?.phase === 'Running' && opOf(a)?.syncResult?.mooring?.currentWave === 1,
     );
@@ -150,7 +154,7 @@ describe('controller restart in the middle of a sync', () => {
     startController();
     const done = await waitForApp(
       ns,
-      'resumed',
+      appName,
       'the operation finished',
       (a) => opOf(a)?.phase === 'Succeeded',
     );

@@ -36,6 +36,10 @@ function parse(text: string): { name: string; labels: Record<string, string>; va
 describe('GET /metrics after an app synced', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-metrics');
+  // App name unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const appName = uniqueName('metered');
   let controller: Controller;
   let stop: () => Promise<void>;
   let server: { port: number; close: () => Promise<void> };
@@ -74,7 +78,7 @@ describe('GET /metrics after an app synced', () => {
       input: JSON.stringify({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'metered', namespace: ns },
+        metadata: { name: appName, namespace: ns },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '.' },
@@ -85,7 +89,7 @@ describe('GET /metrics after an app synced', () => {
     });
     await waitForApp(
       ns,
-      'metered',
+      appName,
       'synced, healthy, sync operation succeeded',
       (a) =>
         a.status?.sync?.status === 'Synced' &&
@@ -97,7 +101,7 @@ describe('GET /metrics after an app synced', () => {
       name: 'argocd_app_info',
       labels: {
         namespace: ns,
-        name: 'metered',
+        name: appName,
         project: 'default',
         autosync_enabled: 'true',
         repo: repoURL,
@@ -134,7 +138,7 @@ describe('GET /metrics after an app synced', () => {
     expect(samples.filter((s) => s.name === 'argocd_app_info' && s.labels.namespace === ns)).toEqual([
       appInfo,
     ]);
-    const app = { namespace: ns, name: 'metered', project: 'default', dest_server: IN_CLUSTER };
+    const app = { namespace: ns, name: appName, project: 'default', dest_server: IN_CLUSTER };
     expect(one('argocd_app_sync_total', { ...app, phase: 'Succeeded' })).toBeGreaterThanOrEqual(1);
     const reconciles = one('argocd_app_reconcile_count', { namespace: ns, dest_server: IN_CLUSTER });
     expect(reconciles).toBeGreaterThanOrEqual(1);
@@ -147,7 +151,7 @@ describe('GET /metrics after an app synced', () => {
       (s) =>
         s.name === 'argocd_app_k8s_request_total' &&
         s.labels.namespace === ns &&
-        s.labels.name === 'metered' &&
+        s.labels.name === appName &&
         s.labels.project === 'default' &&
         s.labels.server === IN_CLUSTER,
     );
