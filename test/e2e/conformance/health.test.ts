@@ -63,6 +63,11 @@ const healthOf = (app: Application) => app.status?.health?.status;
 
 describe('conformance: health', () => {
   const ns = uniqueName('mooring-health');
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const run = uniqueName('run').slice(4);
+  const appName = (name: string) => `${name}-${run}`;
   const crds = [
     crd('cert-manager.io', 'Certificate', 'certificates', 'v1'),
     crd('keda.sh', 'ScaledObject', 'scaledobjects', 'v1alpha1'),
@@ -107,7 +112,7 @@ describe('conformance: health', () => {
   it('an app with nothing of it deployed is Missing, not Healthy', async () => {
     await deployApp({
       namespace: ns,
-      name: 'not-synced',
+      name: appName('not-synced'),
       destination: `${ns}-none`,
       from: {
         'deployment.yaml': `apiVersion: apps/v1
@@ -127,7 +132,12 @@ data: {mode: production}
 `,
       },
     });
-    const app = await waitForApp(ns, 'not-synced', 'compared', (a) => a.status?.sync?.status === 'OutOfSync');
+    const app = await waitForApp(
+      ns,
+      appName('not-synced'),
+      'compared',
+      (a) => a.status?.sync?.status === 'OutOfSync',
+    );
     expect(healthOf(app)).toBe('Missing');
     expect(resource(app, 'Deployment')?.health?.status).toBe('Missing');
   });
@@ -141,7 +151,7 @@ data: {mode: production}
     const dest = `${ns}-crs`;
     await deployApp({
       namespace: ns,
-      name: 'crs',
+      name: appName('crs'),
       destination: dest,
       from: { 'certificate.yaml': CERTIFICATE, 'scaled-object.yaml': SCALED_OBJECT },
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
@@ -162,7 +172,7 @@ data: {mode: production}
     // Created, but no controller has reported on them yet.
     let app = await waitForApp(
       ns,
-      'crs',
+      appName('crs'),
       'synced and progressing',
       (a) => a.status?.sync?.status === 'Synced' && healthOf(a) === 'Progressing',
     );
@@ -195,7 +205,7 @@ data: {mode: production}
         },
       ],
     });
-    app = await waitForApp(ns, 'crs', 'healthy', (a) => healthOf(a) === 'Healthy');
+    app = await waitForApp(ns, appName('crs'), 'healthy', (a) => healthOf(a) === 'Healthy');
     expect(resource(app, 'Certificate')?.health).toEqual({
       status: 'Healthy',
       message: 'Certificate is up to date and has not expired',
@@ -217,7 +227,7 @@ data: {mode: production}
         },
       ],
     });
-    app = await waitForApp(ns, 'crs', 'degraded', (a) => healthOf(a) === 'Degraded');
+    app = await waitForApp(ns, appName('crs'), 'degraded', (a) => healthOf(a) === 'Degraded');
     expect(resource(app, 'Certificate')?.health).toEqual({
       status: 'Degraded',
       message: 'The certificate request has failed to complete',
@@ -248,7 +258,7 @@ data: {mode: production}
         { type: 'Paused', status: 'True', reason: 'ScaledObjectPaused', message: 'ScaledObject is paused' },
       ],
     });
-    app = await waitForApp(ns, 'crs', 'suspended', (a) => healthOf(a) === 'Suspended');
+    app = await waitForApp(ns, appName('crs'), 'suspended', (a) => healthOf(a) === 'Suspended');
     expect(resource(app, 'ScaledObject')?.health).toEqual({
       status: 'Suspended',
       message: 'ScaledObject is paused',

@@ -23,6 +23,11 @@ const configMap = (name: string, data: Record<string, string>, annotations?: Rec
 describe('conformance: sync options', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-cso');
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const run = uniqueName('run').slice(4);
+  const appName = (name: string) => `${name}-${run}`;
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   const apps = testKubeConfig().makeApiClient(k8s.AppsV1Api);
   const batch = testKubeConfig().makeApiClient(k8s.BatchV1Api);
@@ -141,7 +146,7 @@ describe('conformance: sync options', () => {
     const { target } = await deploy('owner', { 'shared.yaml': configMap('shared', { from: 'owner' }) }, []);
     await deployApp({
       namespace: ns,
-      name: 'taker',
+      name: appName('taker'),
       from: {
         'shared.yaml': configMap('shared', { from: 'taker' }),
         'own.yaml': configMap('own', { from: 'taker' }),
@@ -149,7 +154,7 @@ describe('conformance: sync options', () => {
       destination: target,
       syncPolicy: { automated: {}, syncOptions: ['FailOnSharedResource=true'] },
     });
-    const failed = await waitForApp(ns, 'taker', 'sync failed', (a) => opOf(a)?.phase === 'Failed');
+    const failed = await waitForApp(ns, appName('taker'), 'sync failed', (a) => opOf(a)?.phase === 'Failed');
     expect(opOf(failed)!.message).toBe(
       `one or more synchronization tasks are not valid, reason: shared resource found: ConfigMap ${target}/shared is part of application "owner"; FailOnSharedResource=true refuses to take it over`,
     );

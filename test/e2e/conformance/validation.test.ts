@@ -73,6 +73,11 @@ const appFiles = (namespace: string): Record<string, string> => ({
 
 describe('conformance: validation before a sync', () => {
   const ns = uniqueName('mooring-cv');
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const run = uniqueName('run').slice(4);
+  const appName = (name: string) => `${name}-${run}`;
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   const exists = (p: Promise<unknown>) =>
     p.then(
@@ -107,12 +112,12 @@ describe('conformance: validation before a sync', () => {
     const target = `${ns}-a`;
     await deployApp({
       namespace: ns,
-      name: 'no-crd',
+      name: appName('no-crd'),
       from: { ...appFiles(target), 'rollout.yaml': rollout() },
       destination: target,
     });
-    await requestSync(ns, 'no-crd');
-    const app = await waitForApp(ns, 'no-crd', 'sync failed', (a) => opOf(a)?.phase === 'Failed');
+    await requestSync(ns, appName('no-crd'));
+    const app = await waitForApp(ns, appName('no-crd'), 'sync failed', (a) => opOf(a)?.phase === 'Failed');
     const op = opOf(app)!;
     expect(op.message).toMatch(
       new RegExp(
@@ -132,14 +137,14 @@ describe('conformance: validation before a sync', () => {
     const target = `${ns}-b`;
     await deployApp({
       namespace: ns,
-      name: 'with-crd',
+      name: appName('with-crd'),
       from: { ...appFiles(target), 'crd.yaml': crd, 'rollout.yaml': rollout() },
       destination: target,
     });
-    await requestSync(ns, 'with-crd');
+    await requestSync(ns, appName('with-crd'));
     const app = await waitForApp(
       ns,
-      'with-crd',
+      appName('with-crd'),
       'synced',
       (a) => opOf(a)?.phase === 'Succeeded' && a.status?.sync?.status === 'Synced',
     );
@@ -171,12 +176,17 @@ describe('conformance: validation before a sync', () => {
     ).replace('kind: Rollout', `kind: ${kind}`);
     await deployApp({
       namespace: ns,
-      name: 'skip-dry-run',
+      name: appName('skip-dry-run'),
       from: { ...appFiles(target), 'rollout.yaml': manifest },
       destination: target,
     });
-    await requestSync(ns, 'skip-dry-run');
-    const failed = await waitForApp(ns, 'skip-dry-run', 'sync failed', (a) => opOf(a)?.phase === 'Failed');
+    await requestSync(ns, appName('skip-dry-run'));
+    const failed = await waitForApp(
+      ns,
+      appName('skip-dry-run'),
+      'sync failed',
+      (a) => opOf(a)?.phase === 'Failed',
+    );
     expect(opOf(failed)!.message).toMatch(/^one or more objects failed to apply, reason: /);
     const byName = new Map(
       opOf(failed)!.syncResult!.resources!.map((r) => [`${r.kind}/${r.name}`, r.status]),
@@ -196,10 +206,10 @@ describe('conformance: validation before a sync', () => {
     });
     await kubectl(['wait', '--for=condition=Established', `crd/canaries.${group}`, '--timeout=60s']);
     const before = opOf(failed)!.startedAt;
-    await requestSync(ns, 'skip-dry-run');
+    await requestSync(ns, appName('skip-dry-run'));
     await waitForApp(
       ns,
-      'skip-dry-run',
+      appName('skip-dry-run'),
       'synced after the CRD appeared',
       (a) => opOf(a)?.startedAt !== before && opOf(a)?.phase === 'Succeeded',
     );

@@ -13,6 +13,11 @@ const root = resolve(import.meta.dirname, '../../..');
 describe('conformance: sync waves', () => {
   const git = suiteGitServer();
   const ns = uniqueName('conf-waves');
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const run = uniqueName('run').slice(4);
+  const appName = (name: string) => `${name}-${run}`;
   const destinations: string[] = [];
   let stop: () => Promise<void>;
 
@@ -44,12 +49,12 @@ describe('conformance: sync waves', () => {
     const dest = destination('order');
     await deployApp({
       namespace: ns,
-      name: 'waves',
+      name: appName('waves'),
       from: join(root, 'testdata/waves-hooks'),
       destination: dest,
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    const app = await waitForApp(ns, 'waves', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
+    const app = await waitForApp(ns, appName('waves'), 'synced', (a) => opOf(a)?.phase === 'Succeeded');
     const results = resultsOf(app);
     expect(results.map((r) => `${r.syncPhase}:${r.kind}/${r.name}`)).toEqual([
       `PreSync:Namespace/${dest}`,
@@ -80,7 +85,7 @@ describe('conformance: sync waves', () => {
     const dest = destination('gate');
     await deployApp({
       namespace: ns,
-      name: 'gate',
+      name: appName('gate'),
       from: {
         // No load balancer answers on this cluster: the Service stays Progressing.
         'lb.yaml': manifest({
@@ -96,14 +101,14 @@ describe('conformance: sync waves', () => {
     });
     const waiting = await waitForApp(
       ns,
-      'gate',
+      appName('gate'),
       'waiting on the Service',
       (a) => opOf(a)?.phase === 'Running' && resultsOf(a).some((r) => r.name === 'public'),
     );
     expect(opOf(waiting)!.message).toBe(`waiting for healthy state of Service ${dest}/public`);
-    const watched = await observeApp(() => getApp(ns, 'gate'), 6_000);
+    const watched = await observeApp(() => getApp(ns, appName('gate')), 6_000);
     expect([...watched.operationPhases]).toEqual(['Running']);
-    const still = await getApp(ns, 'gate');
+    const still = await getApp(ns, appName('gate'));
     expect(resultsOf(still).find((r) => r.name === 'public')).toMatchObject({
       status: 'Synced',
       hookPhase: 'Running',
@@ -119,7 +124,7 @@ describe('conformance: sync waves', () => {
     const dest = destination('prune');
     const { repo } = await deployApp({
       namespace: ns,
-      name: 'prune-order',
+      name: appName('prune-order'),
       from: {
         'keep.yaml': manifest(configMap('keep')),
         'low.yaml': manifest(configMap('low', { 'argocd.argoproj.io/sync-wave': '1' })),
@@ -129,7 +134,7 @@ describe('conformance: sync waves', () => {
       destination: dest,
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    await waitForApp(ns, 'prune-order', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
+    await waitForApp(ns, appName('prune-order'), 'synced', (a) => opOf(a)?.phase === 'Succeeded');
     const work = await cloneRepo(git, repo);
     await work.remove('low.yaml');
     await work.remove('mid.yaml');
@@ -139,7 +144,7 @@ describe('conformance: sync waves', () => {
     await work.dispose();
     const pruned = await waitForApp(
       ns,
-      'prune-order',
+      appName('prune-order'),
       'pruned',
       (a) => opOf(a)?.syncResult?.revision === sha && opOf(a)?.phase === 'Succeeded',
     );
