@@ -5,6 +5,12 @@ import { cloneRepo } from '../../harness/git-repo.js';
 import { deployApp, getApp, startTestController, suiteGitServer, waitForApp } from '../../harness/suite.js';
 import { configMap, manifest, observeApp } from './sync-kit.js';
 
+// App names unique to this run: the tracking id names only the app, and each test file runs its own
+// controller on the shared cluster, so an app of the same name in another file would take this one's
+// objects for its own (prune, self-heal).
+const run = uniqueName('run').slice(4);
+const appName = (name: string) => `${name}-${run}`;
+
 // Conformance: Argo CD's argocd-cm settings, on the real local cluster. Each test's controller reads
 // its own argocd-cm in its own namespace; each test quotes the sentence of Argo CD's documentation it
 // checks. The custom kinds are CRDs of a group unique to this run.
@@ -111,12 +117,17 @@ describe('conformance: argocd-cm settings', () => {
   it('a Lua health check added to argocd-cm while running turns a custom resource Degraded', async () => {
     await deployApp({
       namespace: ns,
-      name: 'lua-health',
+      name: appName('lua-health'),
       from: { 'widget.yaml': widget('boiler', 99) },
       destination: destination('lua'),
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    const before = await waitForApp(ns, 'lua-health', 'synced', (a) => a.status?.sync?.status === 'Synced');
+    const before = await waitForApp(
+      ns,
+      appName('lua-health'),
+      'synced',
+      (a) => a.status?.sync?.status === 'Synced',
+    );
     expect(before.status?.health?.status).not.toBe('Degraded');
 
     await setArgoCDCm(ns, {
@@ -133,7 +144,7 @@ describe('conformance: argocd-cm settings', () => {
     });
     const degraded = await waitForApp(
       ns,
-      'lua-health',
+      appName('lua-health'),
       'Degraded',
       (a) => a.status?.health?.status === 'Degraded',
     );
@@ -148,14 +159,14 @@ describe('conformance: argocd-cm settings', () => {
   it('a runaway script gives its resource Unknown with a message, and other apps still reconcile', async () => {
     await deployApp({
       namespace: ns,
-      name: 'runaway',
+      name: appName('runaway'),
       from: { 'gadget.yaml': widget('spinner', 1, 'Gadget') },
       destination: destination('runaway'),
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
     const stuck = await waitForApp(
       ns,
-      'runaway',
+      appName('runaway'),
       'Unknown health',
       (a) => resourceOf(a, 'Gadget', 'spinner')?.health?.status === 'Unknown',
     );
@@ -168,12 +179,12 @@ describe('conformance: argocd-cm settings', () => {
     const dest = destination('bystander');
     const { repo } = await deployApp({
       namespace: ns,
-      name: 'bystander',
+      name: appName('bystander'),
       from: { 'cm.yaml': manifest(configMap('plain')) },
       destination: dest,
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    await waitForApp(ns, 'bystander', 'synced', (a) => a.status?.sync?.status === 'Synced');
+    await waitForApp(ns, appName('bystander'), 'synced', (a) => a.status?.sync?.status === 'Synced');
     const work = await cloneRepo(git, repo);
     await work.writeFile('second.yaml', manifest(configMap('second')));
     const sha = await work.commit('a second ConfigMap');
@@ -181,7 +192,7 @@ describe('conformance: argocd-cm settings', () => {
     await work.dispose();
     const after = await waitForApp(
       ns,
-      'bystander',
+      appName('bystander'),
       'synced to the new commit',
       (a) => a.status?.sync?.revision === sha && a.status?.sync?.status === 'Synced',
     );
@@ -199,12 +210,12 @@ describe('conformance: argocd-cm settings', () => {
     const dest = destination('ignore');
     await deployApp({
       namespace: ns,
-      name: 'ignore',
+      name: appName('ignore'),
       from: { 'cm.yaml': manifest({ ...configMap('settings'), data: { tuned: 'git', other: 'git' } }) },
       destination: dest,
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    await waitForApp(ns, 'ignore', 'synced', (a) => a.status?.sync?.status === 'Synced');
+    await waitForApp(ns, appName('ignore'), 'synced', (a) => a.status?.sync?.status === 'Synced');
     await kubectl([
       'patch',
       'configmap',
@@ -216,7 +227,7 @@ describe('conformance: argocd-cm settings', () => {
       '-p',
       '{"data":{"tuned":"by-hand"}}',
     ]);
-    const watched = await observeApp(() => getApp(ns, 'ignore'), 5_000);
+    const watched = await observeApp(() => getApp(ns, appName('ignore')), 5_000);
     expect([...watched.syncStatuses]).toEqual(['Synced']);
     const tuned = await kubectl(['get', 'configmap', 'settings', '-n', dest, '-o', 'jsonpath={.data.tuned}']);
     expect(tuned).toBe('by-hand');
@@ -246,7 +257,7 @@ describe('conformance: argocd-cm settings', () => {
     const dest = destination('exclude');
     const { repo } = await deployApp({
       namespace: ns,
-      name: 'exclude',
+      name: appName('exclude'),
       from: {
         'cm.yaml': manifest(configMap('kept')),
         'sa.yaml': manifest({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } }),
@@ -254,7 +265,12 @@ describe('conformance: argocd-cm settings', () => {
       destination: dest,
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    const synced = await waitForApp(ns, 'exclude', 'synced', (a) => a.status?.sync?.status === 'Synced');
+    const synced = await waitForApp(
+      ns,
+      appName('exclude'),
+      'synced',
+      (a) => a.status?.sync?.status === 'Synced',
+    );
     expect(resourceOf(synced, 'ServiceAccount', 'robot')?.status).toBe('Synced');
 
     await setArgoCDCm(ns, { 'resource.exclusions': '- apiGroups: [""]\n  kinds: [ServiceAccount]\n' });
@@ -269,7 +285,7 @@ describe('conformance: argocd-cm settings', () => {
     await work.dispose();
     const after = await waitForApp(
       ns,
-      'exclude',
+      appName('exclude'),
       'synced without ServiceAccounts',
       (a) =>
         a.status?.sync?.revision === sha &&
@@ -315,16 +331,16 @@ describe('conformance: argocd-cm tracking and reconciliation timeout', () => {
   it('label tracking puts the instance label on applied objects, prunes by it, and timeout.reconciliation finds new commits', async () => {
     const { repo } = await deployApp({
       namespace: ns,
-      name: 'labelled',
+      name: appName('labelled'),
       from: { 'a.yaml': manifest(configMap('first')), 'b.yaml': manifest(configMap('second')) },
       destination: dest,
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    await waitForApp(ns, 'labelled', 'synced', (a) => a.status?.sync?.status === 'Synced');
+    await waitForApp(ns, appName('labelled'), 'synced', (a) => a.status?.sync?.status === 'Synced');
     const first = JSON.parse(
       await kubectl(['get', 'configmap', 'first', '-n', dest, '-o', 'json']),
     ) as KubeObject;
-    expect(first.metadata.labels?.['mooring.test/instance']).toBe('labelled');
+    expect(first.metadata.labels?.['mooring.test/instance']).toBe(appName('labelled'));
     expect(first.metadata.annotations?.['argocd.argoproj.io/tracking-id']).toBeUndefined();
 
     // No webhook, no refresh: only the 2s reconciliation timeout can find this commit in time.
@@ -335,7 +351,7 @@ describe('conformance: argocd-cm tracking and reconciliation timeout', () => {
     await work.dispose();
     await waitForApp(
       ns,
-      'labelled',
+      appName('labelled'),
       'synced to the new commit',
       (a) => a.status?.sync?.revision === sha && a.status?.sync?.status === 'Synced',
       60_000,
