@@ -14,6 +14,12 @@ import {
   resultsOf,
 } from './sync-kit.js';
 
+// App names unique to this run: the tracking id names only the app, and each test file runs its own
+// controller on the shared cluster, so an app of the same name in another file would take this one's
+// objects for its own (prune, self-heal).
+const run = uniqueName('run').slice(4);
+const appName = (name: string) => `${name}-${run}`;
+
 // Argo CD conformance: resource hooks (user guide, "Resource Hooks", "Sync Phases and Waves", "Helm"),
 // on the real local cluster. Each test quotes the sentences it checks.
 describe('conformance: resource hooks', () => {
@@ -77,26 +83,26 @@ describe('conformance: resource hooks', () => {
     };
     const { repo } = await deployApp({
       namespace: ns,
-      name: 'every',
+      name: appName('every'),
       from: files,
       destination: dest,
       syncPolicy: { automated: { prune: true, selfHeal: true } },
     });
     const first = await waitForApp(
       ns,
-      'every',
+      appName('every'),
       'the first sync',
       (a) => opOf(a)?.phase === 'Succeeded' && a.status?.sync?.status === 'Synced',
     );
     const sha1 = opOf(first)!.syncResult!.revision;
 
     // Several poll intervals and the self-heal timeout and backoff periods go by: nothing happens.
-    const quiet = await observeApp(app('every'), 16_000);
+    const quiet = await observeApp(app(appName('every')), 16_000);
     expect([...quiet.syncStatuses]).toEqual(['Synced']);
     expect(quiet.maxHistory).toBe(1);
-    const settled = await getApp(ns, 'every');
+    const settled = await getApp(ns, appName('every'));
     expect(settled.status?.history?.map((h) => h.revision)).toEqual([sha1]);
-    expect(await eventsWithReason(ns, 'every', 'OperationStarted')).toEqual([
+    expect(await eventsWithReason(ns, appName('every'), 'OperationStarted')).toEqual([
       `OperationStarted: Initiated automated sync to ${sha1}`,
     ]);
     const runs = () => ({
@@ -139,18 +145,18 @@ describe('conformance: resource hooks', () => {
     await work.dispose();
     await waitForApp(
       ns,
-      'every',
+      appName('every'),
       'the sync of the second commit',
       (a) =>
         opOf(a)?.syncResult?.revision === sha2 &&
         opOf(a)?.phase === 'Succeeded' &&
         a.status?.sync?.status === 'Synced',
     );
-    const quietAgain = await observeApp(app('every'), 12_000);
+    const quietAgain = await observeApp(app(appName('every')), 12_000);
     expect([...quietAgain.syncStatuses]).toEqual(['Synced']);
-    const last = await getApp(ns, 'every');
+    const last = await getApp(ns, appName('every'));
     expect(last.status?.history?.map((h) => h.revision)).toEqual([sha1, sha2]);
-    expect(await eventsWithReason(ns, 'every', 'OperationStarted')).toEqual([
+    expect(await eventsWithReason(ns, appName('every'), 'OperationStarted')).toEqual([
       `OperationStarted: Initiated automated sync to ${sha1}`,
       `OperationStarted: Initiated automated sync to ${sha2}`,
     ]);
@@ -178,7 +184,7 @@ describe('conformance: resource hooks', () => {
     const { name: dest } = await destination('phases');
     await deployApp({
       namespace: ns,
-      name: 'phases',
+      name: appName('phases'),
       from: {
         'app.yaml': manifest(configMap('app')),
         'pre.yaml': manifest(job('pre', { 'argocd.argoproj.io/hook': 'PreSync' })),
@@ -189,7 +195,7 @@ describe('conformance: resource hooks', () => {
       destination: dest,
       syncPolicy: { automated: {} },
     });
-    const done = await waitForApp(ns, 'phases', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
+    const done = await waitForApp(ns, appName('phases'), 'synced', (a) => opOf(a)?.phase === 'Succeeded');
     const result = opOf(done)!.syncResult!;
     expect(result.revision).toBe(done.status?.sync?.revision);
     expect(result.source).toEqual(done.spec.source);
@@ -268,7 +274,7 @@ describe('conformance: resource hooks', () => {
     const { name: dest, jobs } = await destination('fails');
     await deployApp({
       namespace: ns,
-      name: 'fails',
+      name: appName('fails'),
       from: {
         'app.yaml': manifest(configMap('never-synced')),
         'migrate.yaml': manifest(
@@ -288,7 +294,12 @@ describe('conformance: resource hooks', () => {
       destination: dest,
       syncPolicy: { automated: { prune: true, selfHeal: true } },
     });
-    const failed = await waitForApp(ns, 'fails', 'the sync failed', (a) => opOf(a)?.phase === 'Failed');
+    const failed = await waitForApp(
+      ns,
+      appName('fails'),
+      'the sync failed',
+      (a) => opOf(a)?.phase === 'Failed',
+    );
     const byName = new Map(resultsOf(failed).map((r) => [r.name, r]));
     expect(byName.get('migrate')).toMatchObject({ hookType: 'PreSync', hookPhase: 'Failed' });
     expect(byName.get('cleanup')).toMatchObject({ hookType: 'SyncFail', syncPhase: 'SyncFail' });
@@ -302,9 +313,9 @@ describe('conformance: resource hooks', () => {
     );
     await expect(kubectl(['get', 'configmap', 'never-synced', '-n', dest])).rejects.toThrow(/NotFound/);
     // The app stays OutOfSync; automated sync does not try the same commit again (selfHeal or not).
-    const watched = await observeApp(app('fails'), 8_000);
+    const watched = await observeApp(app(appName('fails')), 8_000);
     expect([...watched.operationPhases]).toEqual(['Failed']);
-    expect(await eventsWithReason(ns, 'fails', 'OperationStarted')).toHaveLength(1);
+    expect(await eventsWithReason(ns, appName('fails'), 'OperationStarted')).toHaveLength(1);
     expect(jobs.runs('migrate')).toBe(1);
   });
 
@@ -322,7 +333,7 @@ describe('conformance: resource hooks', () => {
     const { name: dest, jobs } = await destination('helm');
     await deployApp({
       namespace: ns,
-      name: 'helm-hooks',
+      name: appName('helm-hooks'),
       from: {
         'app.yaml': manifest(configMap('app')),
         'install.yaml': manifest(
@@ -347,7 +358,7 @@ describe('conformance: resource hooks', () => {
     });
     const done = await waitForApp(
       ns,
-      'helm-hooks',
+      appName('helm-hooks'),
       'synced',
       (a) => opOf(a)?.phase === 'Succeeded' && a.status?.sync?.status === 'Synced',
     );
@@ -367,7 +378,7 @@ describe('conformance: resource hooks', () => {
     // hook-succeeded deleted db-migrate; the `test` hook never ran.
     await waitFor('db-migrate deleted', async () => !(await jobExists(dest, 'db-migrate')));
     expect(jobs.runs('chart-test')).toBe(0);
-    const quiet = await observeApp(app('helm-hooks'), 8_000);
+    const quiet = await observeApp(app(appName('helm-hooks')), 8_000);
     expect([...quiet.syncStatuses]).toEqual(['Synced']);
     expect(quiet.maxHistory).toBe(1);
     expect([jobs.runs('db-init'), jobs.runs('db-migrate'), jobs.runs('notify')]).toEqual([1, 1, 1]);
@@ -379,7 +390,7 @@ describe('conformance: resource hooks', () => {
     const { name: dest, jobs } = await destination('selective');
     await deployApp({
       namespace: ns,
-      name: 'selective',
+      name: appName('selective'),
       from: {
         'a.yaml': manifest(configMap('a')),
         'b.yaml': manifest(configMap('b')),
@@ -387,11 +398,11 @@ describe('conformance: resource hooks', () => {
       },
       destination: dest,
     });
-    await waitForApp(ns, 'selective', 'compared', (a) => a.status?.sync?.status === 'OutOfSync');
+    await waitForApp(ns, appName('selective'), 'compared', (a) => a.status?.sync?.status === 'OutOfSync');
     await kubectl([
       'patch',
       'application',
-      'selective',
+      appName('selective'),
       '-n',
       ns,
       '--type',
@@ -406,7 +417,7 @@ describe('conformance: resource hooks', () => {
     ]);
     const done = await waitForApp(
       ns,
-      'selective',
+      appName('selective'),
       'the selective sync',
       (a) => opOf(a)?.phase === 'Succeeded',
     );

@@ -42,6 +42,11 @@ const configMap = (name: string, annotations?: Record<string, string>, wave?: nu
 describe('conformance: pruning', () => {
   const git = suiteGitServer();
   const ns = uniqueName('mooring-cpr');
+  // App names unique to this run: the tracking id names only the app, and each test file runs its own
+  // controller on the shared cluster, so an app of the same name in another file would take this one's
+  // objects for its own (prune, self-heal).
+  const run = uniqueName('run').slice(4);
+  const appName = (name: string) => `${name}-${run}`;
   const core = testKubeConfig().makeApiClient(k8s.CoreV1Api);
   const targets: string[] = [];
   const exists = (name: string, namespace: string) =>
@@ -61,7 +66,7 @@ describe('conformance: pruning', () => {
     targets.push(target);
     const { repo } = await deployApp({
       namespace: ns,
-      name,
+      name: appName(name),
       from: files,
       destination: target,
       finalizers,
@@ -69,7 +74,7 @@ describe('conformance: pruning', () => {
     });
     await waitForApp(
       ns,
-      name,
+      appName(name),
       'synced',
       (a) => opOf(a)?.phase === 'Succeeded' && a.status?.sync?.status === 'Synced',
     );
@@ -88,7 +93,7 @@ describe('conformance: pruning', () => {
   const syncOf = (name: string, sha: string) =>
     waitForApp(
       ns,
-      name,
+      appName(name),
       `sync of ${sha}`,
       (a) =>
         opOf(a)?.syncResult?.revision === sha &&
@@ -150,7 +155,7 @@ describe('conformance: pruning', () => {
     expect(await exists('gone', target)).toBe(false);
     const outOfSync = await waitForApp(
       ns,
-      'no-prune',
+      appName('no-prune'),
       'OutOfSync',
       (a) => a.status?.sync?.status === 'OutOfSync',
     );
@@ -173,11 +178,11 @@ describe('conformance: pruning', () => {
       { prune: true },
       ['resources-finalizer.argocd.argoproj.io'],
     );
-    await kubectl(['delete', 'application', 'no-delete', '-n', ns, '--wait=false']);
+    await kubectl(['delete', 'application', appName('no-delete'), '-n', ns, '--wait=false']);
     await waitFor(
       'the app deleted',
       () =>
-        getApp(ns, 'no-delete').then(
+        getApp(ns, appName('no-delete')).then(
           () => false,
           () => true,
         ),
@@ -200,17 +205,17 @@ describe('conformance: pruning', () => {
     expect(opOf(await syncOf('allow-empty', openSha))!.phase).toBe('Succeeded');
     expect(await exists('a', open.target)).toBe(false);
     expect(await exists('b', open.target)).toBe(false);
-    await waitForApp(ns, 'allow-empty', 'Synced', (a) => a.status?.sync?.status === 'Synced');
+    await waitForApp(ns, appName('allow-empty'), 'Synced', (a) => a.status?.sync?.status === 'Synced');
 
     // The refusal is said either by an Event on the sync that ran without pruning, or by a condition
     // on an automated sync that did not run.
     await waitFor('the refusal to prune everything', async () => {
-      const app = await getApp(ns, 'guarded');
+      const app = await getApp(ns, appName('guarded'));
       if (app.status?.sync?.revision !== guardedSha) return false;
       const conditions = (app.status?.conditions ?? []).map((c) => c.message);
       return (
         conditions.some((m) => /allowEmpty|wipe out/.test(m)) ||
-        (await eventsFor(ns, 'guarded')).some((e) => e.startsWith('PruneRefused:'))
+        (await eventsFor(ns, appName('guarded'))).some((e) => e.startsWith('PruneRefused:'))
       );
     });
     expect(await exists('a', guarded.target)).toBe(true);
