@@ -14,6 +14,8 @@ describe('conformance: automated sync', () => {
   // Unique to this run: the tracking id names only the app, and every test file runs its own controller on
   // the shared cluster, so an app `greeter` in another file would claim, prune and self-heal this one's objects.
   const greeter = uniqueName('greeter');
+  const run = uniqueName('run').slice(4);
+  const appName = (name: string) => `${name}-${run}`;
   const destinations: string[] = [];
   let stop: () => Promise<void>;
   const core = () => testKubeConfig().makeApiClient(k8s.CoreV1Api);
@@ -134,17 +136,17 @@ describe('conformance: automated sync', () => {
     const dest = destination('params');
     await deployApp({
       namespace: ns,
-      name: 'dir',
+      name: appName('dir'),
       from: { 'a.yaml': manifest(configMap('a')), 'sub/b.yaml': manifest(configMap('b')) },
       destination: dest,
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    await waitForApp(ns, 'dir', 'the first sync', (a) => opOf(a)?.phase === 'Succeeded');
+    await waitForApp(ns, appName('dir'), 'the first sync', (a) => opOf(a)?.phase === 'Succeeded');
     // Directory options are application parameters: recurse brings in sub/b.yaml.
     await kubectl([
       'patch',
       'application',
-      'dir',
+      appName('dir'),
       '-n',
       ns,
       '--type',
@@ -154,14 +156,14 @@ describe('conformance: automated sync', () => {
     ]);
     await waitForApp(
       ns,
-      'dir',
+      appName('dir'),
       'the sync with recurse',
       (a) => (a.status?.history?.length ?? 0) === 2 && a.status?.sync?.status === 'Synced',
     );
     await waitFor('b created', () => data(dest, 'b').then(() => true));
-    const quiet = await observeApp(() => getApp(ns, 'dir'), 6_000);
+    const quiet = await observeApp(() => getApp(ns, appName('dir')), 6_000);
     expect(quiet.maxHistory).toBe(2);
-    expect(await eventsWithReason(ns, 'dir', 'OperationStarted')).toHaveLength(2);
+    expect(await eventsWithReason(ns, appName('dir'), 'OperationStarted')).toHaveLength(2);
   });
 
   // "By default (and as a safety mechanism), automated sync will not delete resources when Argo CD
@@ -173,12 +175,12 @@ describe('conformance: automated sync', () => {
     const dest = destination('noprune');
     const { repo } = await deployApp({
       namespace: ns,
-      name: 'noprune',
+      name: appName('noprune'),
       from: { 'keep.yaml': manifest(configMap('keep')), 'old.yaml': manifest(configMap('old')) },
       destination: dest,
       syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    await waitForApp(ns, 'noprune', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
+    await waitForApp(ns, appName('noprune'), 'synced', (a) => opOf(a)?.phase === 'Succeeded');
     const work = await cloneRepo(suiteGitServer(), repo);
     await work.remove('old.yaml');
     const sha = await work.commit('remove old');
@@ -186,14 +188,14 @@ describe('conformance: automated sync', () => {
     await work.dispose();
     const listed = await waitForApp(
       ns,
-      'noprune',
+      appName('noprune'),
       'old requires pruning',
       (a) => a.status?.sync?.revision === sha && (a.status?.resources ?? []).some((r) => r.requiresPruning),
     );
     expect(listed.status?.sync?.status).toBe('OutOfSync');
-    const quiet = await observeApp(() => getApp(ns, 'noprune'), 8_000);
+    const quiet = await observeApp(() => getApp(ns, appName('noprune')), 8_000);
     expect(quiet.maxHistory).toBe(1);
-    expect(await eventsWithReason(ns, 'noprune', 'OperationStarted')).toHaveLength(1);
+    expect(await eventsWithReason(ns, appName('noprune'), 'OperationStarted')).toHaveLength(1);
     expect(await data(dest, 'old')).toEqual({});
   });
 
@@ -206,12 +208,12 @@ describe('conformance: automated sync', () => {
     const dest = destination('heal');
     await deployApp({
       namespace: ns,
-      name: 'heal',
+      name: appName('heal'),
       from: { 'cm.yaml': manifest(configMap('target', {}, { owner: 'git' })) },
       destination: dest,
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
     });
-    const first = await waitForApp(ns, 'heal', 'synced', (a) => opOf(a)?.phase === 'Succeeded');
+    const first = await waitForApp(ns, appName('heal'), 'synced', (a) => opOf(a)?.phase === 'Succeeded');
     expect(opOf(first)!.operation.sync?.selfHealAttemptsCount).toBeUndefined();
     const commit = opOf(first)!.syncResult!.revision;
     for (const attempt of [1, 2]) {
@@ -228,7 +230,7 @@ describe('conformance: automated sync', () => {
       ]);
       const healed = await waitForApp(
         ns,
-        'heal',
+        appName('heal'),
         `heal #${attempt}`,
         (a) =>
           opOf(a)?.phase === 'Succeeded' &&
@@ -239,7 +241,7 @@ describe('conformance: automated sync', () => {
       expect(opOf(healed)!.operation.initiatedBy).toEqual({ automated: true });
       expect(await data(dest, 'target')).toEqual({ owner: 'git' });
     }
-    const healedEvents = await eventsWithReason(ns, 'heal', 'SelfHealed');
+    const healedEvents = await eventsWithReason(ns, appName('heal'), 'SelfHealed');
     expect(healedEvents).toHaveLength(2);
     expect(healedEvents[0]).toContain(
       `Reverting changes made outside Git: ConfigMap ${dest}/target (data.owner`,
@@ -253,7 +255,7 @@ describe('conformance: automated sync', () => {
     // The destination namespace is missing (no CreateNamespace): the sync fails until it exists.
     await deployApp({
       namespace: ns,
-      name: 'retry',
+      name: appName('retry'),
       from: { 'cm.yaml': manifest(configMap('needs-namespace')) },
       destination: dest,
       syncPolicy: {
@@ -263,16 +265,16 @@ describe('conformance: automated sync', () => {
     });
     const retrying = await waitForApp(
       ns,
-      'retry',
+      appName('retry'),
       'a retry scheduled',
       (a) => opOf(a)?.phase === 'Running' && (opOf(a)?.retryCount ?? 0) >= 2,
     );
     expect(opOf(retrying)!.message).toMatch(/Retrying attempt #\d+ at /);
     await kubectl(['create', 'namespace', dest]);
-    const done = await waitForApp(ns, 'retry', 'succeeded', (a) => opOf(a)?.phase === 'Succeeded');
+    const done = await waitForApp(ns, appName('retry'), 'succeeded', (a) => opOf(a)?.phase === 'Succeeded');
     expect(opOf(done)!.retryCount).toBeGreaterThanOrEqual(2);
     expect(done.status?.history).toHaveLength(1);
-    expect(await eventsWithReason(ns, 'retry', 'OperationStarted')).toHaveLength(1);
+    expect(await eventsWithReason(ns, appName('retry'), 'OperationStarted')).toHaveLength(1);
     expect(await data(dest, 'needs-namespace')).toEqual({});
   });
 });
