@@ -50,7 +50,10 @@ export function renderCacheKey(
 export interface RendererOptions {
   /** Renders running at once; more wait their turn (default 2). */
   maxConcurrent?: number;
-  /** Results kept, least recently used evicted first (default 256). */
+  /**
+   * Results kept, least recently used evicted first (default 10,000). The byte bound below is what
+   * limits memory; a count under the number of apps would make every periodic pass render again.
+   */
   cacheSize?: number;
   /**
    * Bytes of results kept (their objects as JSON, RenderResult.manifestBytes), least recently used
@@ -88,7 +91,7 @@ interface InFlight {
 /** Creates a Renderer. Results are deep-copied on the way out, so callers may modify them. Errors are not cached. */
 export function createRenderer(options: RendererOptions = {}): Renderer {
   const maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
-  const cacheSize = Math.max(0, options.cacheSize ?? 256);
+  const cacheSize = Math.max(0, options.cacheSize ?? 10_000);
   const cacheBytes = Math.max(0, options.cacheBytes ?? 256 * 1024 * 1024);
   let cachedBytes = 0;
   const sizeOf = (r: RenderResult) => r.manifestBytes ?? 0;
