@@ -1,12 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApplicationSet } from '../../core/index.js';
 import { kubectl, uniqueName } from '../../../test/harness/cluster.js';
 import { main } from '../main.js';
 import type { Out } from '../output.js';
+
+const CRD = resolve(import.meta.dirname, '../../../deploy/crds/applicationset-crd.yaml');
 
 function capture(): Out & { text: string } {
   return {
@@ -58,6 +60,21 @@ describe('mooring appset (kubeconfig)', () => {
     }) as ApplicationSet;
 
   beforeAll(async () => {
+    // The CRD, as `mooring install` and the controller put it in place: this test runs no controller.
+    await kubectl([
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=mooring-install',
+      '-f',
+      CRD,
+    ]);
+    await kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/applicationsets.argoproj.io',
+      '--timeout=60s',
+    ]);
     await kubectl(['create', 'namespace', ns]);
     dir = await mkdtemp(join(tmpdir(), 'appset-cli-'));
     file = join(dir, 'sets.yaml');

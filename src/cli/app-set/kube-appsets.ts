@@ -154,4 +154,25 @@ export async function deleteAppSet(kube: Kube, name: string): Promise<void> {
   } catch (err) {
     throw explain(err, kube);
   }
+  // Foreground deletion keeps the set (with a deletionTimestamp) until Kubernetes' garbage collector
+  // has deleted its Applications: wait for that, as `kubectl delete` waits, so a list after shows it gone.
+  const deadline = Date.now() + deleteWaitMs;
+  for (;;) {
+    try {
+      await kube.client.request({ path: appSetPath(kube.appNamespace, name) });
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return;
+      throw explain(err, kube);
+    }
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `applicationset '${name}' is being deleted but still there after ${deleteWaitMs / 1000}s: its Applications are still being deleted (kubectl get applicationset ${name} -n ${kube.appNamespace} -o yaml shows its finalizers)`,
+        EXIT.failure,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
+
+/** How long `appset delete` waits for the set to be gone. */
+const deleteWaitMs = 120_000;
