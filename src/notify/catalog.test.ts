@@ -11,6 +11,7 @@ function app(o: {
   synced: string;
   at: string;
   selfHeal?: boolean;
+  finishedAt?: string;
 }): Application {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -33,7 +34,7 @@ function app(o: {
         phase: o.phase as 'Succeeded',
         message: '',
         startedAt: '2026-01-01T00:00:05.000Z',
-        finishedAt: '2026-01-01T00:00:10.000Z',
+        finishedAt: o.finishedAt ?? '2026-01-01T00:00:10.000Z',
         syncResult: { revision: o.synced, resources: [] },
       },
     },
@@ -58,5 +59,17 @@ describe('on-drift-detected', () => {
       fires(app({ sync: 'OutOfSync', phase: 'Succeeded', synced: 'r1', at: after, selfHeal: true })),
     ).toBe(false);
     expect(fires(app({ sync: 'Synced', phase: 'Succeeded', synced: 'r1', at: after }))).toBe(false);
+  });
+
+  it('compares the times, not the strings: a comparison in the same second as the sync, with milliseconds', () => {
+    // finishedAt in whole seconds (as stored), reconciledAt with milliseconds: '…10.542Z' < '…10Z' as text.
+    const synced = {
+      sync: 'OutOfSync',
+      phase: 'Succeeded',
+      synced: 'r1',
+      finishedAt: '2026-01-01T00:00:10Z',
+    };
+    expect(fires(app({ ...synced, at: '2026-01-01T00:00:10.542Z' }))).toBe(true);
+    expect(fires(app({ ...synced, at: '2026-01-01T00:00:09.542Z' }))).toBe(false);
   });
 });

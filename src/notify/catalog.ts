@@ -36,7 +36,9 @@ export const BUILTIN_TRIGGERS: Record<string, { when: string; send: string[]; on
         // Only after a finished sync, compared since: a running or failed sync at a new revision is
         // not drift, nor the OutOfSync left over from before the sync until the next comparison.
         " and app.status.operationState.phase == 'Succeeded'" +
-        ' and app.status.reconciledAt > app.status.operationState.finishedAt' +
+        // As times: reconciledAt carries milliseconds and finishedAt whole seconds, so as strings a
+        // comparison in the same second as the sync ('…22.542Z' < '…22Z') would never see the drift.
+        ' and time.Parse(app.status.reconciledAt).After(time.Parse(app.status.operationState.finishedAt))' +
         ` and app.status.sync.revision == ${SYNCED_REVISION}` +
         ' and app.spec.syncPolicy?.automated?.selfHeal != true',
       send: ['app-drift-detected'],
