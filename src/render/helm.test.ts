@@ -176,6 +176,33 @@ describe('Helm sources', () => {
     expect(only(skipped.objects, 'Deployment').spec.replicas).toBe(1);
   });
 
+  it("gives templates only the chart's own files: .Files cannot read the repository or the machine", async () => {
+    await writeFiles(repo, {
+      'secret-beside-chart.txt': 'MARKER-REPO',
+      'charts/reader/Chart.yaml': 'apiVersion: v2\nname: reader\nversion: 0.1.0\n',
+      'charts/reader/own.txt': 'MARKER-OWN',
+      'charts/reader/templates/cm.yaml': [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: reader',
+        'data:',
+        '  own: {{ .Files.Get "own.txt" | quote }}',
+        '  up: {{ .Files.Get "../../secret-beside-chart.txt" | quote }}',
+        '  abs: {{ .Files.Get "/etc/hostname" | quote }}',
+        '  all: "{{ range $p, $_ := .Files.Glob "**" }}{{ $p }},{{ end }}"',
+        '',
+      ].join('\n'),
+    });
+    const r = await renderSource({ ...req(), source: { repoURL: 'u', path: 'charts/reader' } });
+    expect(only(r.objects, 'ConfigMap').data).toEqual({
+      own: 'MARKER-OWN',
+      up: '',
+      abs: '',
+      all: 'own.txt,',
+    });
+  });
+
   it('never follows chart dependencies out of the repository or to a chart repository', async () => {
     await writeFiles(path.dirname(repo), {
       'outside-chart/Chart.yaml': 'apiVersion: v2\nname: stolen\nversion: 0.1.0\n',
