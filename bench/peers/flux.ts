@@ -167,6 +167,8 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
     const tmp = join(c.workDir, 'tmp');
     await mkdir(home, { recursive: true });
     await mkdir(tmp, { recursive: true });
+    // source-controller refuses a --storage-path that does not exist.
+    await mkdir(join(c.workDir, 'storage'), { recursive: true });
     // No user or cluster settings leak in: only what Flux's own Deployment gives its containers.
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
