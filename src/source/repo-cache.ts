@@ -8,6 +8,7 @@ import { installAskpass, prepareAuth, type GitAuth } from './git-auth.js';
 import { classifyGitFailure, sourceError } from './git-errors.js';
 import { GitTimeoutError, gitEnvironment, runGit, type GitRunner } from './git-exec.js';
 import * as mirror from './mirror.js';
+import { listTree, TreeListings, type TreeListing } from './tree-ids.js';
 import { gcTrees, materializeTree, removeTree } from './trees.js';
 import { checkRepoURL, redactURL, repoKey, splitURLCredentials } from './url.js';
 
@@ -52,6 +53,8 @@ export interface RepoCache {
   forget(repoURL: string): Promise<void>;
   /** Deletes every tree whose commit is not in keepCommits (nor being built); resolves to the removed directories. */
   gc(keepCommits: Iterable<string>): Promise<string[]>;
+  /** The object ids of every entry of a mirrored commit's tree (cached for the last few commits). */
+  listTree?(repoURL: string, commit: string): Promise<TreeListing>;
 }
 
 /** Creates a repository cache under opts.root. */
@@ -69,6 +72,7 @@ export function createRepoCache(opts: RepoCacheOptions): RepoCache {
   const fetched = new Map<string, Date>(); // last successful fetch, by repo key
   const building = new Map<string, Promise<string>>(); // trees being built, by directory
   let askpass: Promise<string> | undefined;
+  const listings = new TreeListings((key, commit) => listTree(git, mirrorDir(key), commit));
 
   const git: mirror.Git = async (args, o = {}) => {
     const env = gitEnvironment({ allowFile, config: o.config, env: o.env });
@@ -235,6 +239,7 @@ export function createRepoCache(opts: RepoCacheOptions): RepoCache {
     fetch,
     forget,
     lastFetch: (repoURL) => fetched.get(repoKey(repoURL)),
+    listTree: (repoURL, commit) => listings.get(repoKey(repoURL), commit.trim().toLowerCase()),
     gc: (keepCommits) =>
       gcTrees(treesRoot, new Set([...keepCommits].map((c) => c.toLowerCase())), (dir) => building.has(dir)),
   };
