@@ -21,6 +21,7 @@ export {
 } from './rate-limiter.js';
 export { Discovery, resourcePath, type ApiResource } from './discovery.js';
 export { Informer, type InformerEvent, type InformerOptions } from './informer.js';
+export { shareNamespaceWatches } from './shared-watches.js';
 export {
   ClusterCache,
   type CacheEvent,

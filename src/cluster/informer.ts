@@ -2,6 +2,7 @@ import { keyOf, keyString, silentLogger, type KubeObject, type Logger } from '..
 import { resourcePath, type ApiResource } from './discovery.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 import { kubeTransportSettings, kubeTransportStats } from './transport.js';
+import { acquireSharedBase, keepControlPlaneObjects } from './shared-watches.js';
 
 /** One change to an informer's store. */
 export interface InformerEvent {
@@ -34,6 +35,8 @@ export interface InformerOptions {
    * or the transport's watchIdleTimeoutMs when set), for a connection that died without a FIN.
    */
   watchIdleTimeoutMs?: number;
+  /** Always list and watch alone, even where shareNamespaceWatches applies (the shared informer itself). */
+  ownWatch?: boolean;
 }
 
 /**
@@ -57,6 +60,8 @@ export class Informer {
   private readonly listeners = new Set<(e: InformerEvent) => void>();
   private readonly logger: Logger;
   private started = false;
+  /** Set while following a shared watch: hands the shared informer back on stop. */
+  private releaseShared?: () => Informer | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -71,7 +76,22 @@ export class Informer {
   start(): this {
     if (!this.started) {
       this.started = true;
-      void this.run();
+      const shared = this.opts.ownWatch
+        ? undefined
+        : acquireSharedBase(
+            this.client,
+            this.opts,
+            () =>
+              new Informer(this.client, {
+                resource: this.opts.resource,
+                namespace: this.opts.namespace,
+                logger: this.opts.logger,
+                transform: keepControlPlaneObjects,
+                ownWatch: true,
+              }),
+          );
+      if (shared) this.follow(shared.base.informer, shared.matches, shared.release);
+      else void this.run();
     }
     return this;
   }
@@ -79,6 +99,42 @@ export class Informer {
   /** Stops watching. */
   stop(): void {
     this.abort.abort();
+    this.releaseShared?.()?.stop();
+    this.releaseShared = undefined;
+  }
+
+  /**
+   * Mirrors the objects of a shared informer that match this informer's selectors, with this informer's
+   * transform and events, without a watch of its own (see shared-watches.ts).
+   */
+  private follow(
+    base: Informer,
+    matches: (o: KubeObject) => boolean,
+    release: () => Informer | undefined,
+  ): void {
+    this.releaseShared = release;
+    const mirror = (raw: KubeObject, deleted: boolean) => {
+      if (this.stopped) return;
+      const obj = this.opts.transform ? this.opts.transform(raw) : raw;
+      const had = this.store.has(keyString(keyOf(obj)));
+      if (!deleted && matches(raw)) {
+        const before = this.store.get(keyString(keyOf(obj)));
+        if (!before || before.metadata.resourceVersion !== raw.metadata.resourceVersion)
+          this.apply(had ? 'MODIFIED' : 'ADDED', raw);
+      } else if (had) this.apply('DELETED', raw);
+    };
+    const unsubscribe = base.onEvent((e) => mirror(e.object, e.type === 'DELETED'));
+    this.abort.signal.addEventListener('abort', unsubscribe, { once: true });
+    base.start();
+    void base.synced.then(() => {
+      if (this.stopped) return;
+      for (const o of base.list()) mirror(o, false);
+      this.everSynced = true;
+      this.markSynced();
+    });
+    void base.refused.then((err) => {
+      if (!this.everSynced) this.markRefused(err);
+    });
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */

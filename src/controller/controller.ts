@@ -17,6 +17,7 @@ import {
   KubeClient,
   NamespacesInformer,
   ResourceWriter,
+  shareNamespaceWatches,
   watchScopeOf,
 } from '../cluster/index.js';
 import { createRenderer, type Renderer } from '../render/index.js';
@@ -107,6 +108,8 @@ export class Controller {
     this.namespace = opts.namespace ?? 'argocd';
     this.logger = opts.logger ?? silentLogger;
     this.client = new KubeClient(opts.kubeConfig);
+    // One watch per resource of the control-plane namespace for the whole process (the API included).
+    shareNamespaceWatches(this.client, this.namespace);
     this.metrics = createControllerMetrics(this.registry);
     this.client.onResponse = (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) });
     instrumentKubeClient(

@@ -1,5 +1,5 @@
 import { silentLogger, type KubeObject, type Logger } from '../core/index.js';
-import { KubeApiError, type KubeClient } from '../cluster/index.js';
+import { Informer, KubeApiError, type KubeClient } from '../cluster/index.js';
 
 /**
  * Watches one named core object (a ConfigMap or a Secret) with a field selector, so nothing else of
@@ -31,6 +31,28 @@ export class NamedObjectWatch {
 
   /** Starts the list+watch loop. */
   start(): this {
+    // In a process sharing its control-plane watches this follows the shared one (see src/cluster).
+    const { namespace, plural } = parseCollectionPath(this.opts.collectionPath);
+    if (namespace && (plural === 'configmaps' || plural === 'secrets')) {
+      const informer = new Informer(this.client, {
+        resource: {
+          group: '',
+          version: 'v1',
+          kind: plural === 'secrets' ? 'Secret' : 'ConfigMap',
+          plural,
+          namespaced: true,
+          verbs: ['list', 'watch'],
+        },
+        namespace,
+        fieldSelector: `metadata.name=${this.opts.name}`,
+        logger: this.opts.logger,
+      });
+      informer.onEvent((e) => this.set(e.type === 'DELETED' ? undefined : e.object));
+      this.abort.signal.addEventListener('abort', () => informer.stop(), { once: true });
+      void Promise.race([informer.synced, informer.refused]).then(() => this.markSynced());
+      informer.start();
+      return this;
+    }
     void this.run();
     return this;
   }
@@ -104,4 +126,10 @@ export class NamedObjectWatch {
       }
     }
   }
+}
+
+/** `/api/v1/namespaces/<ns>/<plural>` → its namespace and plural. */
+function parseCollectionPath(path: string): { namespace?: string; plural?: string } {
+  const m = /^\/api\/v1\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
+  return m ? { namespace: decodeURIComponent(m[1]!), plural: m[2] } : {};
 }
