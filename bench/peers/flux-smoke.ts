@@ -1,8 +1,8 @@
-// A real run of the Flux engine alone, on a cluster of its own (MOORING_CLUSTER_NAME=flux): 3 apps
+// A real run of the Flux engine alone, on a cluster of its own (MOORING_CLUSTER_NAME=flux): N apps
 // from a git server to Ready, a pushed ConfigMap change, a scaled Deployment and Flux's drift
 // correction, deletion with pruning. Prints what it saw and how long each step took; always stops
 // the controllers, the git server and the cluster.
-//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--interval 30s] [--no-receiver]
+//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver]
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -76,10 +76,13 @@ async function until(
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      apps: { type: 'string', default: '3' },
       interval: { type: 'string', default: '30s' },
       'no-receiver': { type: 'boolean', default: false },
     },
   });
+  const n = Number(values.apps);
+  if (!Number.isInteger(n) || n < 2) throw new Error('--apps takes an integer of at least 2');
   const interval = values.interval;
   const intervalMs = Number(/^(\d+)s$/.exec(interval)?.[1] ?? NaN) * 1000;
   if (!Number.isFinite(intervalMs)) throw new Error('--interval takes seconds, e.g. 30s');
@@ -107,12 +110,12 @@ async function main(): Promise<void> {
 
     server = await startGitServer({ daemon: false });
     const seed = join(work, 'seed');
-    const apps: AppSpec[] = [0, 1, 2].map((i) => ({
-      name: `fx-smoke-${i}`,
+    const apps: AppSpec[] = Array.from({ length: n }, (_, i) => ({
+      name: `fx-smoke-${String(i).padStart(4, '0')}`,
       repoURL: server!.repoUrl(REPO),
-      path: `apps/fx-smoke-${i}`,
+      path: `apps/fx-smoke-${String(i).padStart(4, '0')}`,
       branch: 'main',
-      namespace: `fx-smoke-${i}`,
+      namespace: `fx-smoke-${String(i).padStart(4, '0')}`,
     }));
     for (const app of apps) {
       await mkdir(join(seed, app.path), { recursive: true });
@@ -135,16 +138,16 @@ async function main(): Promise<void> {
     await engine.createApps(apps);
     let last = '';
     await until(
-      '3 apps ready',
+      `${n} apps ready`,
       async () => {
         const r = await engine!.readyCount(apps);
         const line = `${r.ready}/${r.total}${r.example ? ` (${r.example})` : ''}`;
         if (line !== last) say(`ready ${(last = line)}`);
         return r.ready === r.total;
       },
-      300_000,
+      900_000,
     );
-    results.push(`cold: 3 apps ready: ${secs(Date.now() - t)}`);
+    results.push(`cold: ${n} apps ready: ${secs(Date.now() - t)}`);
     const renders0 = await engine.renders?.();
 
     // The artifact went from source-controller's server to kustomize-controller (pkg/artifact v0.18.0).
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
     const wc = await cloneRepo(server, REPO);
     for (const [f, text] of Object.entries(appFiles(apps[1]!.namespace, 'two')))
       await wc.writeFile(`${apps[1]!.path}/${f}`, text);
-    await wc.commit('fx-smoke-1: value two');
+    await wc.commit(`${apps[1]!.name}: value two`);
     t = Date.now();
     await wc.push();
     await engine.notifyPush(apps[1]!.repoURL, apps);
@@ -183,10 +186,10 @@ async function main(): Promise<void> {
     results.push(`push -> ConfigMap changed in the cluster: ${secs(pushMs)}`);
     await until(
       'all ready at the new revision',
-      async () => (await engine!.readyCount(apps)).ready === 3,
-      180_000,
+      async () => (await engine!.readyCount(apps)).ready === n,
+      600_000,
     );
-    results.push(`push -> all 3 Ready at the new revision: ${secs(Date.now() - t)}`);
+    results.push(`push -> all ${n} Ready at the new revision: ${secs(Date.now() - t)}`);
     const renders1 = await engine.renders?.();
     results.push(`renders (Kustomization reconciles): ${renders0} after cold, ${renders1} after the push`);
 
