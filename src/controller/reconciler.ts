@@ -325,11 +325,16 @@ export class Reconciler {
     refs: SourceRefs,
     signal?: AbortSignal,
   ): Promise<RenderResult> {
-    const { dir, contentId, chartDependencies } = await this.sources.checkout(source, revision, signal);
-    // The files of the refs read are part of what was rendered: their revisions key the cache too.
+    const { dir, renderId, keyedByCommit, chartDependencies } = await this.sources.checkout(
+      source,
+      revision,
+      signal,
+    );
+    // Keyed by what the render can read (a commit elsewhere in the repository keeps it). The files of
+    // the refs read are part of what was rendered: their revisions key the cache too.
     const cacheKey = renderCacheKey(
       source.repoURL,
-      refs.refIds ? `${contentId}|refs:${refs.refIds}` : contentId,
+      refs.refIds ? `${renderId}|refs:${refs.refIds}` : renderId,
       source,
       { appName: app.metadata.name, namespace: app.spec.destination.namespace },
     );
@@ -349,6 +354,8 @@ export class Reconciler {
     );
     if (this.deps.renderer.stats().misses > misses) {
       this.deps.onRender?.((performance.now() - started) / 1000, rendered.sourceType);
+      if (keyedByCommit)
+        this.logger.debug('render cached by commit', { app: app.metadata.name, reason: keyedByCommit });
     }
     return rendered;
   }

@@ -1,9 +1,16 @@
 // Where an Application source comes from, by kind: a Git repository at a commit, or a chart version
 // from a Helm repository or an OCI registry. The reconciler asks this one place to resolve a revision
 // and to lay out the files to render; a new kind adds a branch to sourceKind and to each method.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, type ApplicationSource } from '../core/index.js';
-import { renderCacheKeyPrefix } from '../render/index.js';
+import { errorMessage, UserError, type ApplicationSource } from '../core/index.js';
+import {
+  inputsContentId,
+  renderCacheKeyPrefix,
+  renderInputs,
+  stableJson,
+  type InputTree,
+} from '../render/index.js';
 import { isSchemelessOci, type HelmRepositories, type OciCharts, type RepoCache } from '../source/index.js';
 import { dependenciesToFetch } from './chart-dependencies.js';
 
@@ -39,7 +46,18 @@ export interface SourceFiles {
   contentId: string;
   /** Chart dependencies fetched from their Helm repositories, for the render to place in charts/. */
   chartDependencies: { name: string; dir: string }[];
+  /**
+   * What identifies the content the render of this source can read, for the render cache: for Git, the
+   * tree ids of the paths it reads (`tree:…`, see render/inputs.ts), so a commit elsewhere in the
+   * repository keeps the render; else (and when those paths cannot be bounded) contentId.
+   */
+  renderId: string;
+  /** Why a Git source's render is keyed by its commit (renderId is contentId), for a debug log. */
+  keyedByCommit?: string;
 }
+
+/** A Git source's render id at one commit: tree ids of its input paths, or the commit and why. */
+type RenderIdentity = { id: string; paths?: string[]; reason?: string };
 
 type Fetched = { name: string; dir: string; digest: string }[];
 
@@ -83,6 +101,10 @@ export class SourceFetch {
 
   /** Dependencies fetched per content and chart path: a pass with nothing new reads nothing again. */
   private readonly dependencies = new Map<string, Promise<Fetched>>();
+  /** Render ids of Git sources by repository, commit and source (bounded, not an LRU). */
+  private readonly renderIds = new Map<string, Promise<RenderIdentity>>();
+  /** The input paths last found for each Git source (by repository and source), for webhooks. */
+  private readonly inputs = new Map<string, string[]>();
 
   /** The files of the source at a resolved revision, with the chart dependencies it needs fetched. */
   async checkout(source: ApplicationSource, revision: string, signal?: AbortSignal): Promise<SourceFiles> {
@@ -102,10 +124,13 @@ export class SourceFetch {
       case 'git':
         [dir, contentId] = [await this.repos.checkout(source.repoURL, revision), revision];
     }
+    let identity: RenderIdentity = { id: contentId };
+    if (sourceKind(source) === 'git') identity = await this.renderIdentity(source, revision, dir);
+    const keyedByCommit = identity.reason ? { keyedByCommit: identity.reason } : {};
     const key = `${source.repoURL}|${contentId}|${source.path ?? ''}`;
     // Only a source that may render as Helm (no explicit Kustomize or Directory options) has dependencies.
     if (source.kustomize || source.directory || source.plugin)
-      return { dir, contentId, chartDependencies: [] };
+      return { dir, contentId, chartDependencies: [], renderId: identity.id, ...keyedByCommit };
     let deps = this.dependencies.get(key);
     if (!deps) {
       if (this.dependencies.size >= 4096) this.dependencies.clear(); // old commits' entries: a bound, not an LRU
@@ -114,8 +139,64 @@ export class SourceFetch {
       deps.catch(() => this.dependencies.delete(key));
     }
     const fetched = await deps;
-    if (fetched.length > 0) contentId += `|deps:${fetched.map((d) => `${d.name}@${d.digest}`).join(',')}`;
-    return { dir, contentId, chartDependencies: fetched.map(({ name, dir }) => ({ name, dir })) };
+    const depIds = fetched.length > 0 ? `|deps:${fetched.map((d) => `${d.name}@${d.digest}`).join(',')}` : '';
+    return {
+      dir,
+      contentId: contentId + depIds,
+      chartDependencies: fetched.map(({ name, dir }) => ({ name, dir })),
+      renderId: identity.id + depIds,
+      ...keyedByCommit,
+    };
+  }
+
+  /**
+   * The input paths of a Git source found at its last checkout (undefined before one, or when they
+   * could not be bounded): what a push must touch to change its render.
+   */
+  inputPaths(source: ApplicationSource): readonly string[] | undefined {
+    return this.inputs.get(`${source.repoURL}|${stableJson(source)}`);
+  }
+
+  /** A Git source's render id at a commit, from the commit's tree listing (once per commit and source). */
+  private renderIdentity(source: ApplicationSource, commit: string, dir: string): Promise<RenderIdentity> {
+    const spec = stableJson(source);
+    const key = `${source.repoURL}|${commit}|${spec}`;
+    let p = this.renderIds.get(key);
+    if (!p) {
+      if (this.renderIds.size >= 20_000) this.renderIds.clear(); // old commits' entries: a bound
+      p = this.computeRenderIdentity(source, commit, dir).then((r) => {
+        const inputsKey = `${source.repoURL}|${spec}`;
+        if (r.paths) this.inputs.set(inputsKey, r.paths);
+        else this.inputs.delete(inputsKey);
+        if (this.inputs.size > 20_000) this.inputs.delete(this.inputs.keys().next().value!);
+        return r;
+      });
+      this.renderIds.set(key, p);
+    }
+    return p;
+  }
+
+  private async computeRenderIdentity(
+    source: ApplicationSource,
+    commit: string,
+    dir: string,
+  ): Promise<RenderIdentity> {
+    if (!this.repos.listTree) return { id: commit, reason: 'the repository cache lists no trees' };
+    try {
+      const listing = await this.repos.listTree(source.repoURL, commit);
+      const tree: InputTree = {
+        entry: (p) => listing.get(p),
+        links: listing.links,
+        marked: listing.marked,
+        // Only paths the listing has as files are read, and the checkout is that same tree.
+        read: (p) => readFile(path.join(dir, p), 'utf8'),
+      };
+      const r = await renderInputs(source, tree);
+      if (!r.ok) return { id: commit, reason: r.reason };
+      return { id: inputsContentId(r.paths, tree), paths: r.paths };
+    } catch (err) {
+      return { id: commit, reason: `listing the tree failed: ${errorMessage(err)}` };
+    }
   }
 
   /** Resolves each dependency's version range against its repository's index (re-read) and checks it out. */
@@ -146,10 +227,13 @@ export class SourceFetch {
     return kind === 'helm' ? this.charts?.lastFetch(source.repoURL) : this.repos.lastFetch(source.repoURL);
   }
 
-  /** The render cache entries a hard refresh drops: the commit's (git), every render of the repository (helm). */
-  renderKeyPrefix(source: ApplicationSource, revision: string): string {
+  /**
+   * The render cache entries a hard refresh drops: every render of the app path (git: whatever its
+   * content, as renders are keyed by content), every render of the repository (helm).
+   */
+  renderKeyPrefix(source: ApplicationSource, _revision?: string): string {
     return sourceKind(source) === 'git'
-      ? renderCacheKeyPrefix(source.repoURL, revision)
+      ? renderCacheKeyPrefix(source.repoURL, source.path ?? '')
       : renderCacheKeyPrefix(source.repoURL);
   }
 

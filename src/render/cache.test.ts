@@ -146,7 +146,10 @@ describe('createRenderer', () => {
     c.pending[1]!.resolve(c.result('2'));
     await p2;
     expect(renderer.stats().size).toBe(1);
-    renderer.drop(renderCacheKeyPrefix('https://r1', 'c1'));
+    // By app path: every content of that path in the repository.
+    renderer.drop(renderCacheKeyPrefix('https://r1', 'elsewhere'));
+    expect(renderer.stats().size).toBe(1);
+    renderer.drop(renderCacheKeyPrefix('https://r1', req().source.path));
     expect(renderer.stats().size).toBe(0);
   });
 
@@ -180,7 +183,7 @@ describe('renderCacheKey', () => {
       repoURL: 'https://r',
     });
     expect(a).toBe(b);
-    expect(a).toMatch(/^https:\/\/r\|c\|app\|[0-9a-f]{32}$/);
+    expect(a).toMatch(/^https:\/\/r\|app\|c\|[0-9a-f]{32}$/);
     expect(
       renderCacheKey('https://r', 'c', { repoURL: 'https://r', path: 'app', helm: { releaseName: 'y' } }),
     ).not.toBe(a);
@@ -190,7 +193,13 @@ describe('renderCacheKey', () => {
     expect(renderCacheKey('https://r', 'c', { repoURL: 'https://r' }, { namespace: 'a' })).not.toBe(
       renderCacheKey('https://r', 'c', { repoURL: 'https://r' }, { namespace: 'b' }),
     );
-    expect(a.startsWith(renderCacheKeyPrefix('https://r', 'c'))).toBe(true);
+    // A hard refresh drops the app path's renders whatever their content, and no other path's.
+    expect(a.startsWith(renderCacheKeyPrefix('https://r', 'app'))).toBe(true);
+    expect(renderCacheKey('https://r', 'tree:x', { repoURL: 'https://r', path: 'app' })).toMatch(
+      /^https:\/\/r\|app\|tree:x\|/,
+    );
+    expect(a.startsWith(renderCacheKeyPrefix('https://r', 'ap'))).toBe(false);
+    expect(renderCacheKey('https://r', 'c', { repoURL: 'https://r' })).toMatch(/^https:\/\/r\|\.\|c\|/);
   });
 
   it('writes stable JSON', () => {

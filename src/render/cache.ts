@@ -27,23 +27,28 @@ export interface RenderContext {
   apiVersions?: string[];
 }
 
-/** The prefix shared by every cache key of a repository (and commit): pass it to Renderer.drop. */
-export function renderCacheKeyPrefix(repoURL: string, commit?: string): string {
-  return commit === undefined ? `${repoURL}|` : `${repoURL}|${commit}|`;
+/**
+ * The prefix shared by every cache key of a repository (and of one app path in it, whatever its
+ * content): pass it to Renderer.drop.
+ */
+export function renderCacheKeyPrefix(repoURL: string, path?: string): string {
+  return path === undefined ? `${repoURL}|` : `${repoURL}|${path || '.'}|`;
 }
 
 /**
- * A cache key `<repoURL>|<commit>|<path>|<hash>` where the hash covers the whole source (options in any
- * key order hash the same) and the render context (app name, namespace, cluster versions) when given.
+ * A cache key `<repoURL>|<path>|<contentId>|<hash>`. contentId identifies what the render can read (the
+ * commit, or the tree ids of the paths it reads: see SourceFetch); the hash covers the whole source
+ * (options in any key order hash the same) and the render context (app name, namespace, cluster
+ * versions) when given. The path comes first so that a hard refresh drops an app's renders of every content.
  */
 export function renderCacheKey(
   repoURL: string,
-  commit: string,
+  contentId: string,
   source: ApplicationSource,
   context: RenderContext = {},
 ): string {
   const hash = createHash('sha256').update(stableJson({ source, context })).digest('hex').slice(0, 32);
-  return `${renderCacheKeyPrefix(repoURL, commit)}${source.path || '.'}|${hash}`;
+  return `${renderCacheKeyPrefix(repoURL, source.path ?? '')}${contentId}|${hash}`;
 }
 
 /** Options of createRenderer. */

@@ -13,6 +13,7 @@ export {
   type RendererOptions,
   type RenderContext,
 } from './cache.js';
+export { inputsContentId, renderInputs, touchesInputs, type InputTree, type RenderInputs } from './inputs.js';
 export { locateTools, requireTool, type ToolName } from './tools.js';
 export { DEFAULT_TOOL_LIMITS } from './sandbox.js';
 export { parseManifests } from './manifests.js';
