@@ -50,6 +50,11 @@ export interface RouteSpec {
   body?: string;
   /** Name of the answer's schema; `event-stream:<schema of each event>` for server-sent events. */
   response: string;
+  /**
+   * Answered from the app's last reconcile pass, which only its owner replica holds: with several
+   * replicas, the others forward the request to it (owner-proxy.ts).
+   */
+  ownerState?: boolean;
   handle(ctx: RequestContext): Promise<unknown>;
 }
 

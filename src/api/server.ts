@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { errorMessage, silentLogger, type Logger } from '../core/index.js';
-import type { Controller } from '../controller/index.js';
+import { API_URL_ANNOTATION, type Controller } from '../controller/index.js';
 import { AppFeed } from './app-feed.js';
 import { clientAddress, TrustedProxies } from './auth/client-address.js';
 import { AuthError, type Auth, type ProjectLookup } from './auth/types.js';
@@ -21,6 +21,7 @@ import { handleSsoRequest } from './handlers/sso.js';
 import { openStreams, streamRoutes } from './handlers/stream.js';
 import { HttpError, MAX_BODY_BYTES, readJsonBody, requestToken, sendError, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { advertisedUrl, forward, FORWARDED_HEADER, ownerUrl } from './owner-proxy.js';
 import { compileRoute, matchRoute, RESPONDED, type RequestContext, type RouteSpec } from './route.js';
 import { serveStatic } from './static-ui.js';
 
@@ -49,6 +50,11 @@ export interface ApiServerOptions {
   url?: string;
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client (login throttling, logs). */
   trustedProxies?: string[];
+  /**
+   * The URL other replicas reach this API at, published on this replica's Lease so they can forward
+   * per-app views to it (default `http://$POD_IP:<port>` in a pod, else the listening URL).
+   */
+  advertiseUrl?: string;
 }
 
 /** A running API server. */
@@ -169,6 +175,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
       }
     }
+    if (route.spec.ownerState) {
+      const appKey = `${ctx.query.get('appNamespace') || engine.namespace}/${params.name}`;
+      const owner = ownerUrl(opts.controller, appKey, req.headers[FORWARDED_HEADER] !== undefined);
+      if (owner) return forward(req, res, owner, opts.controller.shards!.replicaId, logger);
+    }
     const result = await route.spec.handle(ctx);
     if (result === RESPONDED) return;
     sendJson(res, ctx.status ?? 200, result ?? {}, ctx.headers);
@@ -219,9 +230,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host =
     opts.address && opts.address !== '0.0.0.0' && opts.address !== '::' ? opts.address : '127.0.0.1';
   logger.info('serving', { address: opts.address ?? '0.0.0.0', port });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Sharded: the other replicas forward this replica's apps' views here (from its next Lease renewal).
+  opts.controller.shards?.membership.advertise(
+    API_URL_ANNOTATION,
+    opts.advertiseUrl ?? advertisedUrl(url, port),
+  );
   return {
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     routes,
     close: async () => {
       for (const close of [...(openStreams.get(deps) ?? [])]) close();

@@ -105,6 +105,7 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/applications/{name}/sync',
+      ownerState: true,
       operationId: 'ApplicationService_Sync',
       summary: 'Start a sync (the controller runs it; follow it on the stream or by polling the app)',
       tag: 'applications',
@@ -157,6 +158,7 @@ export function operationRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'POST',
       path: '/api/v1/applications/{name}/rollback',
+      ownerState: true,
       operationId: 'ApplicationService_Rollback',
       summary: 'Sync to a history entry, turning automated sync off (as `mooring app rollback`)',
       tag: 'applications',

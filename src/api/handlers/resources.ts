@@ -67,6 +67,7 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/applications/{name}/resource-tree',
+      ownerState: true,
       operationId: 'ApplicationService_ResourceTree',
       summary: 'The managed resources and their children (ReplicaSets, Pods …) with health and sync status',
       tag: 'applications',
@@ -79,6 +80,7 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/applications/{name}/managed-resources',
+      ownerState: true,
       operationId: 'ApplicationService_ManagedResources',
       summary: 'Each managed resource with its desired and live manifest and the diff (Secret values masked)',
       tag: 'applications',
@@ -129,6 +131,7 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/applications/{name}/resource',
+      ownerState: true,
       operationId: 'ApplicationService_GetResource',
       summary: "The live manifest of one of the app's resources or their children (Secret values masked)",
       tag: 'applications',
@@ -182,6 +185,7 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/applications/{name}/manifests',
+      ownerState: true,
       operationId: 'ApplicationService_GetManifests',
       summary: 'The rendered manifests at the compared revision (Secret values masked)',
       tag: 'applications',
@@ -220,6 +224,7 @@ export function resourceRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/applications/{name}/events',
+      ownerState: true,
       operationId: 'ApplicationService_ListResourceEvents',
       summary:
         'Kubernetes Events of the application, or of one of its resources (resourceName, resourceNamespace, resourceUID)',

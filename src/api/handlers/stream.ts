@@ -131,6 +131,7 @@ export function streamRoutes(deps: ApiDeps): RouteSpec[] {
     {
       method: 'GET',
       path: '/api/v1/stream/applications/{name}/resource-tree',
+      ownerState: true,
       operationId: 'ApplicationService_WatchResourceTree',
       summary: "Server-sent events: the app's resource tree at once, then again each time it changes",
       tag: 'applications',

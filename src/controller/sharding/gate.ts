@@ -84,6 +84,11 @@ export class ShardGate {
     return this.membership.owns(appKey);
   }
 
+  /** The live replica that acts on an app now (this one included); undefined during a hand-off. */
+  claimant(appKey: string): string | undefined {
+    return this.membership.claimant(appKey);
+  }
+
   /** The replica that owns an app among these replicas (by its key or cluster, and its pin). */
   ownerAmong(appKey: string, replicas: string[]): string | undefined {
     return this.ownerUnder(appKey)({

@@ -17,6 +17,8 @@ import {
 export const MEMBER_LABEL = 'mooring.io/shard-member';
 /** Annotation carrying the published view (JSON of ShardView). */
 export const VIEW_ANNOTATION = 'mooring.io/shard-view';
+/** Annotation carrying the replica's API URL, so other replicas can forward per-app API requests to it. */
+export const API_URL_ANNOTATION = 'mooring.io/api-url';
 /** Leases expired for this long are deleted by whoever sees them (pods of a Deployment get new names). */
 const FORGET_AFTER_MS = 10 * 60_000;
 
@@ -78,6 +80,10 @@ export class Membership {
   private ticking?: Promise<void>;
   private stopped = false;
   private lastDigest = '';
+  /** More annotations this replica publishes on its Lease (its API URL). */
+  private readonly advertised: Record<string, string> = {};
+  /** The annotations of each replica's Lease, by replica id, as last listed. */
+  private peerAnnotations = new Map<string, Record<string, string>>();
 
   constructor(private readonly deps: MembershipDeps) {
     this.logger = deps.logger ?? silentLogger;
@@ -124,6 +130,28 @@ export class Membership {
   /** True when this replica owns the app under its published view (for metrics and status). */
   owns(appKey: string): boolean {
     return !!this.published && this.deps.ownerUnder(appKey)(this.published) === this.id;
+  }
+
+  /** Publishes an annotation on this replica's Lease from its next renewal on. */
+  advertise(key: string, value: string): void {
+    this.advertised[key] = value;
+  }
+
+  /**
+   * The live replica that claims an app under the view it published (this one included), or undefined
+   * while nobody does (a hand-off in progress).
+   */
+  claimant(appKey: string): string | undefined {
+    const now = this.now();
+    const owner = this.deps.ownerUnder(appKey);
+    if (this.published && owner(this.published) === this.id && this.self().fresh) return this.id;
+    return this.peers?.find((p) => p.id !== this.id && p.expiresAt > now && p.view && owner(p.view) === p.id)
+      ?.id;
+  }
+
+  /** An annotation of a replica's Lease, as last listed (this replica's own: as advertised). */
+  annotationOf(replicaId: string, key: string): string | undefined {
+    return replicaId === this.id ? this.advertised[key] : this.peerAnnotations.get(replicaId)?.[key];
   }
 
   /** The view this replica's lease carries. */
@@ -212,7 +240,7 @@ export class Membership {
         name,
         namespace: this.deps.namespace,
         labels: { [MEMBER_LABEL]: 'controller', 'app.kubernetes.io/part-of': 'mooring' },
-        annotations: { [VIEW_ANNOTATION]: view ? JSON.stringify(view) : '' },
+        annotations: { ...this.advertised, [VIEW_ANNOTATION]: view ? JSON.stringify(view) : '' },
       },
       spec: {
         holderIdentity: this.id,
@@ -248,6 +276,7 @@ export class Membership {
     });
     const now = this.now();
     const peers: PeerLease[] = [];
+    const annotations = new Map<string, Record<string, string>>();
     for (const lease of list.items) {
       const id = lease.spec?.holderIdentity;
       const renewed = Date.parse(lease.spec?.renewTime ?? '');
@@ -260,7 +289,9 @@ export class Membership {
         continue;
       }
       peers.push({ id, expiresAt, view: parseView(lease.metadata.annotations?.[VIEW_ANNOTATION]) });
+      annotations.set(id, lease.metadata.annotations ?? {});
     }
+    this.peerAnnotations = annotations;
     return peers;
   }
 }
