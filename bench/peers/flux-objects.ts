@@ -76,13 +76,13 @@ interface Condition {
   status?: string;
   reason?: string;
   message?: string;
-  observedGeneration?: number;
 }
 
 interface FluxStatusObject {
   kind?: string;
   metadata?: { name?: string; generation?: number };
   status?: {
+    observedGeneration?: number;
     conditions?: Condition[];
     lastAppliedRevision?: string;
     artifact?: { revision?: string };
@@ -90,8 +90,12 @@ interface FluxStatusObject {
 }
 
 /**
- * Counts the apps whose Kustomization is Ready=True for its current spec at the latest revision its
- * GitRepository has fetched, from one `kubectl get kustomizations,gitrepositories -o json` List.
+ * Counts the apps whose Kustomization has applied (and, with wait, found healthy) the latest revision
+ * its GitRepository has fetched, from one `kubectl get kustomizations,gitrepositories -o json` List.
+ * Ready=True, or Ready=Unknown/Progressing while a periodic reconcile re-checks that same revision:
+ * kustomize-controller marks every reconcile so, and sets lastAppliedRevision only once the apply and
+ * health checks of that revision succeeded, so such an app is deployed (as an Argo CD app stays
+ * Synced/Healthy while it refreshes). With many apps on a short interval some are always mid-check.
  */
 export function countReady(apps: AppSpec[], listJson: string): ReadyCount {
   const items = (JSON.parse(listJson) as { items?: FluxStatusObject[] }).items ?? [];
@@ -120,10 +124,13 @@ function notReady(k: FluxStatusObject | undefined, sourceRevision: string | unde
   if (!k) return 'no Kustomization';
   const c = k.status?.conditions?.find((x) => x.type === 'Ready');
   if (!c) return 'no Ready condition yet';
-  if (c.status !== 'True') return `Ready=${c.status} ${c.reason ?? ''}: ${(c.message ?? '').slice(0, 160)}`;
-  if (c.observedGeneration !== undefined && c.observedGeneration !== k.metadata?.generation) {
-    return 'Ready for an older generation';
+  const rechecking = c.status === 'Unknown' && c.reason === 'Progressing';
+  if (c.status !== 'True' && !rechecking) {
+    return `Ready=${c.status} ${c.reason ?? ''}: ${(c.message ?? '').slice(0, 160)}`;
   }
+  // status.observedGeneration moves only when a reconcile of that generation succeeded.
+  if (k.status?.observedGeneration !== k.metadata?.generation)
+    return 'not yet reconciled at its current spec';
   if (!sourceRevision) return 'source has no artifact yet';
   const applied = k.status?.lastAppliedRevision;
   if (applied !== sourceRevision) return `applied ${applied ?? 'nothing'}, source at ${sourceRevision}`;
