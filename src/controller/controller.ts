@@ -401,6 +401,8 @@ export class Controller {
     const webhookSecrets = new WebhookSecretsWatch(this.client, this.namespace, this.logger);
     this.unsubscribers.push(() => webhookSecrets.stop());
     return controllerRoutes({
+      // What each app's render read: a push touching none of it refreshes that app after the others.
+      inputPaths: (source) => this.reconciler.sources.inputPaths(source),
       registry: this.registry,
       metrics: this.metrics,
       webhookSecrets,

@@ -3,6 +3,7 @@ import { PROMETHEUS_CONTENT_TYPE, type Logger, type Registry } from '../core/ind
 import {
   MAX_WEBHOOK_BYTES,
   parseWebhook,
+  pushRelevance,
   webhookMatches,
   webhookProvider,
   type WebhookSecrets,
@@ -27,10 +28,22 @@ export interface WebhookTarget {
    * they cannot be known (watch not listed yet or refused): then every webhook is refused.
    */
   secrets: () => Promise<WebhookSecrets | undefined>;
-  /** The managed apps' sources, to find those a push concerns. */
-  apps: () => { key: string; repoURL: string; targetRevision?: string }[];
-  /** Refreshes these apps now (their repo is fetched once, however many apps and pushes). */
-  refresh: (repoURL: string, appKeys: string[]) => void;
+  /**
+   * The managed apps' sources, to find those a push concerns; with the paths each one's render reads
+   * (when known) and those of its manifest-generate-paths annotation, to find those it changed.
+   */
+  apps: () => {
+    key: string;
+    repoURL: string;
+    targetRevision?: string;
+    inputPaths?: readonly string[];
+    generatePaths?: readonly string[];
+  }[];
+  /**
+   * Refreshes these apps now (their repo is fetched once, however many apps and pushes); `later` are
+   * apps the push did not change (its files are none of what they read), refreshed after the others.
+   */
+  refresh: (repoURL: string, appKeys: string[], later?: string[]) => void;
   metrics?: ControllerMetrics;
   /** Where refusals are logged, one line each with the reason (never echoed to the caller). */
   logger?: Logger;
@@ -112,9 +125,23 @@ export function webhookRoute(target: WebhookTarget): RouteHandler {
     const result = parseWebhook(req.headers, body, secrets);
     if (!result.ok) return refuse(result.status, result.message);
     const matched = result.ping ? [] : target.apps().filter((a) => webhookMatches(result, a));
-    const byRepo = new Map<string, string[]>();
-    for (const a of matched) byRepo.set(a.repoURL, [...(byRepo.get(a.repoURL) ?? []), a.key]);
-    for (const [repo, keys] of byRepo) target.refresh(repo, keys);
+    // Apps whose inputs the push changed (or may have) go first; the rest only move to the new revision.
+    const byRepo = new Map<string, { now: Set<string>; later: Set<string> }>();
+    for (const a of matched) {
+      let r = byRepo.get(a.repoURL);
+      if (!r) byRepo.set(a.repoURL, (r = { now: new Set(), later: new Set() }));
+      (pushRelevance(result, a) === 'unchanged' ? r.later : r.now).add(a.key);
+    }
+    for (const [repo, { now, later }] of byRepo) {
+      const rest = [...later].filter((k) => !now.has(k));
+      target.refresh(repo, [...now], rest);
+      if (rest.length)
+        target.logger?.debug('webhook: apps the push did not change refreshed later', {
+          repo,
+          now: now.size,
+          later: rest.length,
+        });
+    }
     target.metrics?.webhookRequests.inc({
       provider: result.provider,
       result: matched.length ? 'accepted' : 'ignored',

@@ -18,6 +18,9 @@ export { runGit, type GitRunner, type GitInvocation, type GitResult } from './gi
 export { removeTree } from './trees.js';
 export {
   parseWebhook,
+  pushRelevance,
+  manifestGeneratePaths,
+  MANIFEST_GENERATE_PATHS,
   webhookProvider,
   webhookMatches,
   repoIdentity,

@@ -2,8 +2,11 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  manifestGeneratePaths,
   MAX_WEBHOOK_BYTES,
   parseWebhook,
+  pathsTouched,
+  pushRelevance,
   repoIdentity,
   webhookMatches,
   type WebhookResult,
@@ -427,5 +430,58 @@ describe('webhookMatches', () => {
     expect(webhookMatches(ping, { repoURL: repo })).toBe(false);
     const refused = parseWebhook({ 'x-github-event': 'push' }, sample('github-push'), { github: 'x' });
     expect(webhookMatches(refused, { repoURL: repo, targetRevision: 'main' })).toBe(false);
+  });
+});
+
+describe('manifestGeneratePaths (Argo CD annotation)', () => {
+  it('reads relative, absolute, several and glob paths', () => {
+    // Argo CD, high_availability.md: "The annotation might contain a relative path. In this case the path
+    // is considered relative to the path specified in the application source"
+    expect(manifestGeneratePaths('.', 'guestbook')).toEqual(['guestbook']);
+    // "The annotation value might be an absolute path starting with '/'. In this case path is considered
+    // as an absolute path within the Git repository"
+    expect(manifestGeneratePaths('/guestbook', 'elsewhere')).toEqual(['guestbook']);
+    // "It is possible to put multiple paths into the annotation. Paths must be separated with a semicolon (`;`)"
+    expect(manifestGeneratePaths('.;../shared', 'my-application')).toEqual(['my-application', 'shared']);
+    expect(manifestGeneratePaths('/shared/*-secret.yaml', 'guestbook')).toEqual(['shared/*-secret.yaml']);
+    expect(manifestGeneratePaths('../../../..', 'a/b')).toEqual(['']);
+    expect(manifestGeneratePaths(undefined, 'a')).toBeUndefined();
+    expect(manifestGeneratePaths('  ', 'a')).toBeUndefined();
+  });
+
+  it('matches changed files below a path, or against a glob (which never crosses "/")', () => {
+    expect(pathsTouched(['guestbook'], 'guestbook/deploy.yaml')).toBe(true);
+    expect(pathsTouched(['guestbook'], 'guestbook-2/deploy.yaml')).toBe(false);
+    expect(pathsTouched(['shared/*-secret.yaml'], 'shared/db-secret.yaml')).toBe(true);
+    expect(pathsTouched(['shared/*-secret.yaml'], 'shared/sub/db-secret.yaml')).toBe(false);
+    expect(pathsTouched(['shared/[ab]?.yaml'], 'shared/a1.yaml')).toBe(true);
+    expect(pathsTouched(['shared/[unclosed'], 'shared/[unclosed')).toBe(false);
+    expect(pathsTouched([''], 'any/file')).toBe(true);
+  });
+});
+
+describe('pushRelevance', () => {
+  const push = (...changedFiles: string[]) => ({ changedFiles });
+
+  it('is changed when a changed file is among the inputs Mooring found, or the annotation paths', () => {
+    expect(pushRelevance(push('apps/a/cm.yaml'), { inputPaths: ['apps/a', 'base'] })).toBe('changed');
+    expect(pushRelevance(push('base/d.yaml'), { inputPaths: ['apps/a', 'base'] })).toBe('changed');
+    expect(pushRelevance(push('apps/b/cm.yaml'), { inputPaths: ['apps/a', 'base'] })).toBe('unchanged');
+    // Argo CD, high_availability.md: "If no modified files match the paths specified in
+    // `argocd.argoproj.io/manifest-generate-paths`, then it will not trigger application reconciliation
+    // and the existing cache will be considered valid for the new commit." Mooring still refreshes such
+    // an app (its revision), after the apps the push changed.
+    expect(pushRelevance(push('README.md'), { generatePaths: ['guestbook'] })).toBe('unchanged');
+    expect(pushRelevance(push('guestbook/x.yaml'), { generatePaths: ['guestbook'] })).toBe('changed');
+    // Either one touched is enough: the annotation cannot hide what the render reads.
+    expect(
+      pushRelevance(push('base/d.yaml'), { inputPaths: ['apps/a', 'base'], generatePaths: ['apps/a'] }),
+    ).toBe('changed');
+  });
+
+  it('is unknown when the payload lists no files (Bitbucket, a rewinding forced push) or nothing is known', () => {
+    expect(pushRelevance({}, { inputPaths: ['apps/a'] })).toBe('unknown');
+    expect(pushRelevance(push(), { inputPaths: ['apps/a'] })).toBe('unknown');
+    expect(pushRelevance(push('apps/a/x'), {})).toBe('unknown');
   });
 });

@@ -358,3 +358,85 @@ function list(v: unknown): unknown[] {
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
+
+/** Argo CD's Application annotation naming the paths (`;`-separated) its manifests are generated from. */
+export const MANIFEST_GENERATE_PATHS = 'argocd.argoproj.io/manifest-generate-paths';
+
+/**
+ * The repo-relative paths of a manifest-generate-paths annotation, as Argo CD reads them: each relative
+ * to the app's path, or to the repository root when it starts with "/"; `..` past the root is dropped
+ * at the root. Go filepath.Match globs are kept as patterns. Undefined without the annotation.
+ */
+export function manifestGeneratePaths(
+  annotation: string | undefined,
+  appPath: string | undefined,
+): string[] | undefined {
+  if (annotation === undefined || annotation.trim() === '') return undefined;
+  const out: string[] = [];
+  for (const raw of annotation.split(';')) {
+    const p = raw.trim();
+    if (p === '') continue;
+    const joined = p.startsWith('/') ? p : `${appPath ?? ''}/${p}`;
+    const parts: string[] = [];
+    for (const seg of joined.split('/')) {
+      if (seg === '' || seg === '.') continue;
+      if (seg === '..') parts.pop();
+      else parts.push(seg);
+    }
+    out.push(parts.join('/'));
+  }
+  return out;
+}
+
+/** A Go filepath.Match pattern as a RegExp (`*` and `?` never match `/`); undefined for bad syntax. */
+function goGlob(pattern: string): RegExp | undefined {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) return undefined;
+      let cls = pattern.slice(i + 1, end);
+      if (cls.startsWith('^') || cls.startsWith('!')) cls = `^${cls.slice(1)}`;
+      re += `[${cls.replace(/[\\\]]/g, '\\$&')}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|[\]\\/]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a changed file is one of paths or below one (a path with glob characters must match it). */
+export function pathsTouched(paths: readonly string[], changedFile: string): boolean {
+  const f = changedFile.replace(/^\/+/, '');
+  return paths.some((p) => {
+    if (/[*?[]/.test(p)) return goGlob(p)?.test(f) ?? false;
+    return p === '' || f === p || f.startsWith(`${p}/`);
+  });
+}
+
+/** Whether a push changed what an app renders from: `unknown` when nothing tells (then assume it did). */
+export type PushRelevance = 'changed' | 'unchanged' | 'unknown';
+
+/**
+ * What a push means for one app source: `changed` when a changed file is among the paths its render
+ * reads (inputPaths, computed by Mooring at its last render) or the paths of its manifest-generate-paths
+ * annotation; `unchanged` when at least one of those is known and none is touched; `unknown` when the
+ * payload lists no files (or none) or neither is known.
+ */
+export function pushRelevance(
+  event: Pick<WebhookEvent, 'changedFiles'>,
+  app: { inputPaths?: readonly string[]; generatePaths?: readonly string[] },
+): PushRelevance {
+  const files = event.changedFiles;
+  const known = [app.inputPaths, app.generatePaths].filter((p): p is readonly string[] => p !== undefined);
+  // No list, or an empty one (a forced push that rewound the branch lists no commits): assume changed.
+  if (files === undefined || files.length === 0 || known.length === 0) return 'unknown';
+  return known.some((paths) => files.some((f) => pathsTouched(paths, f))) ? 'changed' : 'unchanged';
+}
