@@ -52,6 +52,7 @@ import { Operations } from './operations.js';
 import { Reconciler } from './reconciler.js';
 import { SettingsWatch } from './settings-watch.js';
 import { ShardGate } from './sharding/index.js';
+import { askOwnersToRefresh } from './sharding/refresh-request.js';
 import { TlsCertsWatch } from './tls-certs.js';
 import { namespaceMatches } from './validate.js';
 import { WorkQueue } from './work-queue.js';
@@ -411,6 +412,8 @@ export class Controller {
       refresh: (repoURL, keys) => {
         this.reconciler.markRepoChanged(repoURL);
         for (const k of keys) this.queue.add(k);
+        // Sharded: the owners of the other matched apps are asked through the refresh annotation.
+        if (this.shards) void askOwnersToRefresh(this.client, this.shards, keys, this.logger);
       },
       // Lazy: the routes may be built before start() makes the ApplicationSet controller.
       appSets: {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_URL_ANNOTATION,
@@ -7,7 +8,8 @@ import {
 } from '../../../src/controller/sharding/index.js';
 import { startTestServer, type TestServer } from '../../harness/api.js';
 import { createTestNamespace, kubectl, waitFor } from '../../harness/cluster.js';
-import { deployApp, waitForApp } from '../../harness/suite.js';
+import { cloneRepo } from '../../harness/git-repo.js';
+import { deployApp, suiteGitServer, waitForApp } from '../../harness/suite.js';
 
 const IDS = ['r0', 'r1'];
 const CONFIG = (name: string) => `apiVersion: v1
@@ -27,6 +29,8 @@ describe('2 sharded mooring server replicas: per-app API views on any replica', 
   let token = '';
   /** One app owned by each replica: app name → owner id. */
   const apps = new Map<string, string>();
+  /** Each app's repository (name on the suite's git server, URL). */
+  const repos = new Map<string, { repo: string; repoURL: string }>();
 
   beforeAll(async () => {
     const control = await createTestNamespace('api-any');
@@ -48,13 +52,16 @@ describe('2 sharded mooring server replicas: per-app API views on any replica', 
       if (![...apps.values()].includes(owner)) apps.set(name, owner);
     }
     for (const name of apps.keys())
-      await deployApp({
-        namespace: ns,
+      repos.set(
         name,
-        from: { 'cm.yaml': CONFIG(name) },
-        destination: dest.name,
-        syncPolicy: { automated: { prune: true } },
-      });
+        await deployApp({
+          namespace: ns,
+          name,
+          from: { 'cm.yaml': CONFIG(name) },
+          destination: dest.name,
+          syncPolicy: { automated: { prune: true } },
+        }),
+      );
     for (const name of apps.keys())
       await waitForApp(
         ns,
@@ -151,6 +158,53 @@ describe('2 sharded mooring server replicas: per-app API views on any replica', 
     expect(res.status).toBe(200);
     expect(body.metadata?.name).toBe(app);
     expect(body.operation?.sync?.prune).toBe(true);
+  });
+
+  it('refreshes an app at once on a push webhook that reached the replica not owning it', async () => {
+    const secret = 'api-any-webhook';
+    await kubectl([
+      '-n',
+      ns,
+      'patch',
+      'secret',
+      'argocd-secret',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ stringData: { 'webhook.github.secret': secret } }),
+    ]);
+    const [app, owner] = [...apps][0]!;
+    const other = IDS.find((id) => id !== owner)!;
+    const { repo, repoURL } = repos.get(app)!;
+    const work = await cloneRepo(suiteGitServer(), repo);
+    await work.writeFile('cm.yaml', CONFIG(app).replace('hello', 'pushed'));
+    const sha = await work.commit('pushed');
+    await work.push();
+    await work.dispose();
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: sha,
+      repository: { html_url: repoURL.replace(/\.git$/, ''), clone_url: repoURL, default_branch: 'main' },
+      commits: [{ id: sha, added: [], removed: [], modified: ['cm.yaml'] }],
+    });
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-GitHub-Event': 'push',
+      'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    };
+    // The webhook secret reaches the replica through its watch of argocd-secret: 503 until then.
+    await waitFor('the webhook accepted by the replica not owning the app', async () => {
+      const res = await fetch(`${servers.get(other)!.url}/api/webhook`, { method: 'POST', headers, body });
+      return res.status === 200;
+    });
+    // The poll is 180 s away: only the webhook, passed on to the owner, deploys the commit this soon.
+    await waitForApp(
+      ns,
+      app,
+      'the pushed commit synced',
+      (a) => a.status?.sync?.revision === sha && a.status?.sync?.status === 'Synced',
+      30_000,
+    );
   });
 
   it('refuses a bad token on the replica that forwards, as the owner would', async () => {
