@@ -94,8 +94,14 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true })); // a f
 const requireHere = createRequire(import.meta.url);
 
 const main = await build({
-  entryPoints: [join(root, 'src/cli/main.ts')],
-  outfile: join(work, BUNDLE),
+  entryPoints: { [BUNDLE.replace(/\.mjs$/, '')]: join(root, 'src/cli/main.ts') },
+  outdir: work,
+  outExtension: { '.js': '.mjs' },
+  // Each command's modules in chunks loaded on first use (main.ts imports commands dynamically), so
+  // `mooring version` or `app list` does not parse and run the controller, the API and their libraries.
+  // Beside cli.mjs, not in a subfolder: the sources find yaml.cjs and dist/ui from their own folder.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -147,13 +153,15 @@ const notices = bundledPackages(Object.keys(main.metafile.inputs)).map((dir) => 
 });
 writeFileSync(
   join(work, 'THIRD_PARTY_LICENSES'),
-  `Packages bundled into ${BUNDLE} and yaml.cjs, and glue.wasm (wasmoon, with Lua):\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+  `Packages bundled into ${BUNDLE} (and its chunk-*.mjs) and yaml.cjs, and glue.wasm (wasmoon, with Lua):\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
 );
 
 rmSync(outDir, { recursive: true, force: true });
 renameSync(work, outDir);
 
 const size = (f: string) => `${(statSync(join(outDir, f)).size / 1024).toFixed(0)} KiB`;
+const chunks = readdirSync(outDir).filter((f) => f.startsWith('chunk-'));
+const chunkKiB = chunks.reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0) / 1024;
 console.error(
-  `bundle-cli: dist/bundle/${BUNDLE} ${size(BUNDLE)}, yaml.cjs ${size('yaml.cjs')}, glue.wasm ${size('glue.wasm')}`,
+  `bundle-cli: dist/bundle/${BUNDLE} ${size(BUNDLE)} and ${chunks.length} chunks ${chunkKiB.toFixed(0)} KiB, yaml.cjs ${size('yaml.cjs')}, glue.wasm ${size('glue.wasm')}`,
 );

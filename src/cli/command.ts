@@ -49,8 +49,11 @@ export interface Command {
 }
 
 /** Finds the command named by the longest prefix of argv; rest are its arguments. */
-export function findCommand(commands: Command[], argv: string[]): { command?: Command; rest: string[] } {
-  let best: Command | undefined;
+export function findCommand<C extends Pick<Command, 'name'>>(
+  commands: C[],
+  argv: string[],
+): { command?: C; rest: string[] } {
+  let best: C | undefined;
   for (const c of commands) {
     const words = c.name.split(' ');
     if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.name.split(' ').length))
@@ -80,7 +83,7 @@ function flagOf(
  * argv is global flags only. A flag before the command that is not global is a usage error.
  */
 export function hoistGlobalFlags(
-  commands: Command[],
+  commands: Pick<Command, 'name'>[],
   argv: string[],
   globals: Record<string, OptionSpec>,
 ): { argv: string[]; moved: string[]; bare: boolean } {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from './main.js';
 import type { Out } from './output.js';
 
@@ -11,6 +11,12 @@ function capture(): Out & { text: string } {
     },
   };
 }
+
+// main() loads each command's modules when it runs it; loaded here first, so no test's time limit
+// includes compiling them.
+beforeAll(async () => {
+  await import('./commands/index.js');
+}, 120_000);
 
 /** Runs the CLI in-process: exit code, stdout and stderr. */
 async function cli(...argv: string[]) {

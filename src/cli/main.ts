@@ -9,7 +9,7 @@ import {
   type Command,
   type OptionSpec,
 } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMAND_NAMES, loadCommand } from './commands/registry.js';
 import { stdout, type Out } from './output.js';
 import { SERVER_OPTIONS } from './server/select.js';
 
@@ -43,13 +43,18 @@ function topHelp(commands: Command[]): string {
 export async function main(argv: string[], out: Out = stdout, err: Out = stderr): Promise<number> {
   const debug = argv.includes('--debug');
   try {
-    const hoisted = hoistGlobalFlags(COMMANDS, argv, BEFORE_COMMAND);
+    // Only the words of the commands here: the module of the one command run is loaded below.
+    const hoisted = hoistGlobalFlags(COMMAND_NAMES, argv, BEFORE_COMMAND);
     const args = hoisted.argv;
     if (args.length === 0 || hoisted.bare || ['help', '--help', '-h'].includes(args[0]!)) {
+      // The summaries are in the command modules: the top help alone loads all of them.
+      const { COMMANDS } = await import('./commands/index.js');
       out.write(topHelp(COMMANDS));
       return EXIT.ok;
     }
-    const { command, rest } = findCommand(COMMANDS, args);
+    const found = findCommand(COMMAND_NAMES, args);
+    const rest = found.rest;
+    const command = found.command && (await loadCommand(found.command.name));
     if (!command) {
       throw new CliError(
         `unknown command "${args.join(' ')}". Run 'mooring --help' for the list.`,

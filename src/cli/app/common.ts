@@ -1,24 +1,14 @@
 import { parseDuration, type Application, type KubeObject } from '../../core/index.js';
 import { KubeApiError } from '../../cluster/index.js';
 import { CliError, EXIT, usageError } from '../cli-error.js';
-import type { CommandContext, OptionSpec } from '../command.js';
+import type { CommandContext } from '../command.js';
 import { explain, type Kube } from '../kube.js';
-import { parseOutput, type OutputFormat } from '../output.js';
+import { appPath } from './paths.js';
+import { str } from './options.js';
 
-/** The -o flag of commands that show something. */
-export const OUTPUT_OPTION: Record<string, OptionSpec> = {
-  output: { type: 'string', short: 'o', help: 'table (default), wide, json or yaml', valueName: 'FORMAT' },
-};
-
-/** -o of the command, validated (exit 2 for an unknown format). */
-export function outputOf(ctx: CommandContext, allowed?: OutputFormat[]): OutputFormat {
-  return parseOutput(ctx.values.output as string | undefined, allowed);
-}
-
-/** A string flag's value. */
-export function str(ctx: CommandContext, name: string): string | undefined {
-  return ctx.values[name] as string | undefined;
-}
+// Defined in options.ts, which loads no cluster code (app list imports them from there).
+export { OUTPUT_OPTION, outputOf, str } from './options.js';
+export { appPath } from './paths.js';
 
 /** A repeatable string flag's values (always an array). */
 export function list(ctx: CommandContext, name: string): string[] {
@@ -32,11 +22,6 @@ export function timeoutOf(ctx: CommandContext, fallback?: string): number | unde
   if (v === undefined) return undefined;
   const ms = parseDuration(v);
   return ms === 0 ? undefined : ms;
-}
-
-/** The API path of the Applications of a namespace (or one of them). */
-export function appPath(namespace: string, name?: string): string {
-  return `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/applications${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
 /** Merge-patches an Application (spec, metadata, operation); errors become CLI lines. */

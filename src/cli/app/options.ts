@@ -1,6 +1,22 @@
 import type { ResourceKey } from '../../core/index.js';
 import { usageError } from '../cli-error.js';
-import type { OptionSpec } from '../command.js';
+import type { CommandContext, OptionSpec } from '../command.js';
+import { parseOutput, type OutputFormat } from '../output.js';
+
+/** The -o flag of commands that show something. */
+export const OUTPUT_OPTION: Record<string, OptionSpec> = {
+  output: { type: 'string', short: 'o', help: 'table (default), wide, json or yaml', valueName: 'FORMAT' },
+};
+
+/** -o of the command, validated (exit 2 for an unknown format). */
+export function outputOf(ctx: CommandContext, allowed?: OutputFormat[]): OutputFormat {
+  return parseOutput(ctx.values.output as string | undefined, allowed);
+}
+
+/** A string flag's value. */
+export function str(ctx: CommandContext, name: string): string | undefined {
+  return ctx.values[name] as string | undefined;
+}
 
 /** Flags that shape an Application spec (app create, app set). */
 export const SPEC_OPTIONS: Record<string, OptionSpec> = {

@@ -3,36 +3,12 @@ import type { Command } from '../command.js';
 import { printData } from '../output.js';
 import { usageError } from '../cli-error.js';
 import { OUTPUT_OPTION, outputOf, str, timeoutOf } from '../app/common.js';
-import { appDetails, appListTable, historyTable } from '../app/format.js';
+import { appDetails, historyTable } from '../app/format.js';
 import { formatDifferences, yamlDocuments } from '../app/diff.js';
 import { gitResolver, waitForApp, wantedRevision, type WaitConditions } from '../app/wait.js';
 import { KubeBackend } from '../app/kube-backend.js';
 import { openAppBackend, SERVER_OPTIONS } from '../server/select.js';
-
-/** `mooring app list`. */
-const listCommand: Command = {
-  name: 'app list',
-  summary: 'List the Applications of the app namespace',
-  args: [0, 0],
-  options: {
-    ...OUTPUT_OPTION,
-    project: { type: 'string', short: 'p', help: 'only apps of this project', valueName: 'NAME' },
-    ...SERVER_OPTIONS,
-  },
-  examples: ['mooring app list', 'mooring app list -o wide', 'mooring app list -n team-a -o json'],
-  run: async (ctx) => {
-    const format = outputOf(ctx, ['table', 'wide', 'json', 'yaml', 'name']);
-    const backend = await openAppBackend(ctx.values);
-    const project = str(ctx, 'project');
-    const apps = (await backend.list())
-      .filter((a) => !project || (a.spec.project || 'default') === project)
-      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
-    if (format === 'json' || format === 'yaml') printData(apps, format, ctx.out);
-    else if (format === 'name') ctx.out.write(apps.map((a) => `${a.metadata.name}\n`).join(''));
-    else ctx.out.write(appListTable(apps, format === 'wide', ctx.out));
-    return 0;
-  },
-};
+import { listCommand } from './app-list.js';
 
 /** `mooring app get NAME`. */
 const getCommand: Command = {

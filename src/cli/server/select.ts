@@ -1,9 +1,6 @@
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { CommandContext, OptionSpec } from '../command.js';
-import { connect } from '../kube.js';
 import type { AppBackend } from '../app/backend.js';
-import { KubeBackend } from '../app/kube-backend.js';
-import { ApiBackend } from './api-backend.js';
 import { configPath, currentContext, readConfig, tokenOf, type MooringConfig } from './config.js';
 import { ApiClient, normalizeServerUrl } from './http.js';
 
@@ -122,7 +119,15 @@ function serverInsecure(config: MooringConfig, url: string): boolean {
 /** The backend of a `mooring app` command, chosen from its flags, the environment and the config file. */
 export async function openAppBackend(values: CommandContext['values']): Promise<AppBackend> {
   const choice = await chooseBackend(values, process.env, () => readConfig(configPath()));
-  if (choice.kind === 'kube') return new KubeBackend(connect(values));
+  // Loaded here, not at the top: every command's flags import this module (SERVER_OPTIONS).
+  if (choice.kind === 'kube') {
+    const [{ KubeBackend }, { connect }] = await Promise.all([
+      import('../app/kube-backend.js'),
+      import('../kube.js'),
+    ]);
+    return new KubeBackend(connect(values));
+  }
+  const { ApiBackend } = await import('./api-backend.js');
   return new ApiBackend(
     new ApiClient({ url: choice.url, token: choice.token, insecure: choice.insecure }),
     values['app-namespace'] as string | undefined,

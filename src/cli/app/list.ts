@@ -1,0 +1,63 @@
+// `mooring app list`'s one request, with the fewest modules loaded: through a plain kubeconfig it is a
+// single GET over node:https; everything else (a mooring server, a kubeconfig only the client library
+// reads, any refusal or transport error, whose one-line explanation the library path gives) goes
+// through the app backend.
+import { request } from 'node:https';
+import type { Application } from '../../core/index.js';
+import type { CommandContext } from '../command.js';
+import { chooseBackend, openAppBackend } from '../server/select.js';
+import { configPath, readConfig } from '../server/config.js';
+import { appPath } from './paths.js';
+import { plainCluster, type PlainCluster } from './plain-kubeconfig.js';
+
+/** The Applications of the app namespace (-n), from the backend the flags choose. */
+export async function listApps(values: CommandContext['values']): Promise<Application[]> {
+  const choice = await chooseBackend(values, process.env, () => readConfig(configPath()));
+  if (choice.kind === 'kube') {
+    const cluster = plainCluster({
+      kubeconfig: values.kubeconfig as string | undefined,
+      context: values.context as string | undefined,
+    });
+    const namespace = (values['app-namespace'] as string | undefined) ?? 'argocd';
+    const items = cluster && (await getItems(cluster, appPath(namespace)).catch(() => undefined));
+    if (items) return items.map((a) => ({ ...a, apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' }));
+  }
+  return (await openAppBackend(values)).list();
+}
+
+/** One GET of a list; undefined for any answer but 200 with JSON (the caller then asks again, fully). */
+function getItems(cluster: PlainCluster, path: string): Promise<Application[] | undefined> {
+  const url = new URL(cluster.server.href.replace(/\/$/, '') + path);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        headers: {
+          Accept: 'application/json',
+          ...(cluster.token ? { Authorization: `Bearer ${cluster.token}` } : {}),
+        },
+        ca: cluster.ca,
+        cert: cluster.cert,
+        key: cluster.key,
+        rejectUnauthorized: !cluster.insecure,
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          if (res.statusCode !== 200) return resolve(undefined);
+          try {
+            resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: Application[] }).items);
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`request to ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
