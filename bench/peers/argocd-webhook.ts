@@ -1,57 +1,5 @@
 // What GitHub sends Argo CD after a push: a `push` event to argocd-server's /api/webhook, with the
 // files each commit touched (Argo CD compares them with an app's manifest-generate-paths).
-import { execFile } from 'node:child_process';
-import { access } from 'node:fs/promises';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-/** Environment for git: no user or system config, never a prompt. */
-export const GIT_ENV: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_TERMINAL_PROMPT: '0',
-};
-
-async function git(args: string[]): Promise<string> {
-  try {
-    return (await run('git', args, { env: GIT_ENV, maxBuffer: 1 << 26 })).stdout.trim();
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`git ${args[0]} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
-  }
-}
-
-/** The commit a branch of a remote repository points at. */
-export async function branchHead(repoURL: string, branch: string): Promise<string> {
-  const out = await git(['ls-remote', repoURL, `refs/heads/${branch}`]);
-  const sha = out.split(/\s/)[0];
-  if (!sha) throw new Error(`branch ${branch} not found in ${repoURL}`);
-  return sha;
-}
-
-/**
- * Files changed between two commits of a remote repository, from a bare mirror kept in mirrorDir
- * (fetched on each call: GitHub knows them from the push itself).
- */
-export async function changedFiles(
-  mirrorDir: string,
-  repoURL: string,
-  before: string,
-  after: string,
-): Promise<string[]> {
-  if (before === after) return [];
-  const exists = await access(mirrorDir).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) await git(['init', '--quiet', '--bare', mirrorDir]);
-  await git(['-C', mirrorDir, 'fetch', '--quiet', '--force', repoURL, '+refs/heads/*:refs/heads/*']);
-  const out = await git(['-C', mirrorDir, 'diff', '--name-only', '--no-renames', before, after]);
-  return out ? out.split('\n') : [];
-}
 
 /** The body of a GitHub `push` event for a branch moved from `before` to `after`. */
 export function githubPushEvent(

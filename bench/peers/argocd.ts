@@ -3,7 +3,7 @@
 // argocd-application-controller as processes on loopback against the bench's cluster.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,8 @@ import {
   waitServing,
   type PeerProcess,
 } from './argocd-process.js';
-import { branchHead, changedFiles, githubPushEvent, postGithubPush } from './argocd-webhook.js';
+import { branchHead, changedFiles, dirUnchanged, fetchMirror } from './argocd-git.js';
+import { githubPushEvent, postGithubPush } from './argocd-webhook.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -133,6 +134,28 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
   const lastSeen = new Map<string, string>();
   let versionsCache: Record<string, string> | undefined;
 
+  // Files changed between two commits of a repository, per "repo#from..to" (commits never change).
+  const diffs = new Map<string, Promise<string[]>>();
+  const mirrorOf = (c: EngineContext, repoURL: string) =>
+    join(c.workDir, 'argocd-git-mirrors', Buffer.from(repoURL).toString('hex').slice(-60));
+  const diff = (c: EngineContext, repoURL: string, from: string, to: string): Promise<string[]> => {
+    const key = `${repoURL}#${from}..${to}`;
+    const known = diffs.get(key);
+    if (known) return known;
+    const mirror = mirrorOf(c, repoURL);
+    const files = fetchMirror(mirror, repoURL).then(() => changedFiles(mirror, from, to));
+    // A failed diff (e.g. the server was down) is asked again next time.
+    files.catch(() => diffs.delete(key));
+    diffs.set(key, files);
+    return files;
+  };
+  /**
+   * With manifest-generate-paths, Argo CD leaves an app at the commit it last synced when a later
+   * commit changed nothing in its folder: it is then up to date with the head all the same.
+   */
+  const sameContent = async (c: EngineContext, app: AppSpec, rev: string, head: string): Promise<boolean> =>
+    generatePaths && dirUnchanged(await diff(c, app.repoURL, rev, head), app.path);
+
   const need = (): EngineContext => {
     if (!ctx) throw new Error('Argo CD engine: start() first');
     return ctx;
@@ -150,14 +173,7 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
       join(moduleDir, 'manifests/crds', f),
     );
     await c.kubectl(['apply', '--server-side', '--force-conflicts', ...crds.flatMap((f) => ['-f', f])]);
-    await c.kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/applications.argoproj.io',
-      'crd/appprojects.argoproj.io',
-      'crd/applicationsets.argoproj.io',
-    ]);
+    await crdsEstablished(c, ['applications', 'appprojects', 'applicationsets']);
     await c.kubectl(
       ['apply', '--server-side', '-f', '-'],
       JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } }),
@@ -255,8 +271,14 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
         ssh: join(c.workDir, 'argocd-ssh'),
         gpgKeys: join(c.workDir, 'argocd-gpg/keys'),
         gpgSource: join(c.workDir, 'argocd-gpg/source'),
+        bin: join(c.workDir, 'argocd-bin'),
       };
       for (const d of Object.values(dirs)) await mkdir(d, { recursive: true, mode: 0o700 });
+      // The wrappers Argo CD's image puts in /usr/local/bin (the repo server runs them by name).
+      for (const script of ['gpg-wrapper.sh', 'git-verify-wrapper.sh']) {
+        await copyFile(join(moduleDir, 'hack', script), join(dirs.bin, script));
+        await chmod(join(dirs.bin, script), 0o755);
+      }
       c.log('argocd: installing CRDs, namespace, config and the default project from the module manifests');
       await install(c, moduleDir);
 
@@ -276,7 +298,7 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
       ];
       const redis = `127.0.0.1:${redisPort}`;
       const baseEnv: NodeJS.ProcessEnv = {
-        PATH: [...pathDirs, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
+        PATH: [dirs.bin, ...pathDirs, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
         HOME: dirs.home,
         TMPDIR: dirs.tmp,
         KUBECONFIG: c.kubeconfig,
@@ -422,7 +444,13 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
       for (const app of apps) {
         const [, sync, health, rev] = rows.get(app.name) ?? [];
         const head = heads.get(repoKey(app.repoURL, app.branch));
-        if (sync === 'Synced' && health === 'Healthy' && rev === head) result.ready++;
+        const ok =
+          sync === 'Synced' &&
+          health === 'Healthy' &&
+          rev !== undefined &&
+          head !== undefined &&
+          (rev === head || (await sameContent(c, app, rev, head)));
+        if (ok) result.ready++;
         else if (!result.example) {
           result.example = rows.has(app.name)
             ? `${app.name}: ${sync}/${health} at ${rev?.slice(0, 7)} (head ${head?.slice(0, 7)})`
@@ -439,12 +467,7 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
         const after = await branchHead(repoURL, app.branch);
         const before = lastSeen.get(key) ?? '0'.repeat(40);
         if (webhookURL) {
-          const mirror = join(
-            c.workDir,
-            'argocd-webhook-mirrors',
-            Buffer.from(repoURL).toString('hex').slice(-60),
-          );
-          const files = await changedFiles(mirror, repoURL, before, after).catch((err: Error) => {
+          const files = await diff(c, repoURL, before, after).catch((err: Error) => {
             // Without a file list Argo CD refreshes every app of the repo: correct, only slower.
             c.log(`argocd: no changed-file list for the push event (${err.message.split('\n')[0]})`);
             return [];
@@ -539,6 +562,27 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
 
     stop,
   };
+}
+
+/** Waits until the CRDs (`<plural>.argoproj.io`) are Established (their conditions appear a moment after create). */
+async function crdsEstablished(c: EngineContext, plurals: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    // custom-columns prints <none> for a missing field where jsonpath fails on it.
+    const out = await c
+      .kubectl([
+        'get',
+        ...plurals.map((p) => `crd/${p}.argoproj.io`),
+        '--no-headers',
+        '-o',
+        'custom-columns=E:.status.conditions[?(@.type=="Established")].status',
+      ])
+      .catch(() => '');
+    if (out.split('\n').filter((l) => l.trim() === 'True').length === plurals.length) return;
+    if (Date.now() > deadline)
+      throw new Error(`Argo CD CRDs not Established after 60 s: ${out.trim().slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** One app per distinct repo and branch, keyed by repoKey. */
