@@ -121,16 +121,16 @@ function parseOptions(): Options {
     if (!(ENGINE_IDS as readonly string[]).includes(e))
       throw new Error(`--engines: unknown engine "${e}" (use ${ENGINE_IDS.join(', ')})`);
   const apps = int('apps', values.apps, quick ? 200 : 1000);
-  const runs = int('runs', values.runs, quick ? 5 : 10);
+  const runs = int('runs', values.runs, quick ? 3 : 10);
   return {
     apps,
     engines: engines as EngineKey[],
     runs,
-    driftRuns: int('drift-runs', values['drift-runs'], quick ? 3 : 5),
+    driftRuns: int('drift-runs', values['drift-runs'], quick ? 2 : 5),
     driftGapMs: int('drift-gap', values['drift-gap'], 40, 0) * 1000,
     driftTimeoutMs: int('drift-timeout', values['drift-timeout'], 120) * 1000,
     rounds: int('rounds', values.rounds, 1),
-    settleMs: int('settle-seconds', values['settle-seconds'], quick ? 30 : 60, 0) * 1000,
+    settleMs: int('settle-seconds', values['settle-seconds'], quick ? 20 : 60, 0) * 1000,
     idleMs: int('idle-seconds', values['idle-seconds'], quick ? 60 : 120) * 1000,
     coldTimeoutMs: int('cold-timeout', values['cold-timeout'], Math.max(900, Math.ceil(apps * 1.5))) * 1000,
     replicas: int('replicas', values.replicas, 0, 0),
@@ -351,6 +351,8 @@ async function measureEngine(
   };
   const stopEngine = async () => {
     await engine.stop().catch((err: unknown) => say(`  ${engine.name} stop: ${errorText(err)}`));
+    if (!process.env.MOORING_BENCH_KEEP_WORKDIR) await rm(workDir, { recursive: true, force: true });
+    await rm(repoDir, { recursive: true, force: true });
   };
   exitCleanups.push(stopEngine);
   let work: WorkingCopy | undefined;
@@ -398,8 +400,10 @@ async function measureEngine(
     );
 
     // --- push → running ---------------------------------------------------------------------------
+    // Before each measured run: every app ready at the repo's head (a push to the monorepo may have
+    // queued all of them), then a second of calm, so no run pays for the tail of the one before.
     const quiesce = async () => {
-      const r = await waitReady(engine, [probe], 120_000, `${probe.name} ready`, 500);
+      const r = await waitReady(engine, apps, opts.coldTimeoutMs, 'all apps ready before the run', 1000);
       if (r.failed) throw new Error(r.failed);
       await sleep(1000);
     };
@@ -508,9 +512,7 @@ async function measureEngine(
     exitCleanups.splice(exitCleanups.indexOf(stopEngine), 1);
     await deleteNamespaces(cluster, apps).catch((err: unknown) => fail('namespace cleanup', err));
     await work?.dispose().catch(() => {});
-    await rm(repoDir, { recursive: true, force: true });
     if (process.env.MOORING_BENCH_KEEP_WORKDIR) say(`  ${engine.name}: work folder kept: ${workDir}`);
-    else await rm(workDir, { recursive: true, force: true });
   }
   return result;
 }
@@ -627,25 +629,34 @@ function rows(results: EngineResult[], opts: Options): Row[] {
     const v = pooled((r) => r.pushMs, opts.runs, 99)(rs);
     return { ...v, value: ms(v.value) };
   });
-  row(`drift→reverted p50 (${opts.driftRuns} runs)`, 's', (rs) => {
-    const v = pooled((r) => r.driftMs, opts.driftRuns, 50)(rs);
-    return { ...v, value: ms(v.value) };
-  });
-  row(`drift→reverted max`, 's', (rs) => {
-    const v = pooled((r) => r.driftMs, opts.driftRuns, 100)(rs);
-    return { ...v, value: ms(v.value) };
-  });
+  // A drift run that times out stops that series (the next would wait the same period).
+  const driftRow = (f: (r: RoundResult) => number[] | undefined, p: number) => (rs: RoundResult[]) => {
+    const series = rs.filter((r) => f(r));
+    const xs = series.flatMap((r) => f(r)!);
+    if (!xs.length) return { note: `not reverted within ${opts.driftTimeoutMs / 1000} s` };
+    const missing = opts.driftRuns * series.length - xs.length;
+    return {
+      value: ms(percentile(xs, p)),
+      note: missing > 0 ? `${missing}/${opts.driftRuns * series.length} failed` : undefined,
+    };
+  };
+  row(
+    `drift→reverted p50 (${opts.driftRuns} runs)`,
+    's',
+    driftRow((r) => r.driftMs, 50),
+  );
+  row(
+    `drift→reverted max`,
+    's',
+    driftRow((r) => r.driftMs, 100),
+  );
   if (results.some((e) => e.rounds.some((r) => r.driftFastMs)))
-    row('drift→reverted p50, fastest documented period', 's', (rs) => {
-      const fastRuns = rs.filter((r) => r.driftFastMs);
-      if (!fastRuns.length) {
-        // A watch-driven engine has no period to shorten: its figure is the default one.
-        const v = pooled((r) => r.driftMs, opts.driftRuns, 50)(rs);
-        return { ...v, value: ms(v.value) };
-      }
-      const v = pooled((r) => r.driftFastMs ?? [], opts.driftRuns, 50)(fastRuns);
-      return { ...v, value: ms(v.value) };
-    });
+    // A watch-driven engine has no period to shorten: its figure is the default one.
+    row('drift→reverted p50, fastest documented period', 's', (rs) =>
+      rs.some((r) => r.driftFastMs)
+        ? driftRow((r) => r.driftFastMs, 50)(rs)
+        : driftRow((r) => r.driftMs, 50)(rs),
+    );
   row('monorepo: 1 app changed → applied', 's', (rs) => medianOf(rs.map((r) => ms(r.monorepoAppliedMs))));
   row(`monorepo: → all ${opts.apps} ready at the commit`, 's', (rs) =>
     medianOf(rs.map((r) => ms(r.monorepoSettledMs))),

@@ -14,8 +14,14 @@ import { freePort, startProcess, waitForHttp, type EngineProcess } from './proc.
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
-/** The bundled CLI: one file, what `npm pack` ships and the image runs. */
-export const MOORING_BUNDLE = join(ROOT, 'dist/bundle/cli.mjs');
+/**
+ * The bundled CLI: one file, what `npm pack` ships and the image runs. MOORING_PEERS_BUNDLE points at
+ * another build (e.g. one made from a clean export of HEAD while the checkout is being edited).
+ */
+export const MOORING_BUNDLE = process.env.MOORING_PEERS_BUNDLE ?? join(ROOT, 'dist/bundle/cli.mjs');
+/** True when the bundle is the checkout's own and older than its sources. */
+const bundleStale = () =>
+  !process.env.MOORING_PEERS_BUNDLE && statSync(MOORING_BUNDLE).mtimeMs < newestSource(join(ROOT, 'src'));
 /** Control-plane namespace of the measured controller (its Applications, argocd-secret). */
 const NAMESPACE = 'mooring-peers';
 const WEBHOOK_SECRET = 'peers-bench-webhook-secret';
@@ -92,9 +98,11 @@ export function mooringEngine(): Engine {
         (r) => r.stdout.trim(),
         () => 'unknown',
       );
-      const stale = statSync(MOORING_BUNDLE).mtimeMs < newestSource(join(ROOT, 'src'));
+      const from = process.env.MOORING_PEERS_BUNDLE
+        ? MOORING_BUNDLE
+        : `checkout ${commit}${bundleStale() ? ', bundle older than src/' : ''}`;
       return {
-        mooring: `${stdout.trim().replace(/^mooring /, '')} (checkout ${commit}${stale ? ', bundle older than src/' : ''})`,
+        mooring: `${stdout.trim().replace(/^mooring /, '')} (${from})`,
         node: process.version,
       };
     },
@@ -110,7 +118,7 @@ export function mooringEngine(): Engine {
       ctx = c;
       const missing = mooringMissing();
       if (missing) throw new Error(missing);
-      if (statSync(MOORING_BUNDLE).mtimeMs < newestSource(join(ROOT, 'src')))
+      if (bundleStale())
         c.log(
           'Mooring: dist/bundle/cli.mjs is older than src/ (run `npm run build:cli` to measure the current code)',
         );
@@ -133,9 +141,7 @@ export function mooringEngine(): Engine {
       for (const crd of ['applications.argoproj.io', 'appprojects.argoproj.io'])
         await c.kubectl(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=60s']);
       // A namespace left terminating by an earlier round takes no new objects: wait until it is gone.
-      await c
-        .kubectl(['wait', '--for=delete', `namespace/${NAMESPACE}`, '--timeout=300s'])
-        .catch(() => {});
+      await c.kubectl(['wait', '--for=delete', `namespace/${NAMESPACE}`, '--timeout=300s']).catch(() => {});
       await c.kubectl(
         ['apply', '-f', '-'],
         JSON.stringify({
