@@ -9,6 +9,7 @@ import { Controller, shardingFromFlags } from '../../controller/index.js';
 import { AuthService, startApiServer, throttleOptionsFromEnv, TrustedProxies } from '../../api/index.js';
 import type { Command } from '../command.js';
 import { str } from '../app/common.js';
+import { apiOnlySharding } from '../server/api-only.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -130,6 +131,10 @@ export const serverCommand: Command = {
       help: 'how often leases are renewed and read (default 2s)',
       valueName: 'DURATION',
     },
+    'api-only': {
+      type: 'boolean',
+      help: "serve the API and UI only: reconcile nothing, hold no Lease, forward per-app views to the replica owning the app (give the controllers' --shard-by; default app)",
+    },
   },
   examples: [
     'mooring server --kubeconfig .run/cluster-mooring/kubeconfig --port 8080',
@@ -178,13 +183,16 @@ export const serverCommand: Command = {
       cacheDir: str(ctx, 'cache-dir'),
       logger: logger.child({ component: 'controller' }),
       allowFileRepos: Boolean(ctx.values['allow-file-repos']),
-      sharding: shardingFromFlags({
-        'shard-by': str(ctx, 'shard-by'),
-        'replica-id': str(ctx, 'replica-id'),
-        'lease-duration': str(ctx, 'lease-duration'),
-        'renew-deadline': str(ctx, 'renew-deadline'),
-        'retry-period': str(ctx, 'retry-period'),
-      }),
+      sharding: apiOnlySharding(
+        Boolean(ctx.values['api-only']),
+        shardingFromFlags({
+          'shard-by': str(ctx, 'shard-by') ?? (ctx.values['api-only'] ? 'app' : undefined),
+          'replica-id': str(ctx, 'replica-id'),
+          'lease-duration': str(ctx, 'lease-duration'),
+          'renew-deadline': str(ctx, 'renew-deadline'),
+          'retry-period': str(ctx, 'retry-period'),
+        }),
+      ),
     });
     const stop = signalled();
     await controller.start();

@@ -31,6 +31,11 @@ export interface ShardingOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /**
+   * Reads the replicas' Leases without being one (an API-only process): writes no Lease, owns no app,
+   * knows who does.
+   */
+  observer?: boolean;
 }
 
 /** What the membership needs from the controller. */
@@ -115,6 +120,7 @@ export class Membership {
     clearTimeout(this.timer);
     await this.ticking;
     this.published = undefined;
+    if (this.deps.options.observer) return;
     try {
       await this.deps.client.request({ method: 'DELETE', path: `${this.path}/${leaseName(this.id)}` });
     } catch (err) {
@@ -186,6 +192,7 @@ export class Membership {
 
   /** One round: choose the view to publish, renew the lease with it, read every lease. */
   private async tick(): Promise<void> {
+    if (this.deps.options.observer) return this.observe();
     const started = this.now();
     const live = (this.peers ?? []).filter((p) => p.expiresAt > started).map((p) => p.id);
     this.intended = {
@@ -213,6 +220,16 @@ export class Membership {
       this.peers = await this.listPeers();
     } catch (err) {
       this.logger.warn('membership lease renewal failed', { replica: this.id, error: errorMessage(err) });
+    }
+    this.notifyIfChanged();
+  }
+
+  /** An observer's round: only read the Leases. */
+  private async observe(): Promise<void> {
+    try {
+      this.peers = await this.listPeers();
+    } catch (err) {
+      this.logger.warn('reading the membership leases failed', { error: errorMessage(err) });
     }
     this.notifyIfChanged();
   }

@@ -101,6 +101,27 @@ describe('2 sharded mooring server replicas: per-app API views on any replica', 
     );
   });
 
+  it('serves the same views from an API-only process (mooring server --api-only), which holds no Lease', async () => {
+    const api = await startTestServer({
+      namespace: ns,
+      controller: {
+        sharding: { ...shardingFromFlags({ 'shard-by': 'app', 'replica-id': 'api' })!, observer: true },
+      },
+    });
+    servers.set('api', api);
+    for (const [app, owner] of apps) {
+      for (const what of VIEWS) {
+        const fromOwner = await view(owner, app, what);
+        expect(await view('api', app, what), `${what} of ${app} on the API-only process`).toEqual(fromOwner);
+      }
+      expect(api.controller.reconciler.states.size).toBe(0);
+    }
+    const leases = JSON.parse(
+      await kubectl(['get', 'leases', '-n', ns, '-l', 'mooring.io/shard-member=controller', '-o', 'json']),
+    ) as { items: { spec: { holderIdentity: string } }[] };
+    expect(leases.items.map((l) => l.spec.holderIdentity).sort()).toEqual(IDS);
+  });
+
   afterAll(async () => {
     for (const srv of servers.values()) await srv.stop();
     for (const c of cleanups) await c();
