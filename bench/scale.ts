@@ -14,12 +14,18 @@
 // Run: node --import tsx bench/scale.ts --apps 1000 [--rest-minutes 2]
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
-import { loadKubeConfig, KubeClient } from '../src/cluster/index.js';
+import {
+  configureKubeTransport,
+  kubeTransportSettings,
+  loadKubeConfig,
+  KubeClient,
+} from '../src/cluster/index.js';
 import type { Application, KubeObject } from '../src/core/index.js';
 import { startGitServer } from '../test/harness/git-server.js';
 import { cloneRepo, createRepo } from '../test/harness/git-repo.js';
@@ -99,8 +105,17 @@ async function main(): Promise<void> {
     options: {
       apps: { type: 'string', default: '1000' },
       'rest-minutes': { type: 'string', default: '2' },
+      // The client-side rate limit of every Kubernetes client in this process, (a)'s and Mooring's
+      // alike (they share one pool per cluster): the controller's defaults unless given.
+      'kube-qps': { type: 'string' },
+      'kube-burst': { type: 'string' },
     },
   });
+  const qps = values['kube-qps'] === undefined ? undefined : Number(values['kube-qps']);
+  const burst = values['kube-burst'] === undefined ? undefined : Number(values['kube-burst']);
+  if ((qps !== undefined && !(qps >= 0)) || (burst !== undefined && !(burst >= 1)))
+    throw new Error('--kube-qps takes a number >= 0 (0: no limit), --kube-burst a number >= 1');
+  configureKubeTransport({ qps, burst: burst ?? (qps === undefined ? undefined : Math.max(1, qps * 2)) });
   const n = Number(values.apps);
   const restMinutes = Number(values['rest-minutes']);
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(restMinutes) || restMinutes < 1)
@@ -248,6 +263,7 @@ async function bench(
   const restFrom = converged + 60_000;
   say(`(e) at rest: waiting until 1 min after convergence, then measuring ${restMinutes} min`);
   await sleep(Math.max(0, restFrom - Date.now()));
+  const profile = await startProfile();
   const e0 = cpu();
   const eReq0 = requests();
   const rssSamples: number[] = [];
@@ -256,6 +272,7 @@ async function bench(
     rssSamples.push(process.memoryUsage().rss);
   }
   const e1 = cpu();
+  await profile();
   const rest = {
     self: (e1.self - e0.self) / restMinutes,
     children: (e1.children - e0.children) / restMinutes,
@@ -303,7 +320,11 @@ async function bench(
   // --- the table ---------------------------------------------------------------------------------------------------
   const ratio = bMs / aMs;
   const ok = (b: boolean) => (b ? 'meets' : 'MISSES');
-  console.log(`scale, ${n} apps x 4 objects, own namespaces, one monorepo (${new Date().toISOString()})`);
+  const limits = kubeTransportSettings();
+  console.log(
+    `scale, ${n} apps x 4 objects, own namespaces, one monorepo (${new Date().toISOString()}); ` +
+      `client-side limit for (a) and (b) alike: ${limits.qps > 0 ? `${limits.qps} requests/s, burst ${limits.burst}` : 'none'}, ${limits.maxSockets} connections`,
+  );
   console.log(
     `  (a) bare server-side apply, ${CONCURRENCY} apps at once: ${secs(aMs)} (requests done at ${secs(aApplied)}, then Deployments observed)`,
   );
@@ -330,6 +351,26 @@ async function bench(
     `      RSS: bench process before the controller ${mib(rss0)}, controller started with 0 apps ${mib(rssNoApps)} [target <= 150 MiB: ${ok(rssNoApps <= 150 * 2 ** 20)}], ` +
       `peak from (b) to (d) ${mib(rssPeak_)}; CPU of the whole run ${(cpu().self - cpu0.self).toFixed(0)} s`,
   );
+}
+
+/**
+ * With MOORING_SCALE_CPU_PROFILE=<file>, a V8 CPU profile of this process (the controller's real poll
+ * path) from the call until the returned function is awaited, written as a .cpuprofile; else nothing.
+ */
+async function startProfile(): Promise<() => Promise<void>> {
+  const file = process.env.MOORING_SCALE_CPU_PROFILE;
+  if (!file) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    say(`(e) CPU profile of the at-rest window written to ${file}`);
+  };
 }
 
 /** True when n Deployments in namespaces starting with prefix exist and report their generation observed. */

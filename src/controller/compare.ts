@@ -101,7 +101,7 @@ export async function compareApp(input: {
     let predicted: KubeObject | undefined;
     if (current) {
       live.set(k, current);
-      const fingerprint = fingerprintOf(desired, current);
+      const fingerprint = dryRunFingerprint(desired, current);
       predicted = dryRuns.get(k, fingerprint);
       if (!predicted) {
         try {
@@ -202,7 +202,7 @@ function resourceStatus(
  * generation plus metadata (status-only updates don't bump them) or, for kinds without a generation,
  * its resourceVersion.
  */
-function fingerprintOf(desired: KubeObject, live: KubeObject): string {
+export function dryRunFingerprint(desired: KubeObject, live: KubeObject): string {
   const h = createHash('sha1').update(JSON.stringify(desired));
   const m = live.metadata;
   if (m.generation !== undefined) {

@@ -1,12 +1,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ANNOTATIONS,
   SECRET_TYPE_LABEL,
   appInstanceName,
   errorMessage,
   keyString,
   silentLogger,
   type Application,
+  type ApplicationDestination,
   type AppProject,
   type KubeObject,
   type Logger,
@@ -55,11 +57,14 @@ import { ShardGate } from './sharding/index.js';
 import { askOwnersToRefresh } from './sharding/refresh-request.js';
 import { TlsCertsWatch } from './tls-certs.js';
 import { namespaceMatches } from './validate.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue, type QueueLane } from './work-queue.js';
 import { APP_RESOURCE, PROJECT_RESOURCE, SECRET_RESOURCE } from './watched-resources.js';
 import { WebhookSecretsWatch } from './webhook-secrets.js';
 
 export type { ControllerOptions };
+
+/** How long after its operation finished an app's passes stay in the high lane (its compare turns it Synced). */
+const JUST_SYNCED_MS = 60_000;
 
 /**
  * The composition root: watches Applications, AppProjects and repository/cluster Secrets, and runs one
@@ -89,6 +94,8 @@ export class Controller {
   /** The ApplicationSet controller, in this process (undefined without its CRD). */
   appSets?: AppSetController;
   private readonly byInstance = new Map<string, string>();
+  /** The distinct destinations of the managed apps, until an app is added, deleted or moved. */
+  private destinations?: ApplicationDestination[];
   private readonly writes: AppWrites;
   /** argocd-cm, watched: its settings apply without a restart. */
   readonly settings: SettingsWatch;
@@ -160,7 +167,7 @@ export class Controller {
     this.clusters = new ClusterRegistry(opts.kubeConfig, {
       logger: this.logger,
       onTarget: (t) => this.watchTarget(t),
-      inUse: () => this.applications().map((a) => a.spec?.destination ?? {}),
+      inUse: () => this.destinationsInUse(),
       // A cluster that went away or came back: its apps' next pass says so (the others' passes are no-ops).
       onConnectionChange: () => this.enqueueAll(),
       inClusterScope: watchScopeOf(opts.watchNamespaces ?? []),
@@ -431,6 +438,22 @@ export class Controller {
     return this.opts.pollIntervalMs ?? this.settings.current.reconciliationMs ?? 180_000;
   }
 
+  /**
+   * The distinct destinations of the managed apps (the cluster registry asks every second which
+   * clusters are in use: one per cluster, not one per app, and worked out again only after a change).
+   */
+  private destinationsInUse(): ApplicationDestination[] {
+    if (!this.destinations) {
+      const distinct = new Map<string, ApplicationDestination>();
+      for (const a of this.applications()) {
+        const d = a.spec?.destination ?? {};
+        distinct.set(`${d.server ?? ''}|${d.name ?? ''}`, d);
+      }
+      this.destinations = [...distinct.values()];
+    }
+    return this.destinations;
+  }
+
   /** Queues one app by `namespace/name`. */
   refresh(appKey: string): void {
     this.queue.add(appKey);
@@ -463,6 +486,11 @@ export class Controller {
     this.notifications?.onAppEvent(type, app);
     this.appSets?.onAppEvent(app);
     const key = `${app.metadata.namespace}/${app.metadata.name}`;
+    if (
+      type !== 'MODIFIED' ||
+      JSON.stringify(previous?.spec?.destination) !== JSON.stringify(app.spec?.destination)
+    )
+      this.destinations = undefined;
     if (type === 'DELETED') {
       this.reconciler.forget(key);
       this.operations.forget(key);
@@ -479,7 +507,24 @@ export class Controller {
       JSON.stringify(previous.metadata.labels) !== JSON.stringify(app.metadata.labels) ||
       JSON.stringify(previous.operation) !== JSON.stringify(app.operation) ||
       previous.metadata.deletionTimestamp !== app.metadata.deletionTimestamp;
-    if (changed) this.queue.add(key);
+    // A new app waits its turn (a cold start of thousands); a change someone made goes first.
+    if (changed) this.queue.add(key, 0, previous ? 'high' : this.laneOf(key, app));
+  }
+
+  /**
+   * The lane of an app's next pass: high while an operation is asked for, running or just finished
+   * (the compare after a sync is what turns it Synced), or a refresh is asked; low otherwise (first
+   * compares of a cold start, polls).
+   */
+  private laneOf(key: string, informed?: Application): QueueLane {
+    const found = informed ?? this.informedApp(key);
+    if (!found) return 'low';
+    const app = this.writes.newest(key, found);
+    if (app.operation || app.metadata.annotations?.[ANNOTATIONS.refresh]) return 'high';
+    const op = app.status?.operationState;
+    if (op && (op.phase === 'Running' || op.phase === 'Terminating')) return 'high';
+    if (op?.finishedAt && Date.now() - Date.parse(op.finishedAt) < JUST_SYNCED_MS) return 'high';
+    return 'low';
   }
 
   private enqueueAll(): void {
@@ -494,17 +539,26 @@ export class Controller {
     const unsubscribe = target.cache.onEvent((e) => {
       for (const instance of e.apps) {
         const key = this.byInstance.get(instance);
-        if (key) this.queue.add(key);
+        // A change to a Synced app's objects is drift (self-heal is waited for): ahead of cold-start compares.
+        if (key) this.queue.add(key, 0, this.liveEventLane(key));
       }
       if (e.apps.length === 0) {
         const k = keyString(e.key);
         for (const [appKey, state] of this.reconciler.states) {
-          if (state.target === target && state.desiredKeys.has(k)) this.queue.add(appKey);
+          if (state.target === target && state.desiredKeys.has(k))
+            this.queue.add(appKey, 0, this.liveEventLane(appKey));
         }
       }
     });
     this.unsubscribers.push(unsubscribe);
     return unsubscribe;
+  }
+
+  /** The lane of a pass woken by a live change: high for drift on a Synced app, else as laneOf. */
+  private liveEventLane(key: string): QueueLane {
+    const app = this.informedApp(key);
+    if (app && this.writes.newest(key, app).status?.sync?.status === 'Synced') return 'high';
+    return this.laneOf(key, app);
   }
 
   // An app as Argo CD's metrics label it: dest_server resolved from a destination given by name.
@@ -567,7 +621,8 @@ export class Controller {
     );
     this.opts.onReconciled?.(key, result);
     if (again !== undefined) {
-      this.queue.add(key, Math.max(200, again));
+      // An operation running (or a retry, a self-heal backoff): someone waits for it.
+      this.queue.add(key, Math.max(200, again), 'high');
       return;
     }
     // The next poll of this app, jittered so apps on one repo don't fetch in lockstep.

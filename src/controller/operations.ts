@@ -234,10 +234,15 @@ export class Operations {
       ...(app.spec.ignoreDifferences ?? []),
       ...(state.target.cache.settings.ignoreDifferences ?? []),
     ];
+    const applied: KubeObject[] = [];
     const wrapped = {
       ...port,
       apply: async (obj: KubeObject, o: Parameters<typeof port.apply>[1]) => {
         const r = await port.apply(obj, o);
+        if (!o.dryRun) applied.push(r.object);
+        // A forced server-side apply answers what the compare's dry-run of obj against it would.
+        if (!o.dryRun && !o.replace)
+          this.deps.reconciler.rememberApplied(state.target!.server, obj, r.object);
         if (removals.has(keyString(keyOf(obj))) && !o.dryRun && !o.replace && r.action !== 'created') {
           // Fields people added outside Git that apply can't remove (another manager owns them);
           // Replace=true writes the whole object, and one just (re-)created has none. Found again in
@@ -256,10 +261,17 @@ export class Operations {
     };
     // Step again at once while a step makes progress (e.g. a Namespace that already existed is
     // healthy right away and its apply brings no watch event to wake the next pass).
+    // A step that waits on what it just applied (a new Namespace's health, say) steps again as soon
+    // as the watch cache has those objects, instead of a persisted "waiting" and a pass a second later.
     for (let i = 0; i < 10; i++) {
       const before = progressOf(syncState);
       syncState = await stepSync(cached.plan, syncState, wrapped);
-      if (isFinished(syncState) || progressOf(syncState) === before) break;
+      if (isFinished(syncState)) break;
+      if (progressOf(syncState) === before) {
+        if (applied.length === 0 || !(await cacheCaughtUp(state.target.cache, applied))) break;
+        syncState = await stepSync(cached.plan, syncState, wrapped);
+        if (isFinished(syncState) || progressOf(syncState) === before) break;
+      }
     }
     const retryIn = await this.persist(app, op, syncState);
     if (!isFinished(syncState)) return 1_000;
@@ -297,6 +309,34 @@ function leftoverFields(
   return d.changes
     .filter((c) => c.path && c.desired === undefined && c.live !== undefined && !c.path.startsWith('status'))
     .map((c) => pathToPointer(c.path));
+}
+
+/** How long a sync step waits for the watch cache to show what it applied before leaving it to a later pass. */
+const CACHE_CATCH_UP_MS = 1_000;
+
+/**
+ * Resolves true once the watch cache holds every applied object at (at least) the resourceVersion the
+ * apply answered, false after CACHE_CATCH_UP_MS.
+ */
+async function cacheCaughtUp(
+  cache: { get: (key: ReturnType<typeof keyOf>) => KubeObject | undefined },
+  applied: readonly KubeObject[],
+): Promise<boolean> {
+  const seen = (o: KubeObject) => {
+    const rv = cache.get(keyOf(o))?.metadata.resourceVersion;
+    if (rv === undefined) return false;
+    try {
+      return BigInt(rv) >= BigInt(o.metadata.resourceVersion ?? '0');
+    } catch {
+      return rv === o.metadata.resourceVersion; // opaque resourceVersions: only equality says anything
+    }
+  };
+  const deadline = Date.now() + CACHE_CATCH_UP_MS;
+  while (!applied.every(seen)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
 }
 
 /** What changes when a sync step gets somewhere: phase, wave, and each resource's result. */

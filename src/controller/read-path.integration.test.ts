@@ -132,6 +132,18 @@ describe('read path: the seed application', () => {
     await waitForApp(ns, appName, 'Synced after scaling back', (a) => a.status?.sync?.status === 'Synced');
   });
 
+  it('answers a pass over an unchanged app from its last compare, and still sees the next change', async () => {
+    // Nothing it reads changed (app, commit, project, live resourceVersions): no render, compare or write.
+    const key = `${ns}/${appName}`;
+    const before = controller.reconciler.unchangedPasses;
+    await waitFor('a pass that finds nothing changed', async () => {
+      controller.refresh(key);
+      await controller.idle();
+      return controller.reconciler.unchangedPasses > before;
+    });
+    // The next test labels the Deployment right after such a pass: the change must still be seen.
+  });
+
   it('shows kubectl label as drift too', async () => {
     await kubectl(['label', 'deployment', 'myapp', 'team=night-shift', '-n', production]);
     await waitForApp(ns, appName, 'OutOfSync after label', (a) => a.status?.sync?.status === 'OutOfSync');

@@ -20,7 +20,7 @@ import type { ObjectDiff } from '../diff/index.js';
 import { renderCacheKey, type Renderer, type RenderResult } from '../render/index.js';
 import type { HelmRepositories, RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
-import { compareApp, DryRunCache, type Comparison } from './compare.js';
+import { compareApp, DryRunCache, dryRunFingerprint, type Comparison } from './compare.js';
 import { prepareDesired } from './desired.js';
 import {
   forbiddenResources,
@@ -94,10 +94,16 @@ export interface ReconcileResult {
  */
 export class Reconciler {
   readonly states = new Map<string, AppState>();
+  /** Passes that found nothing changed since the app's last compare (no render, compare or write). */
+  unchangedPasses = 0;
   private readonly dryRuns = new Map<string, DryRunCache>();
   /** Resolved commits (chart versions for Helm) by `source|revision`, so a no-op pass makes no request. */
   private readonly resolved = new Map<string, { commit: string; fetchedAt: number }>();
   private readonly logger: Logger;
+  /** By app: what its last pass read (passInputs) when nothing else decided it, so an unchanged app is a no-op. */
+  private readonly lastClean = new Map<string, string>();
+  private readonly settingsIds = new WeakMap<object, number>();
+  private settingsCount = 0;
   /**
    * When a webhook last said a repository changed: every app of it whose resolved commit is older
    * resolves again (fetching, unless a fetch completed since), whatever the poll interval.
@@ -124,6 +130,8 @@ export class Reconciler {
     const conditions: ApplicationCondition[] = [];
     let status: ApplicationStatus = { ...app.status };
     let down: string | undefined;
+    // What the pass read, when its outcome follows from that alone (see passInputs).
+    let clean: string | undefined;
 
     const projectName = app.spec?.project || 'default';
     const invalid = validateApplication(app, {
@@ -159,10 +167,24 @@ export class Reconciler {
               ? inSource(s, i, () => this.resolve(s, refresh, now, result, signal))
               : this.resolve(s, refresh, now, result, signal)),
           );
+        const commit = multi ? revisionsKey(revisions) : revisions[0]!;
+        // Nothing it reads changed since a clean pass (same app, commit, project, settings, live
+        // objects): that pass's comparison and status stand, so no render, compare or write.
+        const last = this.lastClean.get(appKey);
+        const state = this.states.get(appKey);
+        if (
+          !refresh &&
+          last &&
+          state?.target === target &&
+          last === this.passInputs(app, commit, state, instance)
+        ) {
+          this.unchangedPasses++;
+          return result;
+        }
         if (refresh === 'hard')
           for (const [i, s] of sources.entries())
             deps.renderer.drop(this.sources.renderKeyPrefix(s, revisions[i]!));
-        const commit = multi ? revisionsKey(revisions) : revisions[0]!;
+        this.lastClean.delete(appKey);
         const before = deps.renderer.stats().misses;
         const { rendered, prepared } = await this.desiredAt(
           app,
@@ -193,6 +215,8 @@ export class Reconciler {
             message: `${o.kind} ${o.metadata.name}: the cluster has no kind ${o.kind} in ${o.apiVersion}; install its CustomResourceDefinition or fix apiVersion/kind`,
           });
         }
+        // Read before the compare: a live change during it makes these differ from what it saw, never the reverse.
+        const inputs = this.passInputs(app, commit, { desired: prepared.objects, target }, instance);
         const comparison = await compareApp({
           appInstance: instance,
           desired: prepared.objects,
@@ -228,6 +252,9 @@ export class Reconciler {
           target,
           desiredKeys: new Set(prepared.objects.map((o) => keyString(keyOf(o)))),
         });
+        // Render and project warnings follow from these inputs; a failed dry-run or lookup may not recur.
+        if (!conditions.some((c) => c.type === 'ComparisonError' || c.type === 'ComparisonWarning'))
+          clean = inputs;
         status = {
           ...status,
           // As Argo CD: with spec.sources, revisions and comparedTo.sources instead of revision and source.
@@ -268,7 +295,47 @@ export class Reconciler {
       await this.recordTransitions(app, app.status, status);
     }
     if (refresh) await deps.clearRefresh(app);
+    if (clean !== undefined && !result.error) this.lastClean.set(appKey, clean);
     return result;
+  }
+
+  /**
+   * What a pass of the app reads, as one string: the Application (its resourceVersion covers spec,
+   * annotations, operation and status), the resolved revision, its AppProject, the known clusters, the
+   * destination's settings and watched kinds, and the resourceVersion of each desired object and each
+   * live object tracked by the app in the watch cache. Equal strings, equal comparison.
+   */
+  private passInputs(
+    app: Application,
+    commit: string,
+    state: Pick<AppState, 'desired' | 'target'>,
+    instance: string,
+  ): string {
+    const target = state.target!;
+    const cache = target.cache;
+    const project = this.deps.project(app.spec?.project || 'default');
+    const parts = [
+      app.metadata.resourceVersion ?? '',
+      commit,
+      project?.metadata.resourceVersion ?? '-',
+      this.deps.clusters
+        .list()
+        .map((c) => `${c.server}=${c.name}`)
+        .join(','),
+      String(this.settingsId(cache.settings)),
+      String(cache.watchedKinds().length),
+    ];
+    for (const o of state.desired) parts.push(cache.get(keyOf(o))?.metadata.resourceVersion ?? '-');
+    for (const o of cache.trackedBy(instance))
+      parts.push(`${keyString(keyOf(o))}@${o.metadata.resourceVersion ?? ''}`);
+    return parts.join('|');
+  }
+
+  /** A number per settings object (argocd-cm makes a new one on each change). */
+  private settingsId(settings: object): number {
+    let id = this.settingsIds.get(settings);
+    if (id === undefined) this.settingsIds.set(settings, (id = ++this.settingsCount));
+    return id;
   }
 
   /**
@@ -435,11 +502,21 @@ export class Reconciler {
   /** Forgets an app that was deleted. */
   forget(appKey: string): void {
     this.states.delete(appKey);
+    this.lastClean.delete(appKey);
   }
 
   /** The diffs of an app's last comparison. */
   diffsOf(appKey: string): Map<string, ObjectDiff> | undefined {
     return this.states.get(appKey)?.comparison?.diffs;
+  }
+
+  /**
+   * Remembers what a sync's (forced, server-side) apply of `desired` answered as the prediction for
+   * that object: while the live object is the one the apply made, the next compare's dry-run would
+   * answer the same, so it needs no request (a cold start saves one dry-run per object).
+   */
+  rememberApplied(server: string, desired: KubeObject, applied: KubeObject): void {
+    this.dryRunsFor(server).set(keyString(keyOf(desired)), dryRunFingerprint(desired, applied), applied);
   }
 
   private dryRunsFor(server: string): DryRunCache {

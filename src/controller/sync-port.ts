@@ -25,7 +25,10 @@ export function clusterSyncPort(target: ClusterTarget): SyncPort {
     async apply(obj: KubeObject, opts: PortApplyOptions) {
       const key = keyOf(obj);
       if (opts.replace) return replace(target, obj, opts);
-      let before = target.cache.get(key) ?? (opts.dryRun ? undefined : await target.writer.get(key));
+      // Not in the watch cache: it most likely does not exist yet (a cold start creates thousands). No
+      // GET to find out: the apply's answer says whether it was just created (see createdBy).
+      let before = target.cache.get(key);
+      const startedAt = Date.now();
       const ssa = () =>
         target.writer.apply(obj, { dryRun: opts.dryRun, force: true, validate: opts.validate });
       let object: KubeObject;
@@ -43,7 +46,9 @@ export function clusterSyncPort(target: ClusterTarget): SyncPort {
       // Its kind may be new (a CRD applied earlier in this sync): watch it so health can be judged.
       if (!opts.dryRun) await target.cache.watchKind(key.group, key.kind);
       const action = !before
-        ? 'created'
+        ? createdBy(object, startedAt)
+          ? 'created'
+          : 'configured'
         : before.metadata.resourceVersion === object.metadata.resourceVersion
           ? 'unchanged'
           : 'configured';
@@ -138,6 +143,16 @@ async function deleteAndWait(target: ClusterTarget, key: ResourceKey): Promise<v
       );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * Whether an applied object was created by that apply (started at startedAt): its creationTimestamp,
+ * whole seconds, is not older than the request's second (1 s of clock skew allowed). Only the action
+ * in the sync's message depends on it.
+ */
+function createdBy(object: KubeObject, startedAt: number): boolean {
+  const created = Date.parse(object.metadata.creationTimestamp ?? '');
+  return Number.isFinite(created) && created >= Math.floor(startedAt / 1000) * 1000 - 1000;
 }
 
 /** The apiserver refused a change to a field that can't change after creation. */
