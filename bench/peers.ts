@@ -55,6 +55,7 @@ interface Options {
   settleMs: number;
   idleMs: number;
   coldTimeoutMs: number;
+  quiesceMs: number;
   replicas: number;
   json?: string;
 }
@@ -76,6 +77,8 @@ interface RoundResult {
   monorepoSettledMs?: number;
   monorepoRenders?: number;
   failures: string[];
+  /** Things the figures depend on (e.g. a run started with apps still pending). */
+  notes: string[];
 }
 
 /** Everything measured for one engine over the run. */
@@ -101,6 +104,8 @@ function parseOptions(): Options {
       'settle-seconds': { type: 'string' },
       'idle-seconds': { type: 'string' },
       'cold-timeout': { type: 'string' },
+      'quiesce-seconds': { type: 'string' },
+      'table-from': { type: 'string' },
       replicas: { type: 'string', default: '0' },
       json: { type: 'string' },
     },
@@ -133,6 +138,7 @@ function parseOptions(): Options {
     settleMs: int('settle-seconds', values['settle-seconds'], quick ? 20 : 60, 0) * 1000,
     idleMs: int('idle-seconds', values['idle-seconds'], quick ? 60 : 120) * 1000,
     coldTimeoutMs: int('cold-timeout', values['cold-timeout'], Math.max(900, Math.ceil(apps * 1.5))) * 1000,
+    quiesceMs: int('quiesce-seconds', values['quiesce-seconds'], quick ? 120 : 600) * 1000,
     replicas: int('replicas', values.replicas, 0, 0),
     json: values.json,
   };
@@ -332,7 +338,7 @@ async function measureEngine(
   order: number,
   exitCleanups: (() => Promise<unknown>)[],
 ): Promise<RoundResult> {
-  const result: RoundResult = { round, order, pushMs: [], driftMs: [], failures: [] };
+  const result: RoundResult = { round, order, pushMs: [], driftMs: [], failures: [], notes: [] };
   const fail = (what: string, err: unknown) => {
     const line = `${what}: ${errorText(err)}`;
     result.failures.push(line);
@@ -401,16 +407,17 @@ async function measureEngine(
 
     // --- push → running ---------------------------------------------------------------------------
     // Before each measured run: every app ready at the repo's head (a push to the monorepo may have
-    // queued all of them), then a second of calm, so no run pays for the tail of the one before.
-    const quiesce = async () => {
-      const r = await waitReady(engine, apps, opts.coldTimeoutMs, 'all apps ready before the run', 1000);
-      if (r.failed) throw new Error(r.failed);
+    // queued all of them), then a second of calm, so no run pays for the tail of the one before. The
+    // wait is capped (--quiesce-seconds): a run that starts with apps still pending is noted.
+    const quiesce = async (what: string) => {
+      const r = await waitReady(engine, apps, opts.quiesceMs, `all apps ready before ${what}`, 1000);
+      if (r.failed) result.notes.push(`${what} started before every app was ready (${r.failed})`);
       await sleep(1000);
     };
     for (let i = 1; i <= opts.runs; i++) {
       const tag = `v2.${round}.${i}`;
       try {
-        await quiesce();
+        await quiesce(`push run ${i}`);
         await work.writeFile(`${probe.path}/kustomization.yaml`, kustomization(tag));
         await work.commit(`${probe.name}: image ${tag}`);
         const t0 = performance.now();
@@ -435,7 +442,7 @@ async function measureEngine(
     const drift = async (label: string, into: number[]) => {
       for (let i = 1; i <= opts.driftRuns; i++) {
         try {
-          await quiesce();
+          await quiesce(`drift run ${i}${label}`);
           await sleep(opts.driftGapMs);
           const t0 = performance.now();
           await cluster.kubectl([
@@ -479,7 +486,7 @@ async function measureEngine(
 
     // --- monorepo: one app's folder changed among N ----------------------------------------------
     try {
-      await quiesce();
+      await quiesce('the monorepo commit');
       const before = await engine.renders?.();
       await work.writeFile(`${changed.path}/configmap.yaml`, `${configMap(changed, 2)}\n`);
       await work.commit(`${changed.name}: revision 2`);
@@ -717,23 +724,70 @@ function table(results: EngineResult[], opts: Options): string {
     .join('\n');
 }
 
+/** What --json writes (after every engine, so a run cut short keeps what it measured). */
+interface SavedRun {
+  started: string;
+  options: Options;
+  loadavg: { start: number[]; end?: number[] };
+  engines: EngineResult[];
+  rows?: Row[];
+}
+
+/** Prints the table and, per engine, its versions, settings, notes and failures. */
+function report(saved: SavedRun): void {
+  const { options: opts, engines: list } = saved;
+  const end = saved.loadavg.end ? `, ${saved.loadavg.end[0]!.toFixed(1)} at end` : '';
+  console.log(
+    `peers: ${opts.apps} apps × 5 objects per engine, ${opts.rounds} round(s), ${saved.started}; ` +
+      `load average ${saved.loadavg.start[0]!.toFixed(1)} at start${end}`,
+  );
+  console.log(table(list, opts));
+  for (const e of list) {
+    console.log(
+      `${e.name}: ${Object.entries(e.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    for (const s of e.settings) console.log(`  ${s}`);
+    for (const r of e.rounds) {
+      for (const n of r.notes ?? []) console.log(`  note (round ${r.round + 1}): ${n}`);
+      for (const f of r.failures) console.log(`  failed (round ${r.round + 1}): ${f}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  const from = parseArgs({ options: { 'table-from': { type: 'string' } }, strict: false }).values[
+    'table-from'
+  ];
+  if (typeof from === 'string') {
+    // The table again from a saved run (e.g. one cut short, or to reformat).
+    report(JSON.parse(readFileSync(from, 'utf8')) as SavedRun);
+    return;
+  }
   const opts = parseOptions();
   const missing = missingBuilds(opts.engines);
   if (missing) throw new Error(missing);
   const engines: Engine[] = [];
   for (const key of opts.engines) engines.push(await loadEngine(key));
   const exitCleanups: (() => Promise<unknown>)[] = [];
-  const started = new Date();
-  const load0 = loadavg();
+  const saved: SavedRun = {
+    started: new Date().toISOString(),
+    options: opts,
+    loadavg: { start: loadavg() },
+    engines: [],
+  };
+  const save = async () => {
+    if (!opts.json) return;
+    await writeFile(opts.json, JSON.stringify({ ...saved, rows: rows(saved.engines, opts) }, null, 2));
+  };
   const cluster = await startCluster(opts, exitCleanups);
-  const results = new Map<string, EngineResult>();
   try {
     const client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig }));
     const git = await startGitServer({ daemon: false });
     exitCleanups.push(() => git.stop());
     for (const e of engines)
-      results.set(e.id, {
+      saved.engines.push({
         id: e.id,
         name: e.name,
         versions: await e.versions().catch((err: unknown) => ({ error: errorText(err) })),
@@ -744,49 +798,20 @@ async function main(): Promise<void> {
       // The order rotates by round, so no engine always runs first (or always after another's tail).
       const order = engines.map((_, i) => engines[(i + round) % engines.length]!);
       say(`round ${round + 1}/${opts.rounds}: ${order.map((e) => e.name).join(', ')}`);
-      for (const [i, e] of order.entries())
-        results
-          .get(e.id)!
-          .rounds.push(await measureEngine(e, opts, cluster, client, git, round, i, exitCleanups));
+      for (const [i, e] of order.entries()) {
+        const r = await measureEngine(e, opts, cluster, client, git, round, i, exitCleanups);
+        saved.engines.find((x) => x.id === e.id)!.rounds.push(r);
+        await save();
+      }
     }
   } finally {
     for (const c of [...exitCleanups].reverse()) await c().catch(() => {});
     await cluster.down();
   }
-  const list = [...results.values()];
-  const load1 = loadavg();
-  console.log(
-    `peers: ${opts.apps} apps × 5 objects per engine, ${opts.rounds} round(s), ${started.toISOString()}; ` +
-      `load average ${load0[0]!.toFixed(1)} at start, ${load1[0]!.toFixed(1)} at end`,
-  );
-  console.log(table(list, opts));
-  for (const e of list) {
-    console.log(
-      `${e.name}: ${Object.entries(e.versions)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
-    for (const s of e.settings) console.log(`  ${s}`);
-    for (const r of e.rounds)
-      for (const f of r.failures) console.log(`  failed (round ${r.round + 1}): ${f}`);
-  }
-  if (opts.json) {
-    await writeFile(
-      opts.json,
-      JSON.stringify(
-        {
-          started: started.toISOString(),
-          options: opts,
-          loadavg: { start: load0, end: load1 },
-          engines: list,
-          rows: rows(list, opts),
-        },
-        null,
-        2,
-      ),
-    );
-    say(`figures written to ${opts.json}`);
-  }
+  saved.loadavg.end = loadavg();
+  await save();
+  report(saved);
+  if (opts.json) say(`figures written to ${opts.json}`);
 }
 
 // Exit explicitly: a stopped engine's client may still hold keep-alive sockets for a while.
