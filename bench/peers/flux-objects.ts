@@ -125,12 +125,10 @@ function notReady(k: FluxStatusObject | undefined, sourceRevision: string | unde
   const c = k.status?.conditions?.find((x) => x.type === 'Ready');
   if (!c) return 'no Ready condition yet';
   const rechecking = c.status === 'Unknown' && c.reason === 'Progressing';
-  if (c.status !== 'True' && !rechecking) {
-    return `Ready=${c.status} ${c.reason ?? ''}: ${(c.message ?? '').slice(0, 160)}`;
-  }
+  const condition = `Ready=${c.status} ${c.reason ?? ''}: ${(c.message ?? '').slice(0, 160)}`;
+  if (c.status !== 'True' && !rechecking) return condition;
   // status.observedGeneration moves only when a reconcile of that generation succeeded.
-  if (k.status?.observedGeneration !== k.metadata?.generation)
-    return 'not yet reconciled at its current spec';
+  if (k.status?.observedGeneration !== k.metadata?.generation) return condition;
   if (!sourceRevision) return 'source has no artifact yet';
   const applied = k.status?.lastAppliedRevision;
   if (applied !== sourceRevision) return `applied ${applied ?? 'nothing'}, source at ${sourceRevision}`;
