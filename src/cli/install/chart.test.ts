@@ -140,6 +140,16 @@ describe('deploy/chart/mooring', () => {
       has: ['Ingress/gitops/mooring-server'],
     },
     {
+      name: 'one replica, an API Deployment of its own',
+      values: { replicas: 1, api: { replicas: 3 } },
+      sets: ['replicas=1', 'api.replicas=3'],
+      has: [
+        'Deployment/gitops/mooring-api',
+        'PodDisruptionBudget/gitops/mooring-api',
+        'Service/gitops/mooring-server',
+      ],
+    },
+    {
       name: 'notifications, SSO, repositories, no CRDs',
       values: {
         notifications: {
@@ -187,11 +197,14 @@ describe('deploy/chart/mooring', () => {
     const cliErr = capture();
     expect(await main(['install', '-f', file], capture(), cliErr)).toBe(2);
     expect(cliErr.text).toContain('replicas must be at least 1');
-    const two = await helmTemplate(undefined, ['--set', 'replicas=2']);
-    expect(two.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual([
-      'mooring-server',
-    ]);
-    expect((await helmTemplate(undefined)).filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    // 2 replicas by default, with their PodDisruptionBudget; 1 replica has none.
+    expect(
+      (await helmTemplate(undefined))
+        .filter((o) => o.kind === 'PodDisruptionBudget')
+        .map((o) => o.metadata.name),
+    ).toEqual(['mooring-server']);
+    const one = await helmTemplate(undefined, ['--set', 'replicas=1']);
+    expect(one.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
   });
 
   it('never templates the Secrets the server writes (sessions, admin password, signing key)', async () => {

@@ -58,6 +58,7 @@ describe('installManifests', () => {
       'RoleBinding/mooring-controller',
       'Deployment/mooring-server',
       'Service/mooring-server',
+      'PodDisruptionBudget/mooring-server',
     ]);
   });
 
@@ -125,7 +126,7 @@ describe('installManifests', () => {
     const d = find(objs, 'Deployment', 'mooring-server') as KubeObject & {
       spec: { replicas: number; template: { spec: Record<string, unknown> } };
     };
-    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.replicas).toBe(2);
     const pod = d.spec.template.spec as {
       serviceAccountName: string;
       securityContext: { runAsNonRoot: boolean };
@@ -210,10 +211,10 @@ describe('installManifests', () => {
     expect(grantsSecrets(role.rules as Rule[], 'watch')).toBe(true);
   });
 
-  it('runs more replicas sharing the apps through Leases, with a PodDisruptionBudget and a rolling update', () => {
-    const one = installManifests({ namespace: 'gitops' });
+  it('runs 2 replicas sharing the apps through Leases, with a PodDisruptionBudget and a rolling update', () => {
+    const one = installManifests({ namespace: 'gitops', values: { replicas: 1 } });
     expect(one.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
-    const objs = installManifests({ namespace: 'gitops', values: { replicas: 2 } });
+    const objs = installManifests({ namespace: 'gitops' });
     const d = objs.find((o) => o.kind === 'Deployment') as unknown as {
       spec: {
         replicas: number;
@@ -228,7 +229,7 @@ describe('installManifests', () => {
       spec: Record<string, unknown>;
     };
     expect(pdb.spec).toEqual({
-      maxUnavailable: 1,
+      minAvailable: 1,
       selector: { matchLabels: { 'app.kubernetes.io/name': 'mooring-server' } },
     });
     // The membership Leases, in the control-plane namespace only.
@@ -246,6 +247,42 @@ describe('installManifests', () => {
     expect(
       objs.filter((o) => o.kind.startsWith('Cluster')).some((o) => JSON.stringify(o).includes('leases')),
     ).toBe(false);
+  });
+
+  it('publishes each pod IP for the Lease (other replicas forward per-app views to it)', () => {
+    const d = installManifests({}).find((o) => o.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] } } };
+    };
+    expect(d.spec.template.spec.containers[0]!.env).toContainEqual({
+      name: 'POD_IP',
+      valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
+    });
+  });
+
+  it('runs the API apart with api.replicas: mooring server --api-only behind the Service', () => {
+    const objs = installManifests({ values: { api: { replicas: 2 } } });
+    const api = find(objs, 'Deployment', 'mooring-api') as unknown as {
+      spec: { replicas: number; template: { spec: { containers: { args: string[] }[] } } };
+    };
+    expect(api.spec.replicas).toBe(2);
+    expect(api.spec.template.spec.containers[0]!.args).toContain('--api-only');
+    expect(api.spec.template.spec.containers[0]!.args.join(' ')).toContain('--shard-by app');
+    const svc = find(objs, 'Service', 'mooring-server') as unknown as { spec: { selector: unknown } };
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'mooring-api' });
+    expect(
+      objs
+        .filter((o) => o.kind === 'PodDisruptionBudget')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['mooring-api', 'mooring-server']);
+    const none = installManifests({});
+    expect(none.some((o) => o.metadata.name === 'mooring-api')).toBe(false);
+    expect(
+      (find(none, 'Service', 'mooring-server') as unknown as { spec: { selector: unknown } }).spec.selector,
+    ).toEqual({ 'app.kubernetes.io/name': 'mooring-server' });
+    expect(() => installManifests({ values: { api: { replicas: -1 } } })).toThrow(
+      /api.replicas must be 0 or more/,
+    );
   });
 
   it('refuses values the controller cannot run with, in one line', () => {

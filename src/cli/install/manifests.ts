@@ -27,7 +27,14 @@ import {
   type InstallValues,
   type RepositoryValues,
 } from './values.js';
-import { serverDeployment, serverDisruptionBudget, serverIngress, serverService } from './workload.js';
+import {
+  API_NAME,
+  apiDeployment,
+  serverDeployment,
+  serverDisruptionBudget,
+  serverIngress,
+  serverService,
+} from './workload.js';
 
 /** The image `mooring install` deploys unless told otherwise: this release's. */
 export const DEFAULT_IMAGE = `${defaultValues().image.repository}:${VERSION}`;
@@ -130,17 +137,29 @@ const MOORING_PARTS: Part[] = [
     each: 'applicationNamespaces',
     objects: (ctx, appNs) => namespacedWorkloadRbac(ctx, { namespace: namespaceOf(ctx) }, appNs),
   },
+  { file: 'server', objects: (ctx) => [serverDeployment(ctx, namespaceOf(ctx), imageOf(ctx))] },
   {
     file: 'server',
-    objects: (ctx) => [
-      serverDeployment(ctx, namespaceOf(ctx), imageOf(ctx)),
-      serverService(ctx, namespaceOf(ctx)),
-    ],
+    gate: { not: { gt: ['api.replicas', 0] } },
+    objects: (ctx) => [serverService(ctx, namespaceOf(ctx))],
   },
   {
     file: 'server',
     gate: { gt: ['replicas', 1] },
     objects: (ctx) => [serverDisruptionBudget(namespaceOf(ctx))],
+  },
+  {
+    file: 'server',
+    gate: { gt: ['api.replicas', 0] },
+    objects: (ctx) => [
+      apiDeployment(ctx, namespaceOf(ctx), imageOf(ctx)),
+      serverService(ctx, namespaceOf(ctx), API_NAME),
+    ],
+  },
+  {
+    file: 'server',
+    gate: { gt: ['api.replicas', 1] },
+    objects: (ctx) => [serverDisruptionBudget(namespaceOf(ctx), API_NAME)],
   },
   {
     file: 'server',

@@ -26,6 +26,8 @@ export interface InstallValues {
   image: { repository: string; tag: string; pullPolicy: string };
   /** Replicas of mooring-server; they share the apps through Leases (--shard-by app). */
   replicas: number;
+  /** Replicas of mooring-api (`mooring server --api-only`); 0: the mooring-server pods serve the API. */
+  api: { replicas: number };
   resources: Record<string, unknown>;
   server: {
     service: { type: string; port: number; annotations: Record<string, string> };
@@ -49,7 +51,8 @@ export interface InstallValues {
 export function defaultValues(): InstallValues {
   return {
     image: { repository: 'ghcr.io/mooring/mooring', tag: '', pullPolicy: 'IfNotPresent' },
-    replicas: 1,
+    replicas: 2,
+    api: { replicas: 0 },
     resources: {
       requests: { cpu: '100m', memory: '256Mi' },
       // Rendering (kustomize, helm) and git run as child processes inside this limit.
@@ -75,7 +78,10 @@ export const VALUE_DOCS: Record<string, string> = {
   'image.tag': "Image tag; empty means the chart's appVersion (`mooring install`: its own version).",
   'image.pullPolicy': 'Image pull policy.',
   replicas:
-    "Replicas of mooring-server. They share the Applications through Leases in the release namespace (each app has one owner; a failed replica's apps move within the 15 s lease); more than 1 adds a PodDisruptionBudget.",
+    "Replicas of mooring-server. They share the Applications through Leases in the release namespace (each app has one owner; a failed replica's apps move within the 15 s lease); more than 1 adds a PodDisruptionBudget (minAvailable 1). Any replica answers the API: per-app views are forwarded to the app's owner.",
+  api: 'The API and web UI as a Deployment of their own (mooring-api), scaled apart from the controllers.',
+  'api.replicas':
+    'Replicas of mooring-api (`mooring server --api-only`, same image: no reconciling, no Lease). Above 0 the Service sends API, UI and webhook traffic to them instead of to mooring-server.',
   resources: 'Resources of the server container; rendering (kustomize, helm) and git run inside them.',
   'server.service': 'The Service of the web UI, the API, /api/webhook and /metrics.',
   'server.service.type': 'Service type (ClusterIP, NodePort, LoadBalancer).',
@@ -120,7 +126,7 @@ export function valueRows(): { path: string; value: unknown }[] {
 }
 
 /** Paths of values that are not strings (rendered unquoted in the chart). */
-export const NUMERIC_PATHS = new Set(['replicas', 'server.service.port']);
+export const NUMERIC_PATHS = new Set(['replicas', 'api.replicas', 'server.service.port']);
 
 /**
  * Values as markers, for the chart templates: every scalar a marker of its own path; lists and maps
@@ -149,6 +155,10 @@ export const VALUE_CHECKS: Check[] = [
   {
     gate: { not: { gt: ['replicas', 0] } },
     message: 'replicas must be at least 1',
+  },
+  {
+    gate: { not: { gt: ['api.replicas', -1] } },
+    message: 'api.replicas must be 0 or more',
   },
   {
     gate: { not: { oneOf: ['rbac.mode', ['cluster', 'namespaced']] } },

@@ -23,7 +23,14 @@ export const RUN_AS_USER = 10001;
 /** Name of the Deployment and Service of `mooring server`. */
 export const SERVER_NAME = 'mooring-server';
 
-const LABELS = { 'app.kubernetes.io/name': SERVER_NAME, 'app.kubernetes.io/part-of': 'mooring' };
+/** Name of the Deployment of `mooring server --api-only` (values api.replicas). */
+export const API_NAME = 'mooring-api';
+
+const labelsOf = (name: string) => ({
+  'app.kubernetes.io/name': name,
+  'app.kubernetes.io/part-of': 'mooring',
+});
+const LABELS = labelsOf(SERVER_NAME);
 
 /** `mooring server`'s arguments after the image's entrypoint (`mooring`). */
 export function serverArgs(ctx: RenderContext, namespace: string): string[] {
@@ -63,7 +70,22 @@ function watchedNamespaces(ctx: RenderContext, namespace: string): string {
  * sharing the apps through Leases, non-root, read-only root filesystem.
  */
 export function serverDeployment(ctx: RenderContext, namespace: string, image: string): KubeObject {
+  return deployment(ctx, namespace, image, SERVER_NAME);
+}
+
+/**
+ * The Deployment of `mooring server --api-only`: the API and web UI scaled apart from the controllers,
+ * from the same image; it reconciles nothing and holds no Lease (it reads the controllers' Leases to
+ * forward per-app views to each app's owner).
+ */
+export function apiDeployment(ctx: RenderContext, namespace: string, image: string): KubeObject {
+  return deployment(ctx, namespace, image, API_NAME);
+}
+
+function deployment(ctx: RenderContext, namespace: string, image: string, name: string): KubeObject {
   const v = ctx.values as InstallValues;
+  const apiOnly = name === API_NAME;
+  const labels = labelsOf(name);
   const probe = (path: string, periodSeconds: number) => ({
     httpGet: { path, port: 'http' },
     periodSeconds,
@@ -72,14 +94,14 @@ export function serverDeployment(ctx: RenderContext, namespace: string, image: s
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: SERVER_NAME, namespace, labels: LABELS },
+    metadata: { name, namespace, labels },
     spec: {
-      replicas: v.replicas,
+      replicas: apiOnly ? v.api.replicas : v.replicas,
       // Old and new pods may overlap: the membership Leases keep each app to one of them.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } },
+      selector: { matchLabels: { 'app.kubernetes.io/name': name } },
       template: {
-        metadata: { labels: LABELS },
+        metadata: { labels },
         spec: {
           serviceAccountName: SERVICE_ACCOUNT,
           securityContext: {
@@ -94,13 +116,15 @@ export function serverDeployment(ctx: RenderContext, namespace: string, image: s
               name: 'server',
               image,
               imagePullPolicy: v.image.pullPolicy,
-              args: serverArgs(ctx, namespace),
+              args: [...serverArgs(ctx, namespace), ...(apiOnly ? ['--api-only'] : [])],
               // git, kustomize and helm write only below $HOME and $TMPDIR: both point at the tmp emptyDir.
               env: [
                 { name: 'HOME', value: '/tmp' },
                 { name: 'TMPDIR', value: '/tmp' },
                 // The replica id of --shard-by (its membership Lease is mooring-controller-<pod name>).
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                // The API URL each replica publishes on its Lease: the others forward per-app views to it.
+                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
               ],
               ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
               livenessProbe: { ...probe('/healthz', 20), failureThreshold: 3 },
@@ -129,18 +153,24 @@ export function serverDeployment(ctx: RenderContext, namespace: string, image: s
   };
 }
 
-/** With more than one replica: at most one of them disrupted at a time (drains, upgrades of nodes). */
-export function serverDisruptionBudget(namespace: string): KubeObject {
+/**
+ * With more than one replica: one always stays up (drains, upgrades of nodes), so the apps of a replica
+ * being evicted move to a live one instead of waiting for a new pod.
+ */
+export function serverDisruptionBudget(namespace: string, name = SERVER_NAME): KubeObject {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
-    metadata: { name: SERVER_NAME, namespace, labels: LABELS },
-    spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } } },
+    metadata: { name, namespace, labels: labelsOf(name) },
+    spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': name } } },
   };
 }
 
-/** The Service in front of the server: API and UI, git webhooks at /api/webhook, Prometheus at /metrics. */
-export function serverService(ctx: RenderContext, namespace: string): KubeObject {
+/**
+ * The Service in front of the server: API and UI, git webhooks at /api/webhook, Prometheus at /metrics;
+ * its pods are the API-only ones when api.replicas > 0 (`serving`), else the controllers.
+ */
+export function serverService(ctx: RenderContext, namespace: string, serving = SERVER_NAME): KubeObject {
   const v = ctx.values as InstallValues;
   return {
     apiVersion: 'v1',
@@ -153,7 +183,7 @@ export function serverService(ctx: RenderContext, namespace: string): KubeObject
     },
     spec: {
       type: v.server.service.type,
-      selector: { 'app.kubernetes.io/name': SERVER_NAME },
+      selector: { 'app.kubernetes.io/name': serving },
       ports: [{ name: 'http', port: v.server.service.port, targetPort: 'http', protocol: 'TCP' }],
     },
   };
