@@ -101,7 +101,7 @@ export class SourceFetch {
 
   /** Dependencies fetched per content and chart path: a pass with nothing new reads nothing again. */
   private readonly dependencies = new Map<string, Promise<Fetched>>();
-  /** Render ids of Git sources by repository, commit and source (bounded, not an LRU). */
+  /** Render ids of Git sources by repository, commit and source (bounded, oldest dropped first). */
   private readonly renderIds = new Map<string, Promise<RenderIdentity>>();
   /** The input paths last found for each Git source (by repository and source), for webhooks. */
   private readonly inputs = new Map<string, string[]>();
@@ -163,7 +163,8 @@ export class SourceFetch {
     const key = `${source.repoURL}|${commit}|${spec}`;
     let p = this.renderIds.get(key);
     if (!p) {
-      if (this.renderIds.size >= 20_000) this.renderIds.clear(); // old commits' entries: a bound
+      // Oldest first: the entries of old commits go, the current commit's stay.
+      while (this.renderIds.size >= 20_000) this.renderIds.delete(this.renderIds.keys().next().value!);
       p = this.computeRenderIdentity(source, commit, dir).then((r) => {
         const inputsKey = `${source.repoURL}|${spec}`;
         if (r.paths) this.inputs.set(inputsKey, r.paths);

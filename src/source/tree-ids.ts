@@ -68,8 +68,8 @@ export class TreeListings {
 
   constructor(
     private readonly list: (repoKey: string, commit: string) => Promise<TreeListing>,
-    /** Commits kept (least recently used dropped first). */
-    private readonly keep = 4,
+    /** Commits kept, over all repositories (least recently used dropped first). */
+    private readonly keep = 8,
   ) {}
 
   /** The listing of a repository's commit. */
