@@ -21,6 +21,7 @@ export interface PeerProcess {
 
 // Every live group, killed synchronously if this process exits without stopping them.
 const liveGroups = new Set<number>();
+const exitCleanups = new Set<() => void>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -28,7 +29,21 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+    for (const fn of exitCleanups) {
+      try {
+        fn();
+      } catch {
+        // best effort: the process is exiting
+      }
+    }
   });
+}
+
+/** Runs a synchronous cleanup if this process exits first; the returned function unregisters it. */
+export function atExit(fn: () => void): () => void {
+  installExitHook();
+  exitCleanups.add(fn);
+  return () => exitCleanups.delete(fn);
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

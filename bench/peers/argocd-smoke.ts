@@ -1,6 +1,7 @@
 // A real run of the Argo CD engine on a cluster of its own (`argo`): 3 apps from one Git repository
 // to ready, a pushed ConfigMap change, a self-heal, deletion. Prints what it measured.
 //   nice -n 10 node --import tsx bench/peers/argocd-smoke.ts
+// ARGOCD_SMOKE_KEEP_LOGS=1 keeps the work dir (the components' logs).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startGitServer } from '../../test/harness/git-server.js';
 import { cloneRepo, createRepo } from '../../test/harness/git-repo.js';
-import { argocdEngine } from './argocd.js';
+import { ARGOCD_TUNING_1000_APPS, argocdEngine } from './argocd.js';
 import type { AppSpec, EngineContext } from './engine.js';
 
 const run = promisify(execFile);
@@ -60,7 +61,11 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => void down().finally(() => process.exit(130)));
   }
-  const engine = argocdEngine();
+  // ARGOCD_SMOKE_NO_SERVER=1: the annotation instead of the webhook; ARGOCD_SMOKE_TUNED=1: the HA guide's processors.
+  const engine = argocdEngine({
+    server: !process.env.ARGOCD_SMOKE_NO_SERVER,
+    ...(process.env.ARGOCD_SMOKE_TUNED ? ARGOCD_TUNING_1000_APPS : {}),
+  });
   const workDir = await mkdtemp(join(tmpdir(), 'argocd-smoke-'));
   let git: Awaited<ReturnType<typeof startGitServer>> | undefined;
   const results: Record<string, string> = {};

@@ -1,7 +1,7 @@
 // Argo CD 2.14 as a peer of the side-by-side benchmark: its CRDs and config from its own Go module's
 // manifests, then redis, argocd-repo-server, argocd-server (for its /api/webhook) and
 // argocd-application-controller as processes on loopback against the bench's cluster.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, open, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { AppSpec, Engine, EngineContext, ReadyCount } from './engine.js';
 import {
+  atExit,
   freePort,
   httpOk,
   redisPong,
@@ -161,11 +162,16 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
     return ctx;
   };
 
+  // gpg starts a gpg-agent daemon of its own session (out of the repo server's process group).
+  let gpgAgentCleanup: (() => void) | undefined;
+
   async function stop(): Promise<void> {
     // Controller first (it writes to the others), redis last.
     const order = [...procs].reverse();
     procs = [];
     for (const p of order) await p.stop();
+    gpgAgentCleanup?.();
+    gpgAgentCleanup = undefined;
   }
 
   async function install(c: EngineContext, moduleDir: string): Promise<void> {
@@ -274,6 +280,21 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
         bin: join(c.workDir, 'argocd-bin'),
       };
       for (const d of Object.values(dirs)) await mkdir(d, { recursive: true, mode: 0o700 });
+      const killAgent = () => {
+        execFileSync('gpgconf', ['--kill', 'gpg-agent'], {
+          env: { PATH: process.env.PATH, GNUPGHOME: dirs.gpgKeys },
+          stdio: 'ignore',
+        });
+      };
+      const unregister = atExit(killAgent);
+      gpgAgentCleanup = () => {
+        unregister();
+        try {
+          killAgent();
+        } catch {
+          // no agent was started
+        }
+      };
       // The wrappers Argo CD's image puts in /usr/local/bin (the repo server runs them by name).
       for (const script of ['gpg-wrapper.sh', 'git-verify-wrapper.sh']) {
         await copyFile(join(moduleDir, 'hack', script), join(dirs.bin, script));
@@ -453,7 +474,7 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
         if (ok) result.ready++;
         else if (!result.example) {
           result.example = rows.has(app.name)
-            ? `${app.name}: ${sync}/${health} at ${rev?.slice(0, 7)} (head ${head?.slice(0, 7)})`
+            ? `${app.name}: ${sync}/${health} at ${rev?.slice(0, 7) || 'no revision'} (head ${head?.slice(0, 7)})`
             : `${app.name}: no Application yet`;
         }
       }
