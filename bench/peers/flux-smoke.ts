@@ -2,7 +2,7 @@
 // from a git server to Ready, a pushed ConfigMap change, a scaled Deployment and Flux's drift
 // correction, deletion with pruning. Prints what it saw and how long each step took; always stops
 // the controllers, the git server and the cluster.
-//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver]
+//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver] [--scale-tuning]
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       apps: { type: 'string', default: '3' },
       interval: { type: 'string', default: '30s' },
       'no-receiver': { type: 'boolean', default: false },
+      'scale-tuning': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.apps);
@@ -126,7 +127,11 @@ async function main(): Promise<void> {
 
     const ctx: EngineContext = { kubeconfig, kubectl, workDir: join(work, 'engine'), log: say };
     await mkdir(ctx.workDir, { recursive: true });
-    engine = fluxEngine({ kustomizationInterval: interval, receiver: !values['no-receiver'] });
+    engine = fluxEngine({
+      kustomizationInterval: interval,
+      receiver: !values['no-receiver'],
+      scaleTuning: values['scale-tuning'],
+    });
     say(`versions ${JSON.stringify(await engine.versions())}`);
     for (const s of engine.settings()) say(`setting: ${s}`);
 

@@ -40,8 +40,13 @@ export interface FluxEngineOptions {
   kustomizationInterval?: string;
   /** Kustomization spec.wait (Ready only when every applied object is healthy); default true, as `flux create kustomization --wait`. */
   wait?: boolean;
-  /** kustomize-controller --concurrent; default the controller's 4. */
+  /** kustomize-controller --concurrent; default the controller's 4 (10 with scaleTuning). */
   concurrent?: number;
+  /**
+   * Flux docs' vertical-scaling advice for hundreds of apps: `--concurrent=10 --requeue-dependency=5s`
+   * on source- and kustomize-controller (default false: the controllers' defaults).
+   */
+  scaleTuning?: boolean;
   /** Push through notification-controller's generic webhook Receiver when it is built (default true). */
   receiver?: boolean;
 }
@@ -106,6 +111,8 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
   const pinned = pinnedVersions();
   const receiverBin = binaryPath('notification-controller', pinned['notification-controller']!);
   const useReceiver = (options.receiver ?? true) && existsSync(receiverBin);
+  const tuning = options.scaleTuning ? ['--requeue-dependency=5s'] : [];
+  const kcConcurrent = options.concurrent ?? (options.scaleTuning ? 10 : undefined);
   const procs: ControllerProcess[] = [];
   let ctx: EngineContext | undefined;
   let kcMetricsUrl: string | undefined;
@@ -244,13 +251,15 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
         `--storage-path=${join(c.workDir, 'storage')}`,
         `--storage-addr=127.0.0.1:${storage}`,
         `--storage-adv-addr=127.0.0.1:${storage}`,
+        ...tuning,
+        ...(options.scaleTuning ? ['--concurrent=10'] : []),
       ],
       scHealth,
     );
-    const concurrent = options.concurrent === undefined ? [] : [`--concurrent=${options.concurrent}`];
+    const concurrent = kcConcurrent === undefined ? [] : [`--concurrent=${kcConcurrent}`];
     await launch(
       'kustomize-controller',
-      [...common(kcMetrics, kcHealth), ...eventsAddr, ...concurrent],
+      [...common(kcMetrics, kcHealth), ...eventsAddr, ...tuning, ...concurrent],
       kcHealth,
     );
     kcMetricsUrl = `http://127.0.0.1:${kcMetrics}/metrics`;
@@ -393,7 +402,9 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
     settings: () => [
       `GitRepository interval ${objects.sourceInterval} (flux create source git's default is 1m)`,
       `Kustomization interval ${objects.kustomizationInterval} (also the drift-correction period; Flux docs' examples use 10m), prune: true, wait: ${objects.wait}`,
-      `kustomize-controller --concurrent=${options.concurrent ?? 4}${options.concurrent === undefined ? ' (default)' : ''}`,
+      options.scaleTuning
+        ? `Flux docs' vertical-scaling advice: --concurrent=10 (kustomize-controller ${kcConcurrent}) --requeue-dependency=5s on source- and kustomize-controller`
+        : `kustomize-controller --concurrent=${kcConcurrent ?? '4 (default)'}, source-controller --concurrent=2 (default)`,
       useReceiver
         ? `push: POST to a generic webhook Receiver of notification-controller ${pinned['notification-controller']} (one per GitRepository)`
         : `push: annotation ${REQUESTED_AT} on the GitRepository (what flux reconcile source git does); notification-controller not run`,
