@@ -173,8 +173,12 @@ function missingBuilds(engines: EngineKey[]): string | undefined {
   return undefined;
 }
 
-/** The engine behind a key; Argo CD and Flux are loaded only when asked for (their files may be absent). */
-async function loadEngine(key: EngineKey): Promise<Engine> {
+/**
+ * The engine behind a key; Argo CD and Flux are loaded only when asked for (their files may be absent).
+ * At 1,000 apps or more Argo CD gets the processor counts its high-availability guide gives for that
+ * size (ARGOCD_TUNING_1000_APPS of argocd.ts), the tuning the issue asks to apply.
+ */
+async function loadEngine(key: EngineKey, apps: number): Promise<Engine> {
   if (key === 'mooring') return mooringEngine();
   const file = key === 'argocd' ? './peers/argocd.js' : './peers/flux.js';
   const factory = key === 'argocd' ? 'argocdEngine' : 'fluxEngine';
@@ -188,7 +192,8 @@ async function loadEngine(key: EngineKey): Promise<Engine> {
   }
   const make = mod[factory];
   if (typeof make !== 'function') throw new Error(`bench/peers/${key}.ts exports no ${factory}()`);
-  return (make as () => Engine)();
+  const tuning = key === 'argocd' && apps >= 1000 ? mod.ARGOCD_TUNING_1000_APPS : undefined;
+  return (make as (o?: unknown) => Engine)(tuning ?? {});
 }
 
 /** The local cluster of this bench: started once, stopped on every way out. */
@@ -769,7 +774,7 @@ async function main(): Promise<void> {
   const missing = missingBuilds(opts.engines);
   if (missing) throw new Error(missing);
   const engines: Engine[] = [];
-  for (const key of opts.engines) engines.push(await loadEngine(key));
+  for (const key of opts.engines) engines.push(await loadEngine(key, opts.apps));
   const exitCleanups: (() => Promise<unknown>)[] = [];
   const saved: SavedRun = {
     started: new Date().toISOString(),
