@@ -2,7 +2,7 @@
 // from a git server to Ready, a pushed ConfigMap change, a scaled Deployment and Flux's drift
 // correction, deletion with pruning. Prints what it saw and how long each step took; always stops
 // the controllers, the git server and the cluster.
-//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver] [--scale-tuning]
+//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver] [--scale-tuning] [--no-drift]
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       interval: { type: 'string', default: '30s' },
       'no-receiver': { type: 'boolean', default: false },
       'scale-tuning': { type: 'boolean', default: false },
+      'no-drift': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.apps);
@@ -199,21 +200,25 @@ async function main(): Promise<void> {
     results.push(`renders (Kustomization reconciles): ${renders0} after cold, ${renders1} after the push`);
 
     // Drift: Flux re-applies on its Kustomization interval only.
-    const ns0 = apps[0]!.namespace;
-    await kubectl(['scale', 'deployment/web', '-n', ns0, '--replicas=3']);
-    t = Date.now();
-    const driftMs = await until(
-      'scaled Deployment reverted',
-      async () =>
-        (await kubectl(['get', 'deployment', 'web', '-n', ns0, '-o', 'jsonpath={.spec.replicas}'])) === '1',
-      2 * intervalMs + 60_000,
-      250,
-    ).catch((err: Error) => {
-      results.push(`drift: ${err.message}`);
-      return undefined;
-    });
-    if (driftMs !== undefined)
-      results.push(`drift (scale 1->3) reverted after ${secs(driftMs)} (Kustomization interval ${interval})`);
+    if (!values['no-drift']) {
+      const ns0 = apps[0]!.namespace;
+      await kubectl(['scale', 'deployment/web', '-n', ns0, '--replicas=3']);
+      t = Date.now();
+      const driftMs = await until(
+        'scaled Deployment reverted',
+        async () =>
+          (await kubectl(['get', 'deployment', 'web', '-n', ns0, '-o', 'jsonpath={.spec.replicas}'])) === '1',
+        2 * intervalMs + 60_000,
+        250,
+      ).catch((err: Error) => {
+        results.push(`drift: ${err.message}`);
+        return undefined;
+      });
+      if (driftMs !== undefined)
+        results.push(
+          `drift (scale 1->3) reverted after ${secs(driftMs)} (Kustomization interval ${interval})`,
+        );
+    }
 
     const rss = engine.pids().map((p) => `${p}: ${vmRss(p)}`);
     results.push(`processes: ${rss.join(', ')}`);
