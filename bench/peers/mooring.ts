@@ -11,6 +11,9 @@ import { promisify } from 'node:util';
 import { KubeClient, loadKubeConfig } from '../../src/cluster/index.js';
 import type { AppSpec, Engine, EngineContext, ReadyCount } from './engine.js';
 import { freePort, startProcess, waitForHttp, type EngineProcess } from './proc.js';
+// Engine-neutral git and GitHub-event helpers, shared with the Argo CD engine so both get the same push event.
+import { changedFiles, fetchMirror } from './argocd-git.js';
+import { githubPushEvent } from './argocd-webhook.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -60,6 +63,8 @@ export function mooringEngine(): Engine {
   let port = 0;
   let client: KubeClient | undefined;
   const heads = new Map<string, string>();
+  /** The last commit Mooring was told about per repo and branch: the `before` of the next push event. */
+  const lastSeen = new Map<string, string>();
 
   /** The commit a branch of a repository points at now. */
   const headOf = async (repoURL: string, branch: string): Promise<string> => {
@@ -196,6 +201,10 @@ export function mooringEngine(): Engine {
         const items = apps.slice(from, from + 250).map(application);
         await ctx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
       }
+      // The `before` of the first push event.
+      for (const a of apps)
+        if (!lastSeen.has(`${a.repoURL}#${a.branch}`))
+          lastSeen.set(`${a.repoURL}#${a.branch}`, await headOf(a.repoURL, a.branch));
     },
 
     async readyCount(apps): Promise<ReadyCount> {
@@ -231,17 +240,28 @@ export function mooringEngine(): Engine {
     },
 
     async notifyPush(repoURL, apps) {
+      if (!ctx) throw new Error('Mooring: notifyPush before start');
       const branch = apps.find((a) => a.repoURL === repoURL)?.branch ?? 'main';
-      const sha = await headOf(repoURL, branch);
-      const body = JSON.stringify({
-        ref: `refs/heads/${branch}`,
-        after: sha,
-        repository: {
-          html_url: repoURL.replace(/\.git$/, ''),
-          clone_url: repoURL,
-          default_branch: branch,
-        },
-      });
+      const key = `${repoURL}#${branch}`;
+      const after = await headOf(repoURL, branch);
+      const before = lastSeen.get(key) ?? '0'.repeat(40);
+      // The files the push changed, as GitHub lists them in the event (a bare mirror in the work dir).
+      const mirror = join(ctx.workDir, 'mooring-git-mirror', Buffer.from(key).toString('hex').slice(-60));
+      await mkdir(join(ctx.workDir, 'mooring-git-mirror'), { recursive: true });
+      const files = await fetchMirror(mirror, repoURL)
+        .then(() => changedFiles(mirror, before, after))
+        .catch((err: Error) => {
+          ctx?.log(`Mooring: no changed-file list for the push event (${err.message.split('\n')[0]})`);
+          return undefined;
+        });
+      const event = githubPushEvent(repoURL, branch, before, after, files ?? []);
+      // Without a file list, say nothing about files (an empty list would mean "nothing changed").
+      if (!files) {
+        delete event.commits;
+        delete event.head_commit;
+      }
+      const body = JSON.stringify(event);
+      lastSeen.set(key, after);
       const res = await fetch(`http://127.0.0.1:${port}/api/webhook`, {
         method: 'POST',
         headers: {
