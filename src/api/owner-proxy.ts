@@ -1,9 +1,10 @@
 // Per-app views (resource tree, managed resources, manifests, events) come from the last reconcile pass
 // of the app, which only the replica owning it has. Any replica answers them: one that does not own
 // the app forwards the request, as it came, to the owner's API (its URL is on the owner's Lease).
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { errorMessage, type Logger } from '../core/index.js';
-import { API_URL_ANNOTATION, type Controller } from '../controller/index.js';
+import { API_URL_ANNOTATION, API_URL_SIGNATURE_ANNOTATION, type Controller } from '../controller/index.js';
 import { HttpError } from './http.js';
 
 /** Set on a forwarded request: the owner answers it itself, whatever it thinks of the ownership. */
@@ -22,8 +23,32 @@ export function advertisedUrl(listening: string, port: number, env = process.env
   return `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 
-/** The replica that must answer a per-app view: undefined when it is this one (or there is one replica). */
-export function ownerUrl(controller: Controller, appKey: string, forwarded: boolean): string | undefined {
+/** What a replica signs of its API URL: its id and the URL (a URL copied to another Lease does not verify). */
+export const signedUrlData = (replicaId: string, url: string): string => `${replicaId} ${url}`;
+
+/** Whether signature is sign(data) (hex), compared in constant time; false without a signer. */
+export function verifySignature(
+  sign: ((data: string) => string) | undefined,
+  data: string,
+  signature?: string,
+): boolean {
+  if (!sign || !signature) return false;
+  const want = Buffer.from(sign(data), 'hex');
+  const got = Buffer.from(signature, 'hex');
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/**
+ * The replica that must answer a per-app view: undefined when it is this one (or there is one replica).
+ * Its URL is used only with a valid signature: whoever may write Leases but not read argocd-secret
+ * cannot send users' tokens elsewhere.
+ */
+export function ownerUrl(
+  controller: Controller,
+  appKey: string,
+  forwarded: boolean,
+  sign: ((data: string) => string) | undefined,
+): string | undefined {
   const shards = controller.shards;
   if (!shards || forwarded) return undefined;
   const owner = shards.claimant(appKey);
@@ -37,6 +62,12 @@ export function ownerUrl(controller: Controller, appKey: string, forwarded: bool
     throw new HttpError(
       503,
       `application "${appKey}" is handled by replica "${owner}", which serves no API (run it as mooring server)`,
+    );
+  const signature = shards.membership.annotationOf(owner, API_URL_SIGNATURE_ANNOTATION);
+  if (!verifySignature(sign, signedUrlData(owner, url), signature))
+    throw new HttpError(
+      503,
+      `the API URL on replica "${owner}"'s Lease is not signed with this server's key: not forwarding to it`,
     );
   return url;
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { errorMessage, silentLogger, type Logger } from '../core/index.js';
-import { API_URL_ANNOTATION, type Controller } from '../controller/index.js';
+import { API_URL_ANNOTATION, API_URL_SIGNATURE_ANNOTATION, type Controller } from '../controller/index.js';
 import { AppFeed } from './app-feed.js';
 import { clientAddress, TrustedProxies } from './auth/client-address.js';
 import { AuthError, type Auth, type ProjectLookup } from './auth/types.js';
@@ -21,7 +21,7 @@ import { handleSsoRequest } from './handlers/sso.js';
 import { openStreams, streamRoutes } from './handlers/stream.js';
 import { HttpError, MAX_BODY_BYTES, readJsonBody, requestToken, sendError, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
-import { advertisedUrl, forward, FORWARDED_HEADER, ownerUrl } from './owner-proxy.js';
+import { advertisedUrl, forward, FORWARDED_HEADER, ownerUrl, signedUrlData } from './owner-proxy.js';
 import { compileRoute, matchRoute, RESPONDED, type RequestContext, type RouteSpec } from './route.js';
 import { serveStatic } from './static-ui.js';
 
@@ -177,7 +177,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (route.spec.ownerState) {
       const appKey = `${ctx.query.get('appNamespace') || engine.namespace}/${params.name}`;
-      const owner = ownerUrl(opts.controller, appKey, req.headers[FORWARDED_HEADER] !== undefined);
+      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+      const owner = ownerUrl(opts.controller, appKey, forwarded, auth.sign?.bind(auth));
       if (owner) return forward(req, res, owner, opts.controller.shards!.replicaId, logger);
     }
     const result = await route.spec.handle(ctx);
@@ -232,10 +233,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   logger.info('serving', { address: opts.address ?? '0.0.0.0', port });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Sharded: the other replicas forward this replica's apps' views here (from its next Lease renewal).
-  opts.controller.shards?.membership.advertise(
-    API_URL_ANNOTATION,
-    opts.advertiseUrl ?? advertisedUrl(url, port),
-  );
+  const shards = opts.controller.shards;
+  if (shards && auth.sign) {
+    const apiUrl = opts.advertiseUrl ?? advertisedUrl(url, port);
+    shards.membership.advertise(API_URL_ANNOTATION, apiUrl);
+    // Signed at each renewal: a new server key (argocd-secret) is picked up without a restart.
+    shards.membership.advertise(API_URL_SIGNATURE_ANNOTATION, () =>
+      auth.sign!(signedUrlData(shards.replicaId, apiUrl)),
+    );
+  }
   return {
     port,
     url,

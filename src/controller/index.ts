@@ -29,4 +29,4 @@ export { NotificationController, type NotificationControllerOptions } from './no
 export { SourceFetch, sourceKind, type SourceKind, type SourceFiles } from './source-fetch.js';
 export { appSources, isMultiSource, renderSources, type CombinedRender } from './multi-source.js';
 export { SHARDING_FLAGS, SHARDING_FLAGS_HELP, shardingFromFlags } from './sharding/index.js';
-export { API_URL_ANNOTATION } from './sharding/index.js';
+export { API_URL_ANNOTATION, API_URL_SIGNATURE_ANNOTATION } from './sharding/index.js';

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Informer, type KubeClient } from '../../cluster/index.js';
 import { errorMessage, silentLogger, type KubeObject, type Logger } from '../../core/index.js';
 import { findAccount, type LocalAccount } from './accounts.js';
@@ -232,6 +233,11 @@ export class AuthService implements Auth {
     }
     if (cache.error) throw cache.error;
     return cache.value;
+  }
+
+  /** HMAC-SHA256 (hex) of data under argocd-secret's server key. */
+  sign(data: string): string {
+    return createHmac('sha256', this.signingKey()).update(data).digest('hex');
   }
 
   private signingKey(): Buffer {

@@ -51,6 +51,11 @@ export type RbacAction = 'get' | 'create' | 'update' | 'delete' | 'sync' | 'over
 export interface Auth {
   /** Creates argocd-secret's server key and the admin password (+ argocd-initial-admin-secret) when missing. */
   ensureInitialAdmin(): Promise<void>;
+  /**
+   * HMAC-SHA256 (hex) of data under the server key every replica shares (argocd-secret), so replicas can
+   * tell each other's published data from what anyone allowed to write Leases could put there.
+   */
+  sign?(data: string): string;
   /** Checks a username/password; throttled per (client address, username) and per address (login-throttle.ts). Throws AuthError. */
   login(username: string, password: string, clientAddress: string): Promise<{ token: string }>;
   /** Verifies a bearer token (signature, expiry, revocation, project token still listed). Throws AuthError(401). */

@@ -19,6 +19,8 @@ export const MEMBER_LABEL = 'mooring.io/shard-member';
 export const VIEW_ANNOTATION = 'mooring.io/shard-view';
 /** Annotation carrying the replica's API URL, so other replicas can forward per-app API requests to it. */
 export const API_URL_ANNOTATION = 'mooring.io/api-url';
+/** Annotation carrying the signature of the API URL (HMAC under the server key; see src/api/owner-proxy.ts). */
+export const API_URL_SIGNATURE_ANNOTATION = 'mooring.io/api-url-signature';
 /** Leases expired for this long are deleted by whoever sees them (pods of a Deployment get new names). */
 const FORGET_AFTER_MS = 10 * 60_000;
 
@@ -86,7 +88,7 @@ export class Membership {
   private stopped = false;
   private lastDigest = '';
   /** More annotations this replica publishes on its Lease (its API URL). */
-  private readonly advertised: Record<string, string> = {};
+  private readonly advertised: Record<string, string | (() => string)> = {};
   /** The annotations of each replica's Lease, by replica id, as last listed. */
   private peerAnnotations = new Map<string, Record<string, string>>();
 
@@ -138,9 +140,21 @@ export class Membership {
     return !!this.published && this.deps.ownerUnder(appKey)(this.published) === this.id;
   }
 
-  /** Publishes an annotation on this replica's Lease from its next renewal on. */
-  advertise(key: string, value: string): void {
+  /** Publishes an annotation on this replica's Lease from its next renewal on (a function: read at each renewal). */
+  advertise(key: string, value: string | (() => string)): void {
     this.advertised[key] = value;
+  }
+
+  private advertisedNow(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.advertised)) {
+      try {
+        out[k] = typeof v === 'function' ? v() : v;
+      } catch (err) {
+        this.logger.warn('could not compute a lease annotation', { annotation: k, error: errorMessage(err) });
+      }
+    }
+    return out;
   }
 
   /**
@@ -157,7 +171,7 @@ export class Membership {
 
   /** An annotation of a replica's Lease, as last listed (this replica's own: as advertised). */
   annotationOf(replicaId: string, key: string): string | undefined {
-    return replicaId === this.id ? this.advertised[key] : this.peerAnnotations.get(replicaId)?.[key];
+    return replicaId === this.id ? this.advertisedNow()[key] : this.peerAnnotations.get(replicaId)?.[key];
   }
 
   /** The view this replica's lease carries. */
@@ -257,7 +271,7 @@ export class Membership {
         name,
         namespace: this.deps.namespace,
         labels: { [MEMBER_LABEL]: 'controller', 'app.kubernetes.io/part-of': 'mooring' },
-        annotations: { ...this.advertised, [VIEW_ANNOTATION]: view ? JSON.stringify(view) : '' },
+        annotations: { ...this.advertisedNow(), [VIEW_ANNOTATION]: view ? JSON.stringify(view) : '' },
       },
       spec: {
         holderIdentity: this.id,

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_URL_ANNOTATION,
+  API_URL_SIGNATURE_ANNOTATION,
   ownerOf,
   shardingFromFlags,
   VIEW_ANNOTATION,
@@ -91,6 +92,7 @@ describe('2 sharded mooring server replicas: per-app API views on any replica', 
             const a = l.metadata.annotations ?? {};
             return (
               a[API_URL_ANNOTATION] &&
+              a[API_URL_SIGNATURE_ANNOTATION] &&
               a[VIEW_ANNOTATION] &&
               JSON.parse(a[VIEW_ANNOTATION]).members.join() === IDS.join()
             );
