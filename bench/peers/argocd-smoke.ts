@@ -49,6 +49,17 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
+/** Resident memory of the processes, in MiB, from /proc. */
+async function rssMiB(pids: number[]): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  let kib = 0;
+  for (const pid of pids) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return Math.round(kib / 1024);
+}
+
 async function main(): Promise<void> {
   const script = join(ROOT, 'scripts/local-cluster');
   let clusterUp = false;
@@ -90,7 +101,9 @@ async function main(): Promise<void> {
     const ctx: EngineContext = { kubeconfig, kubectl, workDir, log: say };
 
     git = await startGitServer({ daemon: false });
-    const names = ['ar-app-0000', 'ar-app-0001', 'ar-app-0002'];
+    // ARGOCD_SMOKE_APPS=N runs N apps (default 3); the push changes app 1, the drift hits app 0.
+    const count = Math.max(3, Number(process.env.ARGOCD_SMOKE_APPS ?? 3));
+    const names = Array.from({ length: count }, (_, i) => `ar-app-${String(i).padStart(4, '0')}`);
     const src = join(workDir, 'src');
     const { writeFile, mkdir } = await import('node:fs/promises');
     for (const n of names) {
@@ -117,7 +130,7 @@ async function main(): Promise<void> {
     await engine.createApps(apps);
     let last = '';
     await waitFor(
-      'cold 3/3 ready',
+      `cold ${count}/${count} ready`,
       async () => {
         const r = await engine.readyCount(apps);
         const line = `${r.ready}/${r.total} ${r.example ?? ''}`;
@@ -129,6 +142,7 @@ async function main(): Promise<void> {
     );
     results.cold = `${Date.now() - t} ms`;
     results.rendersAfterCold = String(await engine.renders?.());
+    results.rssMiB = String(await rssMiB(engine.pids()));
 
     // Push: one app's ConfigMap changes, the webhook tells Argo CD.
     const wc = await cloneRepo(git, 'peers');
@@ -142,8 +156,8 @@ async function main(): Promise<void> {
     await waitFor('pushed ConfigMap applied', async () => (await cmValue()) === 'two', 300_000);
     results.pushToApplied = `${Date.now() - t} ms`;
     await waitFor(
-      '3/3 ready at the new head',
-      async () => (await engine.readyCount(apps)).ready === 3,
+      'all ready at the new head',
+      async () => (await engine.readyCount(apps)).ready === count,
       300_000,
     );
     results.pushToReady = `${Date.now() - t} ms`;
