@@ -3,7 +3,7 @@
 // argocd-application-controller as processes on loopback against the bench's cluster.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, open, readFile, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, rm, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -301,6 +301,7 @@ export function argocdEngine(opts: ArgoCDOptions = {}): Engine {
         await chmod(join(dirs.bin, script), 0o755);
       }
       // argocd-server looks for the CLI on PATH (it warns "argocd not in PATH" otherwise).
+      await rm(join(dirs.bin, 'argocd'), { force: true });
       await symlink(argocd, join(dirs.bin, 'argocd'));
       c.log('argocd: installing CRDs, namespace, config and the default project from the module manifests');
       await install(c, moduleDir);
