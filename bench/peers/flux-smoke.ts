@@ -232,13 +232,10 @@ async function main(): Promise<void> {
       '-o',
       'jsonpath={range .items[*]}{.metadata.name}={.status.phase} {end}',
     ]);
+    const left = nsLeft.split(' ').filter((n) => n.startsWith('fx-smoke'));
+    const terminating = left.filter((n) => n.endsWith('=Terminating')).length;
     results.push(
-      `namespaces after delete: ${
-        nsLeft
-          .split(' ')
-          .filter((n) => n.startsWith('fx-smoke'))
-          .join(' ') || 'none left'
-      }`,
+      `app namespaces right after delete: ${left.length} left, ${terminating} of them Terminating`,
     );
 
     await engine.stop();

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,7 +44,7 @@ export interface FluxEngineOptions {
   concurrent?: number;
   /**
    * Flux docs' vertical-scaling advice for hundreds of apps: `--concurrent=10 --requeue-dependency=5s`
-   * on source- and kustomize-controller (default false: the controllers' defaults).
+   * on source- and kustomize-controller, kustomize builds on tmpfs (default false: the controllers' defaults).
    */
   scaleTuning?: boolean;
   /** Push through notification-controller's generic webhook Receiver when it is built (default true). */
@@ -116,6 +116,8 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
   const procs: ControllerProcess[] = [];
   let ctx: EngineContext | undefined;
   let kcMetricsUrl: string | undefined;
+  /** kustomize-controller's TMPDIR on tmpfs (scaleTuning); removed by stop. */
+  let memoryTmp: string | undefined;
   let receiverUrl: string | undefined;
   let webhookToken: string | undefined;
   /** GitRepository name -> the apps (by name) that use it; a repository goes when its last app does. */
@@ -192,14 +194,9 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
       '--log-level=info',
       '--log-encoding=json',
     ];
-    const launch = async (peer: string, args: string[], health: number) => {
-      const p = startController(
-        peer,
-        binaryPath(peer, pinned[peer]!),
-        args,
-        env,
-        join(c.workDir, `${peer}.log`),
-      );
+    const launch = async (peer: string, args: string[], health: number, extraEnv: NodeJS.ProcessEnv = {}) => {
+      const log = join(c.workDir, `${peer}.log`);
+      const p = startController(peer, binaryPath(peer, pinned[peer]!), args, { ...env, ...extraEnv }, log);
       procs.push(p);
       await p.waitHealthy(`http://127.0.0.1:${health}/readyz`, 120_000);
       c.log(`flux: ${peer} ${pinned[peer]} serving (pid ${p.child.pid}, log ${p.logFile})`);
@@ -257,10 +254,14 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
       scHealth,
     );
     const concurrent = kcConcurrent === undefined ? [] : [`--concurrent=${kcConcurrent}`];
+    // The docs' advice with more workers: kustomize builds in memory (their tmpfs /tmp).
+    if (options.scaleTuning && existsSync('/dev/shm'))
+      memoryTmp = await mkdtemp('/dev/shm/mooring-bench-flux-');
     await launch(
       'kustomize-controller',
       [...common(kcMetrics, kcHealth), ...eventsAddr, ...tuning, ...concurrent],
       kcHealth,
+      memoryTmp ? { TMPDIR: memoryTmp } : {},
     );
     kcMetricsUrl = `http://127.0.0.1:${kcMetrics}/metrics`;
   };
@@ -403,7 +404,7 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
       `GitRepository interval ${objects.sourceInterval} (flux create source git's default is 1m)`,
       `Kustomization interval ${objects.kustomizationInterval} (also the drift-correction period; Flux docs' examples use 10m), prune: true, wait: ${objects.wait}`,
       options.scaleTuning
-        ? `Flux docs' vertical-scaling advice: --concurrent=10 (kustomize-controller ${kcConcurrent}) --requeue-dependency=5s on source- and kustomize-controller`
+        ? `Flux docs' vertical-scaling advice: --concurrent=10 (kustomize-controller ${kcConcurrent}) --requeue-dependency=5s on source- and kustomize-controller, kustomize-controller's TMPDIR on tmpfs`
         : `kustomize-controller --concurrent=${kcConcurrent ?? '4 (default)'}, source-controller --concurrent=2 (default)`,
       useReceiver
         ? `push: POST to a generic webhook Receiver of notification-controller ${pinned['notification-controller']} (one per GitRepository)`
@@ -425,6 +426,8 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
     deleteApps,
     stop: async () => {
       await Promise.all([...procs].reverse().map((p) => p.stop(10_000)));
+      if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
+      memoryTmp = undefined;
     },
   };
 }
