@@ -51,6 +51,12 @@ export interface FluxEngineOptions {
   receiver?: boolean;
 }
 
+/**
+ * The tuning Flux's vertical-scaling guide gives "if Flux is managing hundreds of applications", for
+ * bench/peers.ts to pass at the sizes where it tunes Argo CD too (as ARGOCD_TUNING_1000_APPS).
+ */
+export const FLUX_TUNING_1000_APPS: FluxEngineOptions = { scaleTuning: true };
+
 /** The pinned peer versions (scripts/versions.env). */
 function pinnedVersions(): Record<string, string> {
   const text = readFileSync(join(ROOT, 'scripts/versions.env'), 'utf8');
@@ -119,7 +125,6 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
   /** kustomize-controller's TMPDIR on tmpfs (scaleTuning); removed by stop. */
   let memoryTmp: string | undefined;
   let receiverUrl: string | undefined;
-  let webhookToken: string | undefined;
   /** GitRepository name -> the apps (by name) that use it; a repository goes when its last app does. */
   const repoApps = new Map<string, Set<string>>();
   /** Receiver name -> its webhook path (status.webhookPath), once known. */
@@ -222,7 +227,7 @@ export function fluxEngine(options: FluxEngineOptions = {}): Engine {
         ],
         health,
       );
-      webhookToken = randomBytes(24).toString('hex');
+      const webhookToken = randomBytes(24).toString('hex');
       await c.kubectl(
         ['apply', '--server-side', '--field-manager=mooring-bench', '-f', '-'],
         JSON.stringify({
