@@ -19,6 +19,7 @@ import {
   KubeClient,
   NamespacesInformer,
   ResourceWriter,
+  runWithKubePriority,
   shareNamespaceWatches,
   watchScopeOf,
 } from '../cluster/index.js';
@@ -37,7 +38,7 @@ import { startAppSets, type AppSetController } from './appsets.js';
 import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
 import { controllerRoutes } from './controller-routes.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder, type RecordEvent } from './events.js';
 import { finalizeApp } from './finalize.js';
 import { Registry, startTimer } from '../core/index.js';
 import type { RouteHandler } from './health-server.js';
@@ -107,6 +108,8 @@ export class Controller {
   private readonly unsubscribers: (() => void)[] = [];
   /** Ownership of apps among replicas (membership Leases); undefined: this process acts on every app. */
   readonly shards?: ShardGate;
+  /** Events being sent, chained per object so each object's Events keep their order. */
+  private readonly eventChains = new Map<string, Promise<void>>();
   private readyFlag = false;
   private stopped = false;
 
@@ -181,7 +184,7 @@ export class Controller {
       project: (name) => this.project(name),
       writeStatus: (app, patch) => this.writes.writeStatus(app, patch),
       clearRefresh: (app) => this.writes.clearRefresh(app),
-      recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
+      recordEvent: this.recordEvent,
       logger: this.logger,
       // A getter: argocd-cm's timeout.reconciliation may change while running; 0 means never by time.
       get pollIntervalMs() {
@@ -222,7 +225,7 @@ export class Controller {
       controlNamespace: this.namespace,
       jsonPatchStatus: (app, ops) => this.writes.jsonPatchStatus(app, ops),
       mergePatchApp: (app, patch) => this.writes.mergePatch(app, patch),
-      recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
+      recordEvent: this.recordEvent,
       logger: this.logger,
       onSyncFinished: (phase, seconds, app) => {
         this.metrics.syncTotal.inc({ phase });
@@ -236,7 +239,7 @@ export class Controller {
         writer: this.writer,
         namespace: this.namespace,
         registry: this.registry,
-        recordEvent: (app, type, reason, message) => this.events.record(app, type, reason, message),
+        recordEvent: this.recordEvent,
         project: (name) => this.project(name),
         logger: this.logger,
         // Sharded: only an app's owner notifies (read lazily: the gate is made below).
@@ -289,6 +292,27 @@ export class Controller {
         }),
       });
     }
+  }
+
+  /**
+   * Records an Event without holding up the pass or sync that reports it (as client-go's recorder):
+   * sent in the order given per object, in the Kubernetes client's low lane, so a cold start's
+   * thousands of Events never delay a write someone waits for. Failures are logged by the recorder.
+   */
+  private readonly recordEvent: RecordEvent = (on, type, reason, message) => {
+    const key = on.metadata.uid ?? `${on.metadata.namespace}/${on.metadata.name}`;
+    const sent: Promise<void> = (this.eventChains.get(key) ?? Promise.resolve())
+      .then(() => runWithKubePriority('low', () => this.events.record(on, type, reason, message)))
+      .finally(() => {
+        if (this.eventChains.get(key) === sent) this.eventChains.delete(key);
+      });
+    this.eventChains.set(key, sent);
+    return Promise.resolve();
+  };
+
+  /** Resolves when every Event recorded so far was sent (or failed). */
+  async eventsSent(): Promise<void> {
+    while (this.eventChains.size > 0) await Promise.allSettled([...this.eventChains.values()]);
   }
 
   /** True once the informers have their first lists and the first passes are queued. */
@@ -399,6 +423,7 @@ export class Controller {
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
+    await this.eventsSent();
     // Deliveries end (or stay pending on the app) before the lease goes: the next owner sends what is left.
     await this.notifications?.stop();
     await this.shards?.membership.stop(); // idle: nothing of ours runs, so the apps may move at once
@@ -459,9 +484,10 @@ export class Controller {
     this.queue.add(appKey);
   }
 
-  /** Resolves when no pass is queued or running. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Resolves when no pass is queued or running and the Events recorded so far were sent. */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await this.eventsSent();
   }
 
   /** The Applications this controller manages. */
@@ -595,7 +621,7 @@ export class Controller {
           clusters: this.clusters,
           controlNamespace: this.namespace,
           writes: this.writes,
-          recordEvent: (a, type, reason, message) => this.events.record(a, type, reason, message),
+          recordEvent: this.recordEvent,
           livePermission: (a, target) => this.reconciler.livePermission(a, target),
         },
         app,
