@@ -595,7 +595,7 @@ function rows(results: EngineResult[], opts: Options): Row[] {
   ) => {
     const r: Row = { label, unit, values: {}, notes: {} };
     for (const e of results) {
-      const v = pick(e.rounds);
+      const v = e.rounds.length ? pick(e.rounds) : { note: 'not run' };
       r.values[e.id] = v.value;
       if (v.note) r.notes[e.id] = v.note;
     }
