@@ -2,7 +2,7 @@
 // from a git server to Ready, a pushed ConfigMap change, a scaled Deployment and Flux's drift
 // correction, deletion with pruning. Prints what it saw and how long each step took; always stops
 // the controllers, the git server and the cluster.
-//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver] [--scale-tuning] [--no-drift]
+//   nice -n 10 node --import tsx bench/peers/flux-smoke.ts [--apps 3] [--interval 30s] [--no-receiver] [--scale-tuning] [--no-drift] [--no-wait]
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       'no-receiver': { type: 'boolean', default: false },
       'scale-tuning': { type: 'boolean', default: false },
       'no-drift': { type: 'boolean', default: false },
+      'no-wait': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.apps);
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
       kustomizationInterval: interval,
       receiver: !values['no-receiver'],
       scaleTuning: values['scale-tuning'],
+      wait: !values['no-wait'],
     });
     say(`versions ${JSON.stringify(await engine.versions())}`);
     for (const s of engine.settings()) say(`setting: ${s}`);
