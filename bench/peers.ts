@@ -77,6 +77,8 @@ interface RoundResult {
   monorepoSettledMs?: number;
   monorepoRenders?: number;
   failures: string[];
+  /** The machine's 1-minute load average at the start and the end of the cold start. */
+  coldLoad?: [number, number];
   /** Things the figures depend on (e.g. a run started with apps still pending). */
   notes: string[];
 }
@@ -384,6 +386,7 @@ async function measureEngine(
     // --- cold -----------------------------------------------------------------------------------
     say(`${engine.name}: cold start of ${apps.length} apps`);
     const coldSampler = sampleUsage(() => engine.pids());
+    const load0 = loadavg()[0]!;
     const c0 = performance.now();
     try {
       await engine.createApps(apps);
@@ -395,6 +398,7 @@ async function measureEngine(
       fail('cold', err);
     }
     result.coldUsage = coldSampler.stop();
+    result.coldLoad = [load0, loadavg()[0]!];
     if (result.coldMs !== undefined) say(`${engine.name}: cold ${(result.coldMs / 1000).toFixed(1)} s`);
 
     // --- idle -----------------------------------------------------------------------------------
@@ -624,6 +628,10 @@ function rows(results: EngineResult[], opts: Options): Row[] {
   row('cold: peak RSS of the engine', 'MiB', (rs) =>
     medianOf(rs.map((r) => (r.coldUsage ? r.coldUsage.rssMaxBytes / 2 ** 20 : undefined))),
   );
+  row('machine load average (1 min) at cold start', '', (rs) => {
+    const xs = rs.flatMap((r) => (r.coldLoad ? [r.coldLoad[0]] : []));
+    return xs.length ? { value: percentile(xs, 50) } : { note: 'not recorded' };
+  });
   row(`idle at ${opts.apps} apps: CPU`, 'CPU-s/min', (rs) =>
     medianOf(rs.map((r) => r.idle?.cpuSecondsPerMinute)),
   );
@@ -766,8 +774,21 @@ async function main(): Promise<void> {
     'table-from'
   ];
   if (typeof from === 'string') {
-    // The table again from a saved run (e.g. one cut short, or to reformat).
-    report(JSON.parse(readFileSync(from, 'utf8')) as SavedRun);
+    // The table again from saved runs (one cut short, or runs in other engine orders: their rounds pool).
+    const runs = from.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as SavedRun);
+    const merged: SavedRun = { ...runs[0]!, engines: [] };
+    for (const r of runs)
+      for (const e of r.engines) {
+        const known = merged.engines.find((x) => x.id === e.id);
+        if (known) known.rounds.push(...e.rounds);
+        else merged.engines.push({ ...e, rounds: [...e.rounds] });
+      }
+    // Columns in the order of --engines, whatever order each run had.
+    const rank = (id: string) => ['mo', 'ar', 'fx'].indexOf(id);
+    merged.engines.sort((a, b) => rank(a.id) - rank(b.id));
+    merged.options = { ...merged.options, rounds: Math.max(...merged.engines.map((e) => e.rounds.length)) };
+    if (runs.length > 1) merged.started = runs.map((r) => r.started).join(' and ');
+    report(merged);
     return;
   }
   const opts = parseOptions();
