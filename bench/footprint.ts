@@ -1,0 +1,418 @@
+// Issue 15, part 4 (e): the memory of `mooring controller` and `mooring server` as their own
+// processes, as the install runs them, from the npm bundle (dist/bundle/cli.mjs, what the image runs)
+// and from dist/cli/main.js (tsc output with node_modules). In one run, on a local cluster of its own
+// (MOORING_CLUSTER_NAME=footprint):
+//   baseline  a bare idle Node process (`node -e 'setInterval(...)'`): the floor of any Node service;
+//   0 apps    each variant started, ready, then settled for --settle seconds: RSS (/proc VmRSS) and the
+//             V8 heap (used/total) and external memory from its own /metrics, medians of 5 samples;
+//   N apps    --apps Applications (one ConfigMap each, automated sync, one monorepo on a local git
+//             server), the first variant syncs them, every variant is then measured with them all
+//             Synced/Healthy and its first pass over them done; the peak RSS (VmHWM) is shown too.
+// Results are printed with the ratio to the baseline and the target (RSS <= 150 MiB at 0 apps).
+// --heap-snapshots DIR writes a heap snapshot of each variant at 0 and N apps there (SIGUSR2) and
+// prints the largest kinds of objects in it: where the heap goes.
+// --cli NAME=PATH adds the controller of another build (NAME-controller), e.g. one from an older commit;
+// --node-flags '--max-semi-space-size=1' adds each variant run with those node flags (NAME[FLAGS]).
+// Run: nice -n 10 node --import tsx bench/footprint.ts [--apps 200] [--settle 20] [--variants bundle-controller,...]
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { startGitServer } from '../test/harness/git-server.js';
+import { createRepo } from '../test/harness/git-repo.js';
+import { median, ROOT, say, sleep, waitUntil } from './lib.js';
+
+const run = promisify(execFile);
+const CLUSTER_ENV = { ...process.env, MOORING_CLUSTER_NAME: 'footprint' };
+const SCRIPT = join(ROOT, 'scripts/local-cluster');
+const NS = 'argocd';
+const TARGET_MIB = 150;
+const mib = (bytes: number) => bytes / 2 ** 20;
+const fmt = (m: number) => `${m.toFixed(0)} MiB`;
+
+/** One way of running Mooring: a CLI file and its command. */
+interface Variant {
+  name: string;
+  file: string;
+  command: 'controller' | 'server';
+  /** Flags for node itself, before the CLI file. */
+  flags?: string[];
+}
+
+/** One measurement of one process. */
+interface Sample {
+  rssMiB: number;
+  hwmMiB: number;
+  heapUsedMiB?: number;
+  heapTotalMiB?: number;
+  externalMiB?: number;
+}
+
+/** A free TCP port on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** VmRSS and VmHWM of a process, in MiB. */
+async function procMemory(pid: number): Promise<{ rssMiB: number; hwmMiB: number }> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+
+/** Values of un-labelled metrics from a Prometheus text page. */
+async function metrics(port: number): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})? ([\d.eE+-]+)$/.exec(line);
+    if (m)
+      out.set(
+        m[1]! + (line.includes('{') ? line.slice(line.indexOf('{'), line.indexOf('}') + 1) : ''),
+        Number(m[2]),
+      );
+  }
+  return out;
+}
+
+/** Five samples two seconds apart; the median of each field. */
+async function measure(pid: number, port: number): Promise<Sample> {
+  const samples: Sample[] = [];
+  for (let i = 0; i < 5; i++) {
+    const mem = await procMemory(pid);
+    const m = await metrics(port).catch(() => new Map<string, number>());
+    const get = (k: string) => (m.has(k) ? mib(m.get(k)!) : undefined);
+    samples.push({
+      ...mem,
+      heapUsedMiB: get('nodejs_heap_size_used_bytes'),
+      heapTotalMiB: get('nodejs_heap_size_total_bytes'),
+      externalMiB: get('nodejs_external_memory_bytes'),
+    });
+    if (i < 4) await sleep(2000);
+  }
+  const med = (f: keyof Sample) => {
+    const xs = samples.map((s) => s[f]).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
+  return {
+    rssMiB: med('rssMiB')!,
+    hwmMiB: Math.max(...samples.map((s) => s.hwmMiB)),
+    heapUsedMiB: med('heapUsedMiB'),
+    heapTotalMiB: med('heapTotalMiB'),
+    externalMiB: med('externalMiB'),
+  };
+}
+
+/** The largest kinds of objects of a V8 heap snapshot, by self size. */
+async function heapSummary(file: string, top = 12): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream(file)) chunks.push(c as Buffer);
+  const snap = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const [fType, fName, fSize] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const bySize = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const type = types[snap.nodes[i + fType!]!]!;
+    const size = snap.nodes[i + fSize!]!;
+    total += size;
+    // Objects by constructor; strings, code and arrays by their kind (their names are their contents).
+    const key =
+      type === 'object' || type === 'native' ? `${type} ${snap.strings[snap.nodes[i + fName!]!]}` : type;
+    bySize.set(key, (bySize.get(key) ?? 0) + size);
+  }
+  return [
+    `heap snapshot ${fmt(mib(total))} in all; largest kinds by self size:`,
+    ...[...bySize]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `      ${fmt(mib(v)).padStart(8)}  ${k.slice(0, 80)}`),
+  ];
+}
+
+/** Asks a process started with --heapsnapshot-signal=SIGUSR2 for a snapshot; resolves with its file. */
+async function snapshot(child: ChildProcess, cwd: string): Promise<string> {
+  const before = new Set(await readdir(cwd));
+  child.kill('SIGUSR2');
+  let file: string | undefined;
+  await waitUntil(
+    'the heap snapshot',
+    async () => {
+      file = (await readdir(cwd)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      if (!file) return false;
+      // Written in place: done when its size stops changing.
+      const a = (await stat(join(cwd, file))).size;
+      await sleep(1000);
+      return a > 0 && a === (await stat(join(cwd, file))).size;
+    },
+    300_000,
+    1000,
+  );
+  return join(cwd, file!);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      apps: { type: 'string', default: '200' },
+      settle: { type: 'string', default: '20' },
+      variants: { type: 'string' },
+      'heap-snapshots': { type: 'string' },
+      cli: { type: 'string', multiple: true, default: [] },
+      'node-flags': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  const n = Number(values.apps);
+  const settleMs = Number(values.settle) * 1000;
+  if (!Number.isInteger(n) || n < 0 || !(settleMs >= 0))
+    throw new Error('--apps takes a whole number, --settle a number of seconds');
+  const all: Variant[] = [
+    { name: 'bundle-controller', file: join(ROOT, 'dist/bundle/cli.mjs'), command: 'controller' },
+    { name: 'bundle-server', file: join(ROOT, 'dist/bundle/cli.mjs'), command: 'server' },
+    { name: 'dist-controller', file: join(ROOT, 'dist/cli/main.js'), command: 'controller' },
+    { name: 'dist-server', file: join(ROOT, 'dist/cli/main.js'), command: 'server' },
+  ];
+  // --cli NAME=PATH: the controller of another build too (e.g. one built from an older commit).
+  for (const extra of values.cli) {
+    const i = extra.indexOf('=');
+    if (i <= 0) throw new Error(`--cli takes NAME=PATH, not "${extra}"`);
+    all.push({ name: `${extra.slice(0, i)}-controller`, file: extra.slice(i + 1), command: 'controller' });
+  }
+  // --node-flags FLAGS: every variant once more with these node flags (e.g. a smaller young generation).
+  for (const flags of values['node-flags'])
+    for (const v of [...all])
+      if (!v.flags) all.push({ ...v, name: `${v.name}[${flags}]`, flags: flags.split(' ').filter(Boolean) });
+  const wanted = values.variants?.split(',');
+  const variants = wanted ? all.filter((v) => wanted.includes(v.name)) : all;
+  if (wanted && variants.length !== wanted.length)
+    throw new Error(`--variants takes names of: ${all.map((v) => v.name).join(', ')}`);
+  for (const v of variants)
+    if (!existsSync(v.file)) throw new Error(`${v.file} is missing: run npm run build first`);
+  const snapDir = values['heap-snapshots'];
+  if (snapDir) await mkdir(snapDir, { recursive: true });
+
+  let stopped = false;
+  const down = async () => {
+    if (stopped || process.env.MOORING_KEEP_CLUSTER) return;
+    stopped = true;
+    await run(SCRIPT, ['down'], { env: CLUSTER_ENV });
+    say('local cluster stopped');
+  };
+  const children = new Set<ChildProcess>();
+  const stopChildren = () => children.forEach((c) => c.kill('SIGKILL'));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => (stopChildren(), void down().finally(() => process.exit(130))));
+  const work = await mkdtemp(join(tmpdir(), 'mooring-footprint-'));
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    say('starting the local cluster (MOORING_CLUSTER_NAME=footprint)');
+    const up = await run(SCRIPT, ['up'], { env: CLUSTER_ENV, maxBuffer: 1 << 24 });
+    const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)?.[1];
+    if (!kubeconfig) throw new Error(`scripts/local-cluster up printed no KUBECONFIG:\n${up.stdout}`);
+    const path = (await run(SCRIPT, ['path'], { env: CLUSTER_ENV })).stdout.trim();
+    const kubectlBin = join(path.split(':')[0]!, 'kubectl');
+    const kubectl = (args: string[], input?: string) =>
+      new Promise<string>((ok, fail) => {
+        const c = execFile(
+          kubectlBin,
+          ['--kubeconfig', kubeconfig, ...args],
+          { maxBuffer: 1 << 26 },
+          (err, out, e) => (err ? fail(new Error(`kubectl ${args.join(' ')}: ${e}`)) : ok(out)),
+        );
+        c.stdin?.end(input ?? '');
+      });
+    await kubectl(['apply', '--server-side', '-f', join(ROOT, 'deploy/crds')]);
+    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(ROOT, 'deploy/crds')]);
+    await kubectl(['create', 'namespace', NS]);
+    await kubectl(['create', 'namespace', 'footprint-apps']);
+
+    // The monorepo: one ConfigMap per app.
+    const repoDir = join(work, 'repo');
+    for (let i = 0; i < n; i++) {
+      await mkdir(join(repoDir, 'apps', `app-${i}`), { recursive: true });
+      await writeFile(
+        join(repoDir, 'apps', `app-${i}`, 'configmap.yaml'),
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-${i}\ndata:\n  app: "${i}"\n`,
+      );
+    }
+    const git = await startGitServer({ daemon: false });
+    cleanups.push(() => git.stop());
+    if (n > 0) await createRepo(git, 'footprint', repoDir);
+    const repoURL = git.repoUrl('footprint');
+
+    /** Starts a variant; resolves when /readyz answers 200. */
+    const start = async (v: Variant, snapshots: boolean) => {
+      const port = await freePort();
+      const cwd = join(work, v.name);
+      await mkdir(cwd, { recursive: true });
+      const args = [
+        ...(snapshots ? ['--heapsnapshot-signal=SIGUSR2'] : []),
+        ...(v.flags ?? []),
+        v.file,
+        v.command,
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        NS,
+        '--port',
+        String(port),
+        '--cache-dir',
+        join(cwd, 'cache'),
+        '--log-level',
+        'warn',
+        ...(v.command === 'server' ? ['--address', '127.0.0.1'] : []),
+      ];
+      const child = spawn(process.execPath, args, {
+        cwd,
+        env: { ...process.env, PATH: `${path}:${process.env.PATH}` },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      children.add(child);
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+      const ready = async () => {
+        if (child.exitCode !== null) throw new Error(`${v.name} exited ${child.exitCode}: ${stderr}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+      };
+      await waitUntil(`${v.name} ready`, ready, 120_000, 200);
+      const stop = async () => {
+        child.kill('SIGTERM');
+        await Promise.race([new Promise((r) => child.once('exit', r)), sleep(15_000)]);
+        child.kill('SIGKILL');
+        children.delete(child);
+      };
+      return { child, port, cwd, stop };
+    };
+
+    const apps = async () =>
+      (
+        JSON.parse(await kubectl(['get', 'applications', '-n', NS, '-o', 'json'])) as {
+          items: { status?: { sync?: { status?: string }; health?: { status?: string } } }[];
+        }
+      ).items;
+    const settledCount = async () =>
+      (await apps()).filter(
+        (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy',
+      ).length;
+
+    // --- baseline ---------------------------------------------------------------------------------
+    const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+    children.add(idle);
+    await sleep(3000);
+    const baseline = (await procMemory(idle.pid!)).rssMiB;
+    idle.kill('SIGKILL');
+    children.delete(idle);
+    say(`baseline: a bare idle node process, RSS ${fmt(baseline)}`);
+
+    const results: { variant: string; apps: number; sample: Sample; heap?: string[] }[] = [];
+    const record = async (v: Variant, p: Awaited<ReturnType<typeof start>>, count: number) => {
+      const sample = await measure(p.child.pid!, p.port);
+      const heap = snapDir ? await heapSummary(await snapshot(p.child, p.cwd)) : undefined;
+      if (snapDir)
+        for (const f of await readdir(p.cwd))
+          if (f.endsWith('.heapsnapshot'))
+            await run('mv', [join(p.cwd, f), join(snapDir, `${v.name}-${count}apps.heapsnapshot`)]);
+      results.push({ variant: v.name, apps: count, sample, heap });
+      say(`${v.name}, ${count} apps: RSS ${fmt(sample.rssMiB)}, heap used ${fmt(sample.heapUsedMiB ?? 0)}`);
+    };
+
+    // --- 0 apps -------------------------------------------------------------------------------------
+    for (const v of variants) {
+      const p = await start(v, Boolean(snapDir));
+      await sleep(settleMs);
+      await record(v, p, 0);
+      await p.stop();
+    }
+
+    // --- N apps -------------------------------------------------------------------------------------
+    if (n > 0) {
+      let created = false;
+      for (const v of variants) {
+        const p = await start(v, Boolean(snapDir));
+        const reconciles = async () =>
+          (await metrics(p.port)).get('mooring_app_reconcile_duration_seconds_count') ?? 0;
+        if (!created) {
+          say(`creating ${n} Applications; ${v.name} syncs them`);
+          const items = Array.from({ length: n }, (_, i) => ({
+            apiVersion: 'argoproj.io/v1alpha1',
+            kind: 'Application',
+            metadata: { name: `app-${i}`, namespace: NS },
+            spec: {
+              project: 'default',
+              source: { repoURL, targetRevision: 'main', path: `apps/app-${i}` },
+              destination: { server: 'https://kubernetes.default.svc', namespace: 'footprint-apps' },
+              syncPolicy: { automated: { prune: true } },
+            },
+          }));
+          await kubectl(
+            ['apply', '--server-side', '-f', '-'],
+            JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+          );
+          created = true;
+          await waitUntil(
+            `${n} apps Synced/Healthy`,
+            async () => (await settledCount()) === n,
+            900_000,
+            2000,
+          );
+        } else {
+          await waitUntil(
+            `${v.name}'s first pass over ${n} apps`,
+            async () => (await reconciles()) >= n,
+            600_000,
+            1000,
+          );
+        }
+        await sleep(settleMs);
+        await record(v, p, n);
+        await p.stop();
+      }
+    }
+
+    // --- report ---------------------------------------------------------------------------------------
+    console.log(
+      `\nMemory of mooring as its own process (settled ${settleMs / 1000} s; medians of 5 samples)`,
+    );
+    console.log(`  baseline: bare idle node process             RSS ${fmt(baseline).padStart(8)}`);
+    for (const r of results) {
+      const s = r.sample;
+      const target =
+        r.apps === 0 && r.variant.includes('controller')
+          ? `  target <= ${TARGET_MIB} MiB: ${s.rssMiB <= TARGET_MIB ? 'met' : 'NOT met'}`
+          : '';
+      console.log(
+        `  ${r.variant.padEnd(18)} ${String(r.apps).padStart(5)} apps   RSS ${fmt(s.rssMiB).padStart(8)} (${(s.rssMiB / baseline).toFixed(1)}x baseline, peak ${fmt(s.hwmMiB)})` +
+          `   heap used ${fmt(s.heapUsedMiB ?? NaN)} of ${fmt(s.heapTotalMiB ?? NaN)}, external ${fmt(s.externalMiB ?? NaN)}${target}`,
+      );
+      for (const line of r.heap ?? []) console.log(`    ${line}`);
+    }
+  } finally {
+    stopChildren();
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    await rm(work, { recursive: true, force: true });
+    await down();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
