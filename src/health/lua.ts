@@ -2,7 +2,8 @@
 // compiled to WebAssembly (wasmoon): no os, io, package/require, load/loadfile/dofile, debug; a
 // wall-clock budget checked by an instruction-count hook and a memory cap per call; a fresh Lua state
 // per call so one script run cannot leave globals for the next.
-import { LuaEngine, LuaFactory, LuaLibraries, type LuaWasm } from 'wasmoon';
+import type * as WasmoonModule from 'wasmoon';
+import type { LuaWasm } from 'wasmoon';
 import { errorMessage, type HealthStatus, type HealthStatusCode, type KubeObject } from '../core/index.js';
 
 /** Budgets of one script call. */
@@ -32,26 +33,36 @@ string.dump = nil
 package, io, os, debug = nil, nil, nil, nil
 `;
 
-let modulePromise: Promise<LuaWasm> | undefined;
+type Wasmoon = typeof WasmoonModule;
+let modulePromise: Promise<{ wasmoon: Wasmoon; module: LuaWasm }> | undefined;
 
 /**
  * The Lua runtime, loaded once per process (the WebAssembly module ships inside the wasmoon package;
  * nothing is downloaded). Scripts then run synchronously, so health stays a plain function.
  */
 export async function loadLuaRuntime(): Promise<LuaRuntime> {
-  modulePromise ??= new LuaFactory().getLuaModule();
-  return new LuaRuntime(await modulePromise);
+  // Imported here, not at the top: a controller whose apps need no Lua check never loads it.
+  modulePromise ??= import('wasmoon').then(async (wasmoon) => ({
+    wasmoon,
+    module: await new wasmoon.LuaFactory().getLuaModule(),
+  }));
+  const { wasmoon, module } = await modulePromise;
+  return new LuaRuntime(module, wasmoon);
 }
 
 /** Runs Lua scripts in fresh sandboxed states. */
 export class LuaRuntime {
-  constructor(private readonly module: LuaWasm) {}
+  constructor(
+    private readonly module: LuaWasm,
+    private readonly wasmoon: Wasmoon,
+  ) {}
 
   /**
    * Runs `script` with the global `obj` set to a copy of `input`, and returns what the script returns
    * (tables as plain objects). Throws the script's error, a timeout or an out-of-memory error.
    */
   run(script: string, input: unknown, limits: LuaLimits = {}): unknown {
+    const { LuaEngine, LuaLibraries } = this.wasmoon;
     const engine = new LuaEngine(this.module, {
       openStandardLibs: false,
       injectObjects: false,

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { ServiceConfig } from '../config.js';
 import type { Notification } from '../engine.js';
 import { DeliveryError } from './http.js';
@@ -55,6 +54,8 @@ export function smtpOptions(service: ServiceConfig, timeoutMs = 10_000): Record<
 /** Sends over SMTP with nodemailer; errors carry only the SMTP code, never a credential. */
 export async function sendEmail(n: Notification, service: ServiceConfig, opts: SendOptions): Promise<void> {
   const message = buildEmail(n, service);
+  // Loaded on the first e-mail: a controller that sends none never holds the SMTP library.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport(smtpOptions(service, opts.timeoutMs));
   try {
     await transport.sendMail(message);
