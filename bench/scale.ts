@@ -11,7 +11,10 @@
 // Each result is printed with its target from the issue. The controller runs in this process (as in the
 // other benchmarks), so CPU and RSS are this process's; children's CPU (git, kustomize) is shown apart.
 // The cluster is its own (MOORING_CLUSTER_NAME=scale, a /16 Service range) and is always stopped.
-// Run: node --import tsx bench/scale.ts --apps 1000 [--rest-minutes 2]
+// Both (a) and (b) go through this process's Kubernetes transport, so they share its client-side limit:
+// --kube-qps/--kube-burst (default the controller's, 50/100; 0 = none), printed with the results.
+// MOORING_SCALE_CPU_PROFILE=<file> writes a CPU profile of (e)'s window (it costs CPU: not for the figures).
+// Run: node --import tsx bench/scale.ts --apps 1000 [--rest-minutes 2] [--kube-qps 0]
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
