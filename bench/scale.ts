@@ -31,7 +31,7 @@ import {
 } from '../src/cluster/index.js';
 import type { Application, KubeObject } from '../src/core/index.js';
 import { startGitServer } from '../test/harness/git-server.js';
-import { cloneRepo, createRepo } from '../test/harness/git-repo.js';
+import { cloneRepo, createRepo, git as runGit, gitEnv } from '../test/harness/git-repo.js';
 import { ROOT, say, secs, settled, sleep, startController, waitUntil, watchUntil } from './lib.js';
 
 const run = promisify(execFile);
@@ -170,8 +170,18 @@ async function bench(
   }
   const git = await startGitServer({ daemon: false });
   cleanups.push(() => git.stop());
-  await createRepo(git, 'scale-apps', dir);
+  // The harness's createRepo, but with git's automatic gc off: thousands of new objects start a
+  // detached `gc --auto` that still writes in the seed's .git while it is being removed.
+  await createRepo(git, 'scale-apps');
   const repoURL = git.repoUrl('scale-apps');
+  const seed = await mkdtemp(join(tmpdir(), 'mooring-scale-seed-'));
+  cleanups.push(() => rm(seed, { recursive: true, force: true }));
+  const seedGit = ['-c', 'gc.auto=0', '--git-dir', join(seed, '.git'), '--work-tree', dir];
+  const env = gitEnv(git);
+  await runGit(['init', '--quiet', seed], { env });
+  await runGit([...seedGit, 'add', '--all', '.'], { env });
+  await runGit([...seedGit, 'commit', '--quiet', '-m', `${n} apps`], { env });
+  await runGit([...seedGit, 'push', '--quiet', repoURL, 'HEAD:refs/heads/main'], { env });
 
   // --- (a) the baseline: server-side apply, CONCURRENCY apps at once -------------------------------
   say(`(a) server-side applying ${n} namespaces and ${4 * n} objects, ${CONCURRENCY} apps at once`);
