@@ -273,6 +273,7 @@ export class Operations {
         if (isFinished(syncState) || progressOf(syncState) === before) break;
       }
     }
+    syncState = notBeforeComparison(syncState, app.status?.reconciledAt);
     const retryIn = await this.persist(app, op, syncState);
     if (!isFinished(syncState)) return 1_000;
     this.plans.delete(appKey);
@@ -309,6 +310,20 @@ function leftoverFields(
   return d.changes
     .filter((c) => c.path && c.desired === undefined && c.live !== undefined && !c.path.startsWith('status'))
     .map((c) => pathToPointer(c.path));
+}
+
+/**
+ * A finished sync's finishedAt (whole seconds, as Argo CD writes it) never before the comparison the
+ * app showed while it ran: truncated to its second, a sync that ends within a second of that comparison
+ * would look older than it, and the comparison from before the sync (OutOfSync at the old state) would
+ * read as drift found after it (on-drift-detected). Rounded up to that comparison's next second instead.
+ */
+export function notBeforeComparison(s: SyncState, reconciledAt: string | undefined): SyncState {
+  if (!s.finishedAt || !reconciledAt) return s;
+  const compared = Date.parse(reconciledAt);
+  if (!(Date.parse(s.finishedAt) < compared)) return s;
+  const finishedAt = new Date(Math.ceil(compared / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return { ...s, finishedAt };
 }
 
 /** How long a sync step waits for the watch cache to show what it applied before leaving it to a later pass. */
