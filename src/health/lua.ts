@@ -2,8 +2,7 @@
 // compiled to WebAssembly (wasmoon): no os, io, package/require, load/loadfile/dofile, debug; a
 // wall-clock budget checked by an instruction-count hook and a memory cap per call; a fresh Lua state
 // per call so one script run cannot leave globals for the next.
-import type * as WasmoonModule from 'wasmoon';
-import type { LuaWasm } from 'wasmoon';
+import type { LuaEngine, LuaLibraries, LuaWasm } from 'wasmoon';
 import { errorMessage, type HealthStatus, type HealthStatusCode, type KubeObject } from '../core/index.js';
 
 /** Budgets of one script call. */
@@ -33,7 +32,11 @@ string.dump = nil
 package, io, os, debug = nil, nil, nil, nil
 `;
 
-type Wasmoon = typeof WasmoonModule;
+/** What LuaRuntime uses of wasmoon, imported on first use. */
+interface Wasmoon {
+  LuaEngine: typeof LuaEngine;
+  LuaLibraries: typeof LuaLibraries;
+}
 let modulePromise: Promise<{ wasmoon: Wasmoon; module: LuaWasm }> | undefined;
 
 /**
@@ -42,8 +45,9 @@ let modulePromise: Promise<{ wasmoon: Wasmoon; module: LuaWasm }> | undefined;
  */
 export async function loadLuaRuntime(): Promise<LuaRuntime> {
   // Imported here, not at the top: a controller whose apps need no Lua check never loads it.
-  modulePromise ??= import('wasmoon').then(async (wasmoon) => ({
-    wasmoon,
+  // A CommonJS package: its exports are `default` in Node and in the split bundle (named ones are not).
+  modulePromise ??= import('wasmoon').then(async ({ default: wasmoon }) => ({
+    wasmoon: wasmoon as Wasmoon,
     module: await new wasmoon.LuaFactory().getLuaModule(),
   }));
   const { wasmoon, module } = await modulePromise;
@@ -62,8 +66,8 @@ export class LuaRuntime {
    * (tables as plain objects). Throws the script's error, a timeout or an out-of-memory error.
    */
   run(script: string, input: unknown, limits: LuaLimits = {}): unknown {
-    const { LuaEngine, LuaLibraries } = this.wasmoon;
-    const engine = new LuaEngine(this.module, {
+    const { LuaEngine: Engine, LuaLibraries: Libraries } = this.wasmoon;
+    const engine = new Engine(this.module, {
       openStandardLibs: false,
       injectObjects: false,
       enableProxy: false,
@@ -72,12 +76,12 @@ export class LuaRuntime {
     try {
       const g = engine.global;
       for (const lib of [
-        LuaLibraries.Base,
-        LuaLibraries.String,
-        LuaLibraries.Table,
-        LuaLibraries.Math,
-        LuaLibraries.UTF8,
-        LuaLibraries.Coroutine,
+        Libraries.Base,
+        Libraries.String,
+        Libraries.Table,
+        Libraries.Math,
+        Libraries.UTF8,
+        Libraries.Coroutine,
       ]) {
         g.loadLibrary(lib);
       }
