@@ -12,7 +12,7 @@
 // --heap-snapshots DIR writes a heap snapshot of each variant at 0 and N apps there (SIGUSR2) and
 // prints the largest kinds of objects in it: where the heap goes.
 // --cli NAME=PATH adds the controller of another build (NAME-controller), e.g. one from an older commit;
-// --node-flags '--max-semi-space-size=1' adds each variant run with those node flags (NAME[FLAGS]).
+// --node-flags=--max-semi-space-size=1 adds each variant run with those node flags (NAME[FLAGS]).
 // Run: nice -n 10 node --import tsx bench/footprint.ts [--apps 200] [--settle 20] [--variants bundle-controller,...]
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
