@@ -13,16 +13,23 @@ import { plainCluster, type PlainCluster } from './plain-kubeconfig.js';
 /** The Applications of the app namespace (-n), from the backend the flags choose. */
 export async function listApps(values: CommandContext['values']): Promise<Application[]> {
   const choice = await chooseBackend(values, process.env, () => readConfig(configPath()));
-  if (choice.kind === 'kube') {
-    const cluster = plainCluster({
-      kubeconfig: values.kubeconfig as string | undefined,
-      context: values.context as string | undefined,
-    });
-    const namespace = (values['app-namespace'] as string | undefined) ?? 'argocd';
-    const items = cluster && (await getItems(cluster, appPath(namespace)).catch(() => undefined));
-    if (items) return items.map((a) => ({ ...a, apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' }));
-  }
-  return (await openAppBackend(values)).list();
+  const quick = choice.kind === 'kube' ? await listPlain(values) : undefined;
+  return quick ?? (await openAppBackend(values)).list();
+}
+
+/**
+ * The Applications through a plain kubeconfig with one GET; undefined when the kubeconfig is not plain
+ * or the GET did not answer 200 (the full backend then says why).
+ */
+export async function listPlain(values: CommandContext['values']): Promise<Application[] | undefined> {
+  const cluster = plainCluster({
+    kubeconfig: values.kubeconfig as string | undefined,
+    context: values.context as string | undefined,
+  });
+  if (!cluster) return undefined;
+  const namespace = (values['app-namespace'] as string | undefined) ?? 'argocd';
+  const items = await getItems(cluster, appPath(namespace)).catch(() => undefined);
+  return items?.map((a) => ({ ...a, apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' }));
 }
 
 /** One GET of a list; undefined for any answer but 200 with JSON (the caller then asks again, fully). */
