@@ -203,11 +203,16 @@ async function bench(
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const aApplied = performance.now() - a0;
+  say(
+    `(a) requests returned after ${secs(aApplied)}; waiting for kube-controller-manager to observe every Deployment`,
+  );
+  // kube-controller-manager observes ~5 Deployments a second here: the wait grows with n, and so does
+  // the poll's interval (each poll lists every Deployment of the cluster).
   await waitUntil(
     'every baseline Deployment observed',
     () => deploymentsObserved(client, 'base-', n),
-    600_000,
-    1000,
+    Math.max(600_000, n * 600),
+    Math.max(1000, n),
   );
   const aMs = performance.now() - a0;
   say(`(a) ${secs(aMs)} (requests returned after ${secs(aApplied)})`);
