@@ -2,11 +2,17 @@
 // Installed from the npm package (no src/): runs the bundle, dist/bundle/cli.mjs. From a checkout: runs
 // the built CLI (dist/cli/) when it is at least as new as the sources, else the TypeScript sources
 // through tsx (a checkout being edited), so a stale build is never run by mistake.
+// Installed, `mooring app list` first tries its fast path (dist/bundle/app-list.cjs, one CommonJS
+// file: no ES module graph to load); it answers only when the full CLI would answer the same, else it
+// writes nothing and the full CLI runs.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const bundle = new URL('../dist/bundle/cli.mjs', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const src = new URL('../src/', import.meta.url);
+const fast = new URL('../dist/bundle/app-list.cjs', import.meta.url);
 
 /** The newest modification time of the .ts files under a folder. */
 function newest(dir) {
@@ -19,8 +25,21 @@ function newest(dir) {
   return max;
 }
 
+/** The fast path's exit code, or undefined when the full CLI must run (or the fast path failed). */
+async function fastAppList(argv) {
+  if (argv[0] !== 'app' || argv[1] !== 'list' || !existsSync(fast)) return undefined;
+  try {
+    return await createRequire(import.meta.url)(fileURLToPath(fast)).fastAppList(argv);
+  } catch {
+    return undefined;
+  }
+}
+
 let main;
-if (!existsSync(src)) {
+const quick = existsSync(src) ? undefined : await fastAppList(process.argv.slice(2));
+if (quick !== undefined) {
+  main = async () => quick;
+} else if (!existsSync(src)) {
   ({ main } = await import((existsSync(bundle) ? bundle : built).href));
 } else if (existsSync(built) && statSync(built).mtimeMs >= newest(src)) {
   ({ main } = await import(built.href));

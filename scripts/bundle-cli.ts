@@ -24,6 +24,8 @@ const outDir = join(root, 'dist/bundle');
 const BUNDLE = 'cli.mjs';
 /** Files the sources open relative to themselves that the package ships (package.json's "files"). */
 const SHIPPED = ['package.json', 'dist/ui'];
+/** `mooring app list`'s fast path, CommonJS (bin/mooring.js loads it by this name). */
+const FAST = 'app-list.cjs';
 
 /**
  * Exact source rewrites for code that finds files next to itself. Each must match exactly once, so a
@@ -126,6 +128,40 @@ await build({
   logLevel: 'warning',
 });
 
+/**
+ * `yaml` in the app-list fast path: nothing there parses or writes YAML (a kubeconfig the strict reader
+ * leaves goes to the full CLI), so the 120 KiB parser stays out of the file; a call would throw (a TypeError) and
+ * bin/mooring.js would run the full CLI.
+ */
+const noYaml: Plugin = {
+  name: 'no-yaml',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'no-yaml' }));
+    // An empty CommonJS module: any import of it is undefined, and calling one throws.
+    b.onLoad({ filter: /.*/, namespace: 'no-yaml' }, () => ({
+      contents: 'module.exports = {};',
+      loader: 'js',
+    }));
+  },
+};
+
+// `mooring app list`'s fast path (src/cli/app/list-fast.ts) as one CommonJS file: bin/mooring.js
+// require()s it before loading cli.mjs, which spares the ES module loader's linking of cli.mjs and
+// its chunks when the fast path answers.
+const fast = await build({
+  entryPoints: [join(root, 'src/cli/app/list-fast.ts')],
+  outfile: join(work, FAST),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  plugins: [packagePaths, noYaml],
+  logLevel: 'warning',
+});
+
 copyFileSync(join(dirname(requireHere.resolve('wasmoon')), 'glue.wasm'), join(work, 'glue.wasm'));
 
 /** The packages whose code the bundle holds: the folder of each node_modules package in its inputs. */
@@ -139,7 +175,10 @@ function bundledPackages(inputs: string[]): string[] {
 }
 
 // Redistributing the bundled packages means shipping their licences (Apache-2.0 and MIT ask for it).
-const notices = bundledPackages(Object.keys(main.metafile.inputs)).map((dir) => {
+const notices = bundledPackages([
+  ...Object.keys(main.metafile.inputs),
+  ...Object.keys(fast.metafile.inputs),
+]).map((dir) => {
   const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
     name: string;
     version: string;
@@ -153,7 +192,7 @@ const notices = bundledPackages(Object.keys(main.metafile.inputs)).map((dir) => 
 });
 writeFileSync(
   join(work, 'THIRD_PARTY_LICENSES'),
-  `Packages bundled into ${BUNDLE} (and its chunk-*.mjs) and yaml.cjs, and glue.wasm (wasmoon, with Lua):\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+  `Packages bundled into ${BUNDLE} (and its chunk-*.mjs), ${FAST} and yaml.cjs, and glue.wasm (wasmoon, with Lua):\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
 );
 
 rmSync(outDir, { recursive: true, force: true });
@@ -163,5 +202,5 @@ const size = (f: string) => `${(statSync(join(outDir, f)).size / 1024).toFixed(0
 const chunks = readdirSync(outDir).filter((f) => f.startsWith('chunk-'));
 const chunkKiB = chunks.reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0) / 1024;
 console.error(
-  `bundle-cli: dist/bundle/${BUNDLE} ${size(BUNDLE)} and ${chunks.length} chunks ${chunkKiB.toFixed(0)} KiB, yaml.cjs ${size('yaml.cjs')}, glue.wasm ${size('glue.wasm')}`,
+  `bundle-cli: dist/bundle/${BUNDLE} ${size(BUNDLE)} and ${chunks.length} chunks ${chunkKiB.toFixed(0)} KiB, ${FAST} ${size(FAST)}, yaml.cjs ${size('yaml.cjs')}, glue.wasm ${size('glue.wasm')}`,
 );

@@ -3,29 +3,38 @@
 // reads, any refusal or transport error, whose one-line explanation the library path gives) goes
 // through the app backend.
 import { request } from 'node:https';
+import { parse } from 'yaml';
 import type { Application } from '../../core/index.js';
 import type { CommandContext } from '../command.js';
 import { chooseBackend, openAppBackend } from '../server/select.js';
 import { configPath, readConfig } from '../server/config.js';
 import { appPath } from './paths.js';
-import { plainCluster, type PlainCluster } from './plain-kubeconfig.js';
+import { plainCluster, type KubeconfigParser, type PlainCluster } from './plain-kubeconfig.js';
 
 /** The Applications of the app namespace (-n), from the backend the flags choose. */
 export async function listApps(values: CommandContext['values']): Promise<Application[]> {
   const choice = await chooseBackend(values, process.env, () => readConfig(configPath()));
-  const quick = choice.kind === 'kube' ? await listPlain(values) : undefined;
+  const quick = choice.kind === 'kube' ? await listPlain(values, parse) : undefined;
   return quick ?? (await openAppBackend(values)).list();
 }
 
 /**
  * The Applications through a plain kubeconfig with one GET; undefined when the kubeconfig is not plain
- * or the GET did not answer 200 (the full backend then says why).
+ * or the GET did not answer 200 (the full backend then says why). `fallback` parses a kubeconfig the
+ * strict reader leaves (see plainCluster).
  */
-export async function listPlain(values: CommandContext['values']): Promise<Application[] | undefined> {
-  const cluster = plainCluster({
-    kubeconfig: values.kubeconfig as string | undefined,
-    context: values.context as string | undefined,
-  });
+export async function listPlain(
+  values: CommandContext['values'],
+  fallback?: KubeconfigParser,
+): Promise<Application[] | undefined> {
+  const cluster = plainCluster(
+    {
+      kubeconfig: values.kubeconfig as string | undefined,
+      context: values.context as string | undefined,
+    },
+    process.env,
+    fallback,
+  );
   if (!cluster) return undefined;
   const namespace = (values['app-namespace'] as string | undefined) ?? 'argocd';
   const items = await getItems(cluster, appPath(namespace)).catch(() => undefined);

@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plainCluster } from './plain-kubeconfig.js';
+import { parse } from 'yaml';
+import { plainCluster as plainClusterOf } from './plain-kubeconfig.js';
+
+/** plainCluster with the yaml package for what the strict reader leaves (these kubeconfigs are flow style). */
+const plainCluster = (opts: { kubeconfig?: string; context?: string }, env: NodeJS.ProcessEnv) =>
+  plainClusterOf(opts, env, parse);
 
 let dir: string;
 beforeAll(async () => {
@@ -82,5 +87,18 @@ describe('plainCluster', () => {
     const broken = join(dir, 'broken');
     await writeFile(broken, 'clusters: [unclosed');
     expect(plainCluster({ kubeconfig: broken }, {})).toBeUndefined();
+  });
+
+  it('reads the block style kubectl writes without the yaml package, and nothing else', async () => {
+    const file = join(dir, 'kubectl-style');
+    await writeFile(
+      file,
+      'apiVersion: v1\nclusters:\n- cluster:\n    server: https://k:6443\n  name: k\ncontexts:\n- context:\n    cluster: k\n    user: u\n  name: c\ncurrent-context: c\nkind: Config\nusers:\n- name: u\n  user:\n    token: t\n',
+    );
+    expect(plainClusterOf({ kubeconfig: file }, {})).toMatchObject({ token: 't', insecure: false });
+    // Flow style is the yaml package's: without it, not plain.
+    const flow = await kubeconfig({ server: 'https://a:1' }, { token: 't' });
+    expect(plainClusterOf({ kubeconfig: flow }, {})).toBeUndefined();
+    expect(plainClusterOf({ kubeconfig: flow }, {}, parse)?.token).toBe('t');
   });
 });

@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { readKubeconfigYaml } from './kubeconfig-yaml.js';
+
+/** Parses a kubeconfig's text; throws or returns a non-object on what it cannot read. */
+export type KubeconfigParser = (text: string) => unknown;
 
 /** Where and how to reach the apiserver: what node:https needs for one request. */
 export interface PlainCluster {
@@ -68,16 +71,20 @@ function bytes(obj: Record<string, unknown>, name: string, base: string): Buffer
 /**
  * The cluster of the kubeconfig the flags name, when it is plain (see the module comment); undefined
  * when it is not, or cannot be read here: the caller then goes through the client library, whose
- * errors are the ones users see.
+ * errors are the ones users see. The text is read by the strict reader of what `kubectl config`
+ * writes, else by `fallback` (the `yaml` package's parse, passed in so that this module does not load
+ * it); without one, a kubeconfig outside that subset is not plain.
  */
 export function plainCluster(
   opts: { kubeconfig?: string; context?: string },
   env: NodeJS.ProcessEnv = process.env,
+  fallback?: KubeconfigParser,
 ): PlainCluster | undefined {
   const file = kubeconfigFile(opts.kubeconfig, env);
   if (!file || !existsSync(file)) return undefined;
   try {
-    const doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    const text = readFileSync(file, 'utf8');
+    const doc = (readKubeconfigYaml(text) ?? fallback?.(text)) as Record<string, unknown> | null;
     if (!doc || typeof doc !== 'object') return undefined;
     const contextName = opts.context ?? doc['current-context'];
     const context = entry(doc.contexts, contextName, 'context');
