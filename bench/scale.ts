@@ -191,14 +191,23 @@ async function bench(
     for (let i = next++; i < n; i = next++) {
       const ns = `base-${app(i)}`;
       const nsObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as KubeObject;
-      for (const o of [nsObj, ...objects(i, ns)])
-        await client.request({
-          method: 'PATCH',
-          path: pathOf(o),
-          query: { fieldManager: 'bench-scale', force: true },
-          contentType: 'application/apply-patch+yaml',
-          body: o,
-        });
+      for (const o of [nsObj, ...objects(i, ns)]) {
+        // An apply is idempotent: a connection the apiserver dropped (seen once at 5,000 apps) is retried.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.request({
+              method: 'PATCH',
+              path: pathOf(o),
+              query: { fieldManager: 'bench-scale', force: true },
+              contentType: 'application/apply-patch+yaml',
+              body: o,
+            });
+            break;
+          } catch (err) {
+            if (attempt >= 3 || !/socket hang up|ECONNRESET/.test(String(err))) throw err;
+          }
+        }
+      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
