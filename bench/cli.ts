@@ -1,7 +1,8 @@
 // Issue 15, part 7: how quick the CLI is. In one run, against a local cluster of its own holding
 // --apps Applications (no controller: listing needs none), each command is run --runs times, the
 // commands interleaved round by round so a busy machine slows them alike:
-//   kubectl get applications -A            vs  mooring app list (the npm bundle and dist/cli/main.js)
+//   kubectl get applications -A            vs  mooring app list (the npm package as installed: its
+//                                              bin/mooring.js; the bundle run directly; dist/cli/main.js)
 //   node -e 0 (the floor of any Node CLI)  vs  mooring version, mooring image set (a kustomization edit)
 // Each is the wall time from spawn to exit; the medians and the ratios are printed with the targets
 // (app list within 2x kubectl). `--cli NAME=PATH` adds another build of the CLI to compare (e.g. one
@@ -9,7 +10,7 @@
 // Run: nice -n 10 node --import tsx bench/cli.ts [--apps 50] [--runs 15] [--cli before=/tmp/old/cli.mjs]
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -99,6 +100,12 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => void down().finally(() => process.exit(130)));
   const work = await mkdtemp(join(tmpdir(), 'mooring-bench-cli-'));
+  // The npm package as `npm install` lays it out (package.json's "files", no src/): bin/mooring.js
+  // then takes the installed path, app list's fast path (dist/bundle/app-list.cjs) first.
+  const pkg = join(work, 'package');
+  for (const f of ['package.json', 'bin/mooring.js', 'dist/bundle'])
+    await cp(join(ROOT, f), join(pkg, f), { recursive: true });
+  clis.unshift(['package', join(pkg, 'bin/mooring.js')]);
   try {
     say('starting the local cluster (MOORING_CLUSTER_NAME=cli)');
     const up = await run(SCRIPT, ['up'], { env: CLUSTER_ENV, maxBuffer: 1 << 24 });
@@ -152,6 +159,18 @@ async function main(): Promise<void> {
     // One untimed round: page caches warm, and every command is checked to work.
     const cpuFile = join(work, 'cpu');
     for (const s of subjects) await timeOnce(s.argv, env, cpuFile);
+    // The package's app list (its fast path) prints what the bundle's full CLI prints, in every format.
+    for (const format of ['table', 'wide', 'name', 'json']) {
+      const print = async (file: string) =>
+        (await run(node, [file, 'app', 'list', '-o', format], { env, maxBuffer: 1 << 24 })).stdout;
+      const [fast, full] = await Promise.all([
+        print(join(pkg, 'bin/mooring.js')),
+        print(join(ROOT, 'dist/bundle/cli.mjs')),
+      ]);
+      if (fast !== full || (n > 0 && !fast.includes('app-000')))
+        throw new Error(`app list -o ${format}: the package prints\n${fast}\nbut the bundle prints\n${full}`);
+    }
+    say('app list: the package prints what the bundle prints (table, wide, name, json)');
     const wall = new Map<string, number[]>(subjects.map((s) => [s.label, []]));
     const cpu = new Map<string, number[]>(subjects.map((s) => [s.label, []]));
     for (let r = 0; r < runs; r++) {
