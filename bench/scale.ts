@@ -39,7 +39,8 @@ const CONTROL_NS = 'mooring-scale';
 const CONCURRENCY = 8; // the controller's default (ControllerOptions.concurrency)
 const CLUSTER_ENV = {
   ...process.env,
-  MOORING_CLUSTER_NAME: 'scale',
+  // Another name through MOORING_SCALE_CLUSTER, so two runs on one machine never stop each other's.
+  MOORING_CLUSTER_NAME: process.env.MOORING_SCALE_CLUSTER ?? 'scale',
   MOORING_SERVICE_CIDR: process.env.MOORING_SERVICE_CIDR ?? '10.0.0.0/16',
 };
 const app = (i: number) => `app-${String(i).padStart(5, '0')}`;
@@ -137,7 +138,9 @@ async function main(): Promise<void> {
     process.once(sig, () => void down().finally(() => process.exit(130)));
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    say('starting the local cluster (MOORING_CLUSTER_NAME=scale, Services 10.0.0.0/16)');
+    say(
+      `starting the local cluster (MOORING_CLUSTER_NAME=${CLUSTER_ENV.MOORING_CLUSTER_NAME}, Services ${CLUSTER_ENV.MOORING_SERVICE_CIDR})`,
+    );
     const up = await run(script, ['up'], { env: CLUSTER_ENV, maxBuffer: 1 << 24 });
     const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)?.[1];
     if (!kubeconfig) throw new Error(`scripts/local-cluster up printed no KUBECONFIG:\n${up.stdout}`);
