@@ -66,6 +66,8 @@ export type { ControllerOptions };
 
 /** How long after its operation finished an app's passes stay in the high lane (its compare turns it Synced). */
 const JUST_SYNCED_MS = 60_000;
+/** First wait before a pass that threw runs again (doubling while it keeps throwing, up to 5 min). */
+const FAILED_PASS_RETRY_MS = 5_000;
 
 /**
  * The composition root: watches Applications, AppProjects and repository/cluster Secrets, and runs one
@@ -110,6 +112,8 @@ export class Controller {
   readonly shards?: ShardGate;
   /** Events being sent, chained per object so each object's Events keep their order. */
   private readonly eventChains = new Map<string, Promise<void>>();
+  /** Passes in a row that threw, by app (their retry backs off). */
+  private readonly failures = new Map<string, number>();
   private readyFlag = false;
   private stopped = false;
 
@@ -249,7 +253,15 @@ export class Controller {
     this.queue = new WorkQueue(
       (key) => this.process(key),
       opts.concurrency ?? 8,
-      (key, err) => this.logger.error('reconcile failed', { app: key, error: errorMessage(err) }),
+      (key, err) => {
+        // A pass that threw (a write the apiserver dropped, say) is tried again, backing off while
+        // it keeps failing: otherwise the app would wait for its next change, its poll never set.
+        const failures = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, failures);
+        const retryMs = Math.min(FAILED_PASS_RETRY_MS * 2 ** (failures - 1), 300_000);
+        this.logger.error('reconcile failed', { app: key, error: errorMessage(err), retryMs });
+        this.queue.add(key, retryMs);
+      },
     );
     this.queue.onStart = (_key, waited) => this.metrics.queueWait.observe({ name: APP_QUEUE_NAME }, waited);
     if (opts.sharding) {
@@ -521,6 +533,7 @@ export class Controller {
       this.reconciler.forget(key);
       this.operations.forget(key);
       this.writes.forget(key);
+      this.failures.delete(key);
       this.byInstance.delete(appInstanceName(app, this.namespace));
       return;
     }
@@ -645,6 +658,7 @@ export class Controller {
         result.error !== undefined,
       ),
     );
+    this.failures.delete(key);
     this.opts.onReconciled?.(key, result);
     if (again !== undefined) {
       // An operation running (or a retry, a self-heal backoff): someone waits for it.
