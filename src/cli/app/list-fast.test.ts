@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastAppList, fastListFormat } from './list-fast.js';
+import { englishCollation, fastAppList, fastListFormat } from './list-fast.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -71,5 +72,48 @@ describe('fastAppList', () => {
       else process.env.KUBECONFIG = saved;
     }
     expect(written).toEqual([]);
+  });
+});
+
+describe('englishCollation', () => {
+  it('is true only where Node sorts with an English collator (checked against node itself)', () => {
+    const cases: [Record<string, string>, boolean][] = [
+      [{}, true],
+      [{ LANG: 'C.UTF-8' }, true],
+      [{ LANG: 'POSIX' }, true],
+      [{ LANG: 'en_US.UTF-8' }, true],
+      [{ LANG: 'da_DK.UTF-8', LC_ALL: 'en_GB.UTF-8' }, true],
+      [{ LC_COLLATE: 'da_DK.UTF-8' }, true], // ICU reads LC_MESSAGES, not LC_COLLATE
+      [{ LANG: 'da_DK.UTF-8' }, false],
+      [{ LANG: 'en_US.UTF-8', LC_MESSAGES: 'da_DK.UTF-8' }, false],
+      [{ LANG: 'lt_LT.UTF-8' }, false],
+      [{ LANG: '' }, false],
+      [{ NODE_OPTIONS: '--no-warnings' }, false],
+    ];
+    const base = { PATH: process.env.PATH ?? '' };
+    for (const [locale, english] of cases) {
+      expect(englishCollation(locale, []), JSON.stringify(locale)).toBe(english);
+      if (!english) continue;
+      const env = { ...base, ...locale };
+      const used = execFileSync(process.execPath, ['-p', 'new Intl.Collator().resolvedOptions().locale'], {
+        env,
+        encoding: 'utf8',
+      }).trim();
+      expect(used, JSON.stringify(locale)).toMatch(/^en(-|$)/);
+    }
+    expect(englishCollation({}, ['--icu-data-dir=/x'])).toBe(false);
+  });
+
+  it('English collation orders DNS names as their characters do', () => {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789-.';
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const names = Array.from({ length: 3000 }, () =>
+      Array.from({ length: 1 + (next() % 6) }, () => alphabet[next() % alphabet.length]).join(''),
+    );
+    names.push('', 'aa', 'ab', 'a-b', 'a.b', 'a0', 'a', 'app-010', 'app-9', 'app.1', 'app1');
+    const byChars = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const locale of ['en-US', 'en-GB', 'en'])
+      expect([...names].sort(new Intl.Collator(locale).compare), locale).toEqual(byChars);
   });
 });

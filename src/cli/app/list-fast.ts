@@ -26,6 +26,31 @@ export function fastListFormat(argv: readonly string[]): string | undefined {
   return value !== undefined && FORMATS.has(value) ? value : undefined;
 }
 
+/** Names as Kubernetes allows them (DNS subdomains): lowercase letters, digits, `-` and `.`. */
+const DNS_NAME = /^[a-z0-9.-]*$/;
+
+/**
+ * Whether the locale that localeCompare uses sorts like English: ICU takes it from the first of
+ * LC_ALL, LC_MESSAGES and LANG that is set (none, C or POSIX: en-US), and Node flags could change it.
+ */
+export function englishCollation(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
+  if (env.NODE_OPTIONS || execArgv.length > 0) return false;
+  const id = env.LC_ALL ?? env.LC_MESSAGES ?? env.LANG;
+  return id === undefined || /^(C|POSIX|en(_[A-Z]{2})?)([.@][A-Za-z0-9@=_.-]*)?$/.test(id);
+}
+
+/**
+ * The order of listCommand.run (localeCompare of the names). For DNS names under an English locale
+ * that is the order of their characters (English collation orders `-` < `.` < digits < letters, with
+ * no contractions), compared without creating an ICU collator (its first use costs ~5 ms).
+ */
+function nameOrder(apps: Application[], env: NodeJS.ProcessEnv): (a: Application, b: Application) => number {
+  const name = (a: Application) => a.metadata.name ?? '';
+  if (englishCollation(env, process.execArgv) && apps.every((a) => DNS_NAME.test(name(a))))
+    return (a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
+  return (a, b) => name(a).localeCompare(name(b));
+}
+
 /**
  * Runs `mooring app list` when it can answer exactly as the full CLI would (see the module comment):
  * the exit code, or undefined (nothing written) when the full CLI must run instead.
@@ -42,9 +67,7 @@ export async function fastAppList(
   const listed = await listPlain({}).catch(() => undefined);
   if (!listed) return undefined;
   // As listCommand.run does, with no --project.
-  const apps: Application[] = listed.sort((a, b) =>
-    (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-  );
+  const apps: Application[] = listed.sort(nameOrder(listed, env));
   if (format === 'json') out.write(JSON.stringify(apps, null, 2) + '\n');
   else if (format === 'name') out.write(apps.map((a) => `${a.metadata.name}\n`).join(''));
   else out.write(appListTable(apps, format === 'wide', out));
