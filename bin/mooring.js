@@ -5,9 +5,11 @@
 // Installed, `mooring app list` first tries its fast path (dist/bundle/app-list.cjs, one CommonJS
 // file: no ES module graph to load); it answers only when the full CLI would answer the same, else it
 // writes nothing and the full CLI runs.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// Built-ins through process.getBuiltinModule (Node >= 20.16), not import: each imported module is one
+// more for the ES module loader to link before anything runs (~2 ms of CPU for these three).
+const { existsSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 const bundle = new URL('../dist/bundle/cli.mjs', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
