@@ -1,8 +1,7 @@
 // `mooring app list`'s one request, with the fewest modules loaded: through a plain kubeconfig it is a
-// single GET over node:https; everything else (a mooring server, a kubeconfig only the client library
+// single GET over node:tls (tls-get.ts); everything else (a mooring server, a kubeconfig only the client library
 // reads, any refusal or transport error, whose one-line explanation the library path gives) goes
 // through the app backend.
-import { request } from 'node:https';
 import { parse } from 'yaml';
 import type { Application } from '../../core/index.js';
 import type { CommandContext } from '../command.js';
@@ -10,6 +9,7 @@ import { chooseBackend, openAppBackend } from '../server/select.js';
 import { configPath, readConfig } from '../server/config.js';
 import { appPath } from './paths.js';
 import { plainCluster, type KubeconfigParser, type PlainCluster } from './plain-kubeconfig.js';
+import { tlsGet } from './tls-get.js';
 
 /** The Applications of the app namespace (-n), from the backend the flags choose. */
 export async function listApps(values: CommandContext['values']): Promise<Application[]> {
@@ -42,38 +42,12 @@ export async function listPlain(
 }
 
 /** One GET of a list; undefined for any answer but 200 with JSON (the caller then asks again, fully). */
-function getItems(cluster: PlainCluster, path: string): Promise<Application[] | undefined> {
-  const url = new URL(cluster.server.href.replace(/\/$/, '') + path);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        headers: {
-          Accept: 'application/json',
-          ...(cluster.token ? { Authorization: `Bearer ${cluster.token}` } : {}),
-        },
-        ca: cluster.ca,
-        cert: cluster.cert,
-        key: cluster.key,
-        rejectUnauthorized: !cluster.insecure,
-        timeout: 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          if (res.statusCode !== 200) return resolve(undefined);
-          try {
-            resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: Application[] }).items);
-          } catch {
-            resolve(undefined);
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`request to ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
+async function getItems(cluster: PlainCluster, path: string): Promise<Application[] | undefined> {
+  const res = await tlsGet(cluster, path);
+  if (res?.status !== 200) return undefined;
+  try {
+    return (JSON.parse(res.body.toString('utf8')) as { items: Application[] }).items;
+  } catch {
+    return undefined;
+  }
 }
