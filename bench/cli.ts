@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   // The npm package as `npm install` lays it out (package.json's "files", no src/): bin/mooring.js
   // then takes the installed path, app list's fast path (dist/bundle/app-list.cjs) first.
   const pkg = join(work, 'package');
-  for (const f of ['package.json', 'bin/mooring.js', 'dist/bundle'])
+  for (const f of ['package.json', 'bin/mooring.js', 'bin/package.json', 'dist/bundle'])
     await cp(join(ROOT, f), join(pkg, f), { recursive: true });
   clis.unshift(['package', join(pkg, 'bin/mooring.js')]);
   try {

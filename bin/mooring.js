@@ -5,16 +5,20 @@
 // Installed, `mooring app list` first tries its fast path (dist/bundle/app-list.cjs, one CommonJS
 // file: no ES module graph to load); it answers only when the full CLI would answer the same, else it
 // writes nothing and the full CLI runs.
-// Built-ins through process.getBuiltinModule (Node >= 20.16), not import: each imported module is one
-// more for the ES module loader to link before anything runs (~2 ms of CPU for these three).
-const { existsSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
+// CommonJS where bin/package.json says so (the npm package: Node starts a CommonJS entry ~3 ms sooner
+// than an ES module one), and still valid as an ES module where that file is absent: no import or
+// export statement, no import.meta, no top-level await; built-ins through process.getBuiltinModule.
+const { existsSync, readdirSync, realpathSync, statSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
-const { fileURLToPath } = process.getBuiltinModule('node:url');
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
-const bundle = new URL('../dist/bundle/cli.mjs', import.meta.url);
-const built = new URL('../dist/cli/main.js', import.meta.url);
-const src = new URL('../src/', import.meta.url);
-const fast = new URL('../dist/bundle/app-list.cjs', import.meta.url);
+/** This file (argv[1] may be a symlink: node_modules/.bin/mooring, /usr/local/bin/mooring). */
+// eslint-disable-next-line no-undef -- defined when this runs as CommonJS
+const self = pathToFileURL(typeof __filename === 'string' ? __filename : realpathSync(process.argv[1]));
+const bundle = new URL('../dist/bundle/cli.mjs', self);
+const built = new URL('../dist/cli/main.js', self);
+const src = new URL('../src/', self);
+const fast = new URL('../dist/bundle/app-list.cjs', self);
 
 /** The newest modification time of the .ts files under a folder. */
 function newest(dir) {
@@ -31,23 +35,26 @@ function newest(dir) {
 async function fastAppList(argv) {
   if (argv[0] !== 'app' || argv[1] !== 'list' || !existsSync(fast)) return undefined;
   try {
-    return await createRequire(import.meta.url)(fileURLToPath(fast)).fastAppList(argv);
+    return await createRequire(self)(fileURLToPath(fast)).fastAppList(argv);
   } catch {
     return undefined;
   }
 }
 
-let main;
-const quick = existsSync(src) ? undefined : await fastAppList(process.argv.slice(2));
-if (quick !== undefined) {
-  main = async () => quick;
-} else if (!existsSync(src)) {
-  ({ main } = await import((existsSync(bundle) ? bundle : built).href));
-} else if (existsSync(built) && statSync(built).mtimeMs >= newest(src)) {
-  ({ main } = await import(built.href));
-} else {
+/** The CLI's main() for where this file is (see the top). */
+async function load() {
+  if (!existsSync(src)) return (await import((existsSync(bundle) ? bundle : built).href)).main;
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(src)) return (await import(built.href)).main;
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import(new URL('cli/main.ts', src).href));
+  return (await import(new URL('cli/main.ts', src).href)).main;
 }
-process.exitCode = await main(process.argv.slice(2));
+
+async function run(argv) {
+  const quick = existsSync(src) ? undefined : await fastAppList(argv);
+  return quick ?? (await (await load())(argv));
+}
+
+run(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
