@@ -21,7 +21,7 @@ import { KubeClient, loadKubeConfig } from '../src/cluster/index.js';
 import type { KubeObject } from '../src/core/index.js';
 import { startGitServer, type GitServer } from '../test/harness/git-server.js';
 import { cloneRepo, createRepo, type WorkingCopy } from '../test/harness/git-repo.js';
-import { ROOT, say, sleep, watchUntil } from './lib.js';
+import { ROOT, median, say, sleep, watchUntil } from './lib.js';
 import type { AppSpec, Engine, EngineContext } from './peers/engine.js';
 import { mooringEngine, mooringMissing } from './peers/mooring.js';
 import { sampleUsage, type UsageWindow } from './peers/proc.js';
@@ -607,8 +607,9 @@ function rows(results: EngineResult[], opts: Options): Row[] {
   };
   const medianOf = (xs: (number | undefined)[]) => {
     const ok = xs.filter((x): x is number => x !== undefined);
+    // Over rounds: the median (of two rounds, their mean).
     return {
-      value: percentile(ok, 50),
+      value: ok.length ? median(ok) : undefined,
       note: ok.length < xs.length ? `${xs.length - ok.length}/${xs.length} failed` : undefined,
     };
   };
