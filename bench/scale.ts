@@ -6,8 +6,9 @@
 //   (c) a no-op pass over every app (API requests from the controller's own counters, and time);
 //   (e) at rest: CPU-seconds per minute and RSS in minutes 2..(1+restMinutes) after convergence, with
 //       the default 180 s poll (the real poll path), and the API requests made meanwhile;
-//   (d) one commit touching one app, then what /api/webhook does for that push (the repo marked
-//       changed, every app of the monorepo queued): renders and time until the changed ConfigMap is applied.
+//   (d) one commit touching one app, announced as GitHub does: a signed `push` event to the controller's
+//       /api/webhook naming the file it touched: time until the changed ConfigMap is applied and until every
+//       app shows the new revision, renders, API requests; (d') the same after a refresh of every app.
 // Each result is printed with its target from the issue. The controller runs in this process (as in the
 // other benchmarks), so CPU and RSS are this process's; children's CPU (git, kustomize) is shown apart.
 // The cluster is its own (MOORING_CLUSTER_NAME=scale, a /16 Service range) and is always stopped.
@@ -16,6 +17,7 @@
 // MOORING_SCALE_CPU_PROFILE=<file> writes a CPU profile of (e)'s window (it costs CPU: not for the figures).
 // Run: node --import tsx bench/scale.ts --apps 1000 [--rest-minutes 2] [--kube-qps 0]
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,13 +31,16 @@ import {
   loadKubeConfig,
   KubeClient,
 } from '../src/cluster/index.js';
+import { startHealthServer } from '../src/controller/index.js';
 import type { Application, KubeObject } from '../src/core/index.js';
 import { startGitServer } from '../test/harness/git-server.js';
 import { cloneRepo, createRepo, git as runGit, gitEnv } from '../test/harness/git-repo.js';
+import { githubPushEvent } from './peers/argocd-webhook.js';
 import { ROOT, say, secs, settled, sleep, startController, waitUntil, watchUntil } from './lib.js';
 
 const run = promisify(execFile);
 const CONTROL_NS = 'mooring-scale';
+const WEBHOOK_SECRET = 'scale-bench-webhook-secret';
 const CONCURRENCY = 8; // the controller's default (ControllerOptions.concurrency)
 const CLUSTER_ENV = {
   ...process.env,
@@ -234,6 +239,20 @@ async function bench(
   cleanups.push(stop);
   await controller.idle();
   const rssNoApps = process.memoryUsage().rss;
+  // The controller's routes, served as `mooring controller` serves them, and the secret (d)'s push is signed with.
+  const server = await startHealthServer({
+    port: 0,
+    host: '127.0.0.1',
+    ready: () => controller.ready,
+    routes: controller.routes(),
+  });
+  cleanups.push(() => server.close());
+  await kubectlApply(kubeconfig, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'argocd-secret', namespace: CONTROL_NS },
+    stringData: { 'webhook.github.secret': WEBHOOK_SECRET },
+  });
   const requests = () =>
     controller.client.requestCount +
     controller.clusters.targets().reduce((s, t) => s + t.client.requestCount, 0);
@@ -314,37 +333,79 @@ async function bench(
 
   // --- (d) one commit touching one app ---------------------------------------------------------------------
   const touched = Math.floor(n / 2);
-  // A failure here still prints (a)-(c) and (e): the run is too long to lose for one step.
-  const commitOne = async () => {
-    const work = await cloneRepo(git, 'scale-apps');
-    cleanups.push(() => rm(work.dir, { recursive: true, force: true }));
+  const work = await cloneRepo(git, 'scale-apps');
+  cleanups.push(() => rm(work.dir, { recursive: true, force: true }));
+  // A signed GitHub push event, as GitHub would send it to /api/webhook, naming the file the commit touched.
+  const announce = async (before: string, after: string) => {
+    const file = `apps/${app(touched)}/configmap.yaml`;
+    const body = JSON.stringify(githubPushEvent(repoURL, 'main', before, after, [file]));
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${server.port}/api/webhook`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-GitHub-Event': 'push',
+          'X-Hub-Signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+        },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const answer = await res.text();
+      if (res.status === 200) return;
+      // 503 only until the controller's watch has seen argocd-secret (created before (b)).
+      if (res.status !== 503) throw new Error(`webhook answered ${res.status}: ${answer.slice(0, 200)}`);
+      await sleep(200);
+    }
+  };
+  // What the webhook did before it knew which paths a push touched: the repo marked changed, every app queued.
+  const refreshAll = () => {
+    controller.reconciler.markRepoChanged(repoURL);
+    for (const k of keys) controller.refresh(k);
+    return Promise.resolve();
+  };
+  // One commit to the touched app's ConfigMap, announced one of the two ways. A failure here still prints
+  // (a)-(c) and (e): the run is too long to lose for one step.
+  const commitOne = async (revision: string, how: (before: string, after: string) => Promise<void>) => {
     const cm = objects(touched, 'x')[1]!;
     delete (cm.metadata as { namespace?: string }).namespace;
-    (cm as unknown as { data: Record<string, string> }).data.revision = '2';
+    (cm as unknown as { data: Record<string, string> }).data.revision = revision;
     await work.writeFile(`apps/${app(touched)}/configmap.yaml`, JSON.stringify(cm));
-    await work.commit(`change ${app(touched)}`);
+    const before = await work.head();
+    const after = await work.commit(`change ${app(touched)} to revision ${revision}`);
     const dRenders0 = controller.renderer.stats().misses;
     const dReq0 = requests();
     const d0 = performance.now();
+    const applied = watchUntil(
+      client,
+      `/api/v1/namespaces/scale-${app(touched)}/configmaps/web-config`,
+      (o) => (o as { data?: Record<string, string> }).data?.revision === revision,
+      120_000,
+    );
+    applied.catch(() => {}); // awaited below; a failure before then must not be an unhandled rejection
     await work.push();
     const pushed = performance.now() - d0;
-    // What /api/webhook does for a push to the monorepo: the repo marked changed, its apps queued.
-    controller.reconciler.markRepoChanged(repoURL);
-    for (const k of keys) controller.refresh(k);
-    const applied =
-      (await watchUntil(
-        client,
-        `/api/v1/namespaces/scale-${app(touched)}/configmaps/web-config`,
-        (o) => (o as { data?: Record<string, string> }).data?.revision === '2',
-        120_000,
-      )) - d0;
+    await how(before, after);
+    const announced = performance.now() - d0;
+    const appliedMs = (await applied) - d0;
+    await waitUntil(
+      `every app at ${after.slice(0, 7)}`,
+      () => controller.applications().every((a) => a.status?.sync?.revision === after),
+      120_000,
+      100,
+    );
+    const allRevision = performance.now() - d0;
     await controller.idle();
     const dAll = performance.now() - d0;
     const dRenders = controller.renderer.stats().misses - dRenders0;
     const dReq = requests() - dReq0;
-    return { applied, pushed, dAll, dRenders, dReq };
+    return { applied: appliedMs, pushed, announced, allRevision, dAll, dRenders, dReq };
   };
-  const d = await commitOne().catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+  const failed = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  say('(d) one commit, announced by a signed GitHub push event to /api/webhook');
+  const d = await commitOne('2', announce).catch(failed);
+  await sleep(1000);
+  say("(d') one commit, then a refresh of every app");
+  const dAllApps = await commitOne('3', refreshAll).catch(failed);
   const rssPeak_ = peak();
 
   // --- the table ---------------------------------------------------------------------------------------------------
@@ -366,12 +427,14 @@ async function bench(
     `  (c) no-op pass over ${n} apps: ${secs(noop.ms)}, ${noop.requests} API requests, ${noop.renders} renders ` +
       `[target 0 requests: ${ok(noop.requests === 0)}; 10 s is for 10,000 apps]`,
   );
-  console.log(
-    typeof d === 'string'
-      ? `  (d) one commit to ${app(touched)}: FAILED: ${d}`
-      : `  (d) one commit to ${app(touched)}, then the webhook's refresh: applied ${secs(d.applied)} after the push started (push took ${secs(d.pushed)}), ` +
-          `all idle at ${secs(d.dAll)}; ${d.dRenders} renders, ${d.dReq} API requests [target 1 render: ${ok(d.dRenders === 1)}; <= 2 s: ${ok(d.applied <= 2000)}]`,
-  );
+  const dLine = (label: string, r: typeof d) =>
+    typeof r === 'string'
+      ? `  ${label}: FAILED: ${r}`
+      : `  ${label}: applied ${secs(r.applied)} after the push started (push took ${secs(r.pushed)}, announced at ${secs(r.announced)}), ` +
+        `every app at the new revision at ${secs(r.allRevision)}, all idle at ${secs(r.dAll)}; ${r.dRenders} renders, ${r.dReq} API requests ` +
+        `[target 1 render: ${ok(r.dRenders === 1)}; <= 2 s: ${ok(r.applied <= 2000)}]`;
+  console.log(dLine(`(d) one commit to ${app(touched)}, then a signed GitHub push event to /api/webhook`, d));
+  console.log(dLine(`(d') the same, then a refresh of every app (the repo marked changed)`, dAllApps));
   const restTarget = 1 * Math.max(1, n / 1000);
   console.log(
     `  (e) at rest, minutes 2..${1 + restMinutes} after convergence: ${rest.self.toFixed(2)} CPU-s per minute (children ${rest.children.toFixed(2)}), ` +
