@@ -166,6 +166,41 @@ async function snapshot(child: ChildProcess, cwd: string): Promise<string> {
   return join(cwd, file!);
 }
 
+/** The objects of app i as bench/scale.ts makes them (ServiceAccount, ConfigMap, Service, Deployment), as YAML. */
+function scaleObjects(i: number): string {
+  const labels = { app: `app-${i}` };
+  const docs = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web' } },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'web-config' },
+      data: { app: `app-${i}`, revision: '1' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { serviceAccountName: 'web', containers: [{ name: 'web', image: 'nginx:1.27' }] },
+        },
+      },
+    },
+  ];
+  // JSON is YAML: one document each.
+  return docs.map((d) => JSON.stringify(d)).join('\n---\n') + '\n';
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -175,12 +210,16 @@ async function main(): Promise<void> {
       'heap-snapshots': { type: 'string' },
       cli: { type: 'string', multiple: true, default: [] },
       'node-flags': { type: 'string', multiple: true, default: [] },
+      shape: { type: 'string', default: 'configmap' },
     },
   });
   const n = Number(values.apps);
   const settleMs = Number(values.settle) * 1000;
   if (!Number.isInteger(n) || n < 0 || !(settleMs >= 0))
     throw new Error('--apps takes a whole number, --settle a number of seconds');
+  // --shape scale: bench/scale.ts's apps (4 objects each, in a Namespace of their own made by the sync).
+  const scaleShape = values.shape === 'scale';
+  if (!scaleShape && values.shape !== 'configmap') throw new Error('--shape takes configmap or scale');
   const all: Variant[] = [
     { name: 'bundle-controller', file: join(ROOT, 'dist/bundle/cli.mjs'), command: 'controller' },
     { name: 'bundle-server', file: join(ROOT, 'dist/bundle/cli.mjs'), command: 'server' },
@@ -246,8 +285,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < n; i++) {
       await mkdir(join(repoDir, 'apps', `app-${i}`), { recursive: true });
       await writeFile(
-        join(repoDir, 'apps', `app-${i}`, 'configmap.yaml'),
-        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-${i}\ndata:\n  app: "${i}"\n`,
+        join(repoDir, 'apps', `app-${i}`, scaleShape ? 'objects.yaml' : 'configmap.yaml'),
+        scaleShape
+          ? scaleObjects(i)
+          : `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-${i}\ndata:\n  app: "${i}"\n`,
       );
     }
     const git = await startGitServer({ daemon: false });
@@ -355,8 +396,14 @@ async function main(): Promise<void> {
             spec: {
               project: 'default',
               source: { repoURL, targetRevision: 'main', path: `apps/app-${i}` },
-              destination: { server: 'https://kubernetes.default.svc', namespace: 'footprint-apps' },
-              syncPolicy: { automated: { prune: true } },
+              destination: {
+                server: 'https://kubernetes.default.svc',
+                namespace: scaleShape ? `footprint-app-${i}` : 'footprint-apps',
+              },
+              syncPolicy: {
+                automated: { prune: true },
+                ...(scaleShape ? { syncOptions: ['CreateNamespace=true'] } : {}),
+              },
             },
           }));
           await kubectl(
