@@ -13,7 +13,8 @@
 // prints the largest kinds of objects in it: where the heap goes.
 // --cli NAME=PATH adds the controller of another build (NAME-controller), e.g. one from an older commit;
 // --node-flags=--max-semi-space-size=1 adds each variant run with those node flags (NAME[FLAGS]).
-// Run: nice -n 10 node --import tsx bench/footprint.ts [--apps 200] [--settle 20] [--variants bundle-controller,...]
+// --shape scale makes bench/scale.ts's apps (4 objects each, in a Namespace of their own) instead.
+// Run: nice -n 10 node --import tsx bench/footprint.ts [--apps 200] [--shape configmap|scale] [--settle 20] [--variants bundle-controller,...]
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -26,7 +27,12 @@ import { createRepo } from '../test/harness/git-repo.js';
 import { median, ROOT, say, sleep, waitUntil } from './lib.js';
 
 const run = promisify(execFile);
-const CLUSTER_ENV = { ...process.env, MOORING_CLUSTER_NAME: 'footprint' };
+// A /16 of Services, as bench/scale.ts: --shape scale makes a Service per app (the default /24 holds 254).
+const CLUSTER_ENV = {
+  ...process.env,
+  MOORING_CLUSTER_NAME: 'footprint',
+  MOORING_SERVICE_CIDR: process.env.MOORING_SERVICE_CIDR ?? '10.0.0.0/16',
+};
 const SCRIPT = join(ROOT, 'scripts/local-cluster');
 const NS = 'argocd';
 const TARGET_MIB = 150;
