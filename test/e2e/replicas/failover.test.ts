@@ -196,17 +196,22 @@ describe.each([2, 3])('%i controller replicas', (count) => {
         `${appName(i)} history`,
       ).toHaveLength(1);
       expect(history.length, `${appName(i)} history`).toBe(before.get(i)! + 1);
-      const list = await events.listNamespacedEvent({
-        namespace: ns,
-        fieldSelector: `involvedObject.name=${appName(i)}`,
+      const startedEvents = async () => {
+        const list = await events.listNamespacedEvent({
+          namespace: ns,
+          fieldSelector: `involvedObject.name=${appName(i)}`,
+        });
+        return list.items
+          .filter((e) => e.reason === 'OperationStarted' && e.message?.includes(commit))
+          .reduce((n, e) => n + (e.count ?? 1), 0);
+      };
+      // Events are sent apart from the sync (as client-go's recorder does), so one may land just after
+      // the status shows the sync: wait for it, then count.
+      await waitFor(`${appName(i)} OperationStarted event`, async () => (await startedEvents()) > 0, {
+        timeoutMs: 20_000,
+        intervalMs: 200,
       });
-      const started = list.items.filter(
-        (e) => e.reason === 'OperationStarted' && e.message?.includes(commit),
-      );
-      expect(
-        started.reduce((n, e) => n + (e.count ?? 1), 0),
-        `${appName(i)} OperationStarted events`,
-      ).toBe(1);
+      expect(await startedEvents(), `${appName(i)} OperationStarted events`).toBe(1);
     }
     await waitForShares();
   }, 240_000);
