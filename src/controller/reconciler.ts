@@ -40,7 +40,7 @@ import {
   type SourceRefs,
 } from './multi-source.js';
 import { SourceFetch } from './source-fetch.js';
-import { comparisonChanged, mergeConditions, statusPatch } from './status.js';
+import { comparedAt, comparisonChanged, mergeConditions, statusPatch } from './status.js';
 import { validateApplication } from './validate.js';
 
 /** What one reconcile pass found; kept in memory for the CLI, API and sync. */
@@ -289,7 +289,7 @@ export class Reconciler {
     }
     status.conditions = mergeConditions(app.status?.conditions, status.conditions ?? [], now.toISOString());
     if (refresh || comparisonChanged(app.status, status)) {
-      status.reconciledAt = now.toISOString();
+      status.reconciledAt = comparedAt(now, app.status);
       await deps.writeStatus(app, statusPatch(status));
       result.wroteStatus = true;
       await this.recordTransitions(app, app.status, status);

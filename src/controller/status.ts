@@ -52,3 +52,20 @@ export function statusPatch(next: ApplicationStatus): { status: Record<string, u
   }
   return { status };
 }
+
+/**
+ * The time a comparison is stamped with (reconciledAt): now, but always after a finished sync's
+ * finishedAt. finishedAt is whole seconds and is rounded up past the comparison shown while the sync
+ * ran (notBeforeComparison), so a drift found later within that second would otherwise look older
+ * than the sync, and on-drift-detected, which needs "compared after the sync", would never fire.
+ * Never at or before the previous stamp either, so each comparison reads as newer than the last.
+ */
+export function comparedAt(now: Date, status: ApplicationStatus | undefined): string {
+  const op = status?.operationState as { phase?: string; finishedAt?: string } | undefined;
+  const finished = op?.finishedAt && op.phase !== 'Running' && op.phase !== 'Terminating' ? Date.parse(op.finishedAt) : NaN;
+  let t = finished >= now.getTime() ? finished + 1 : now.getTime();
+  // Stamped ahead once, the next comparison (a refresh) still gets a newer time than that one.
+  const previous = status?.reconciledAt ? Date.parse(status.reconciledAt) : NaN;
+  if (previous >= t && previous - now.getTime() < 2_000) t = previous + 1;
+  return new Date(t).toISOString();
+}
