@@ -392,7 +392,7 @@ export class Reconciler {
     refs: SourceRefs,
     signal?: AbortSignal,
   ): Promise<RenderResult> {
-    const { dir, renderId, keyedByCommit, chartDependencies } = await this.sources.checkout(
+    const { dir, renderId, keyedByCommit, chartDependencies, bounded } = await this.sources.checkout(
       source,
       revision,
       signal,
@@ -415,6 +415,7 @@ export class Reconciler {
         appName: app.metadata.name ?? '',
         namespace: app.spec.destination.namespace,
         chartDependencies,
+        ...(bounded ? { bounded } : {}),
         ...(refs.refSources && Object.keys(refs.refSources).length ? { refSources: refs.refSources } : {}),
       },
       { signal },

@@ -54,10 +54,12 @@ export interface SourceFiles {
   renderId: string;
   /** Why a Git source's render is keyed by its commit (renderId is contentId), for a debug log. */
   keyedByCommit?: string;
+  /** A Git source's input paths and the tree's symlinks, when bounded: the render copies only those. */
+  bounded?: { paths: readonly string[]; links: readonly string[] };
 }
 
 /** A Git source's render id at one commit: tree ids of its input paths, or the commit and why. */
-type RenderIdentity = { id: string; paths?: string[]; reason?: string };
+type RenderIdentity = { id: string; paths?: string[]; links?: readonly string[]; reason?: string };
 
 type Fetched = { name: string; dir: string; digest: string }[];
 
@@ -126,11 +128,16 @@ export class SourceFetch {
     }
     let identity: RenderIdentity = { id: contentId };
     if (sourceKind(source) === 'git') identity = await this.renderIdentity(source, revision, dir);
-    const keyedByCommit = identity.reason ? { keyedByCommit: identity.reason } : {};
+    const identityFacts = {
+      ...(identity.reason ? { keyedByCommit: identity.reason } : {}),
+      ...(identity.paths && identity.links
+        ? { bounded: { paths: identity.paths, links: identity.links } }
+        : {}),
+    };
     const key = `${source.repoURL}|${contentId}|${source.path ?? ''}`;
     // Only a source that may render as Helm (no explicit Kustomize or Directory options) has dependencies.
     if (source.kustomize || source.directory || source.plugin)
-      return { dir, contentId, chartDependencies: [], renderId: identity.id, ...keyedByCommit };
+      return { dir, contentId, chartDependencies: [], renderId: identity.id, ...identityFacts };
     let deps = this.dependencies.get(key);
     if (!deps) {
       if (this.dependencies.size >= 4096) this.dependencies.clear(); // old commits' entries: a bound, not an LRU
@@ -145,7 +152,7 @@ export class SourceFetch {
       contentId: contentId + depIds,
       chartDependencies: fetched.map(({ name, dir }) => ({ name, dir })),
       renderId: identity.id + depIds,
-      ...keyedByCommit,
+      ...identityFacts,
     };
   }
 
@@ -194,7 +201,7 @@ export class SourceFetch {
       };
       const r = await renderInputs(source, tree);
       if (!r.ok) return { id: commit, reason: r.reason };
-      return { id: inputsContentId(r.paths, tree), paths: r.paths };
+      return { id: inputsContentId(r.paths, tree), paths: r.paths, links: listing.links };
     } catch (err) {
       return { id: commit, reason: `listing the tree failed: ${errorMessage(err)}` };
     }

@@ -191,56 +191,61 @@ export async function renderHelm(input: HelmInput, opts: RenderOptions): Promise
   const bin = requireTool(opts.tools ?? {}, 'helm');
   const valueFiles = await resolveValueFiles(rootReal, appRel, helm, req.refSources);
   const fileParameters = await resolveFileParameters(rootReal, appRel, helm);
-  return withWorkspace(rootReal, input.env, async (ws) => {
-    const chartDir = path.join(ws.copyRoot, appRel);
-    for (const dep of req.chartDependencies ?? []) {
-      // A dependency the chart vendors itself wins, as with `helm dependency build`.
-      const dest = path.join(chartDir, 'charts', dep.name);
-      if (!(await exists(dest))) await cp(dep.dir, dest, { recursive: true });
-    }
-    const values = specValues(helm);
-    const specFile = values === undefined ? undefined : path.join(ws.tmp, 'spec-values.yaml');
-    if (specFile) await writeFile(specFile, values!);
-    // Files of ref sources are copied in: tools read nothing outside the workspace.
-    const valuePaths: string[] = [];
-    const refDirs: [string, string][] = [];
-    for (const [i, f] of valueFiles.entries()) {
-      if (typeof f === 'string') {
-        valuePaths.push(path.join(ws.copyRoot, f));
-        continue;
+  return withWorkspace(
+    rootReal,
+    input.env,
+    async (ws) => {
+      const chartDir = path.join(ws.copyRoot, appRel);
+      for (const dep of req.chartDependencies ?? []) {
+        // A dependency the chart vendors itself wins, as with `helm dependency build`.
+        const dest = path.join(chartDir, 'charts', dep.name);
+        if (!(await exists(dest))) await cp(dep.dir, dest, { recursive: true });
       }
-      // By position, not by ref name: a name never becomes a path.
-      refDirs.push([`<tmp>/refs/${i}/`, `$${f.ref}/`]);
-      const dest = path.join(ws.tmp, 'refs', String(i), f.rel);
-      await mkdir(path.dirname(dest), { recursive: true });
-      await copyFile(f.file, dest);
-      valuePaths.push(dest);
-    }
-    const args = helmTemplateArgs(
-      req,
-      valuePaths,
-      specFile,
-      fileParameters.map((p) => ({ name: p.name, path: path.join(ws.copyRoot, p.path) })),
-    );
-    const r = await runTool(bin, 'helm', args, {
-      cwd: chartDir,
-      env: ws.env,
-      signal: opts.signal,
-      timeoutMs: opts.timeoutMs,
-      limits: opts.toolLimits,
-      logger: opts.logger,
-      ...toolOutputLimit('helm', opts),
-    });
-    const fix = (s: string) =>
-      refDirs.reduce(
-        (t, [from, to]) => t.split(from).join(to),
-        s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values'),
+      const values = specValues(helm);
+      const specFile = values === undefined ? undefined : path.join(ws.tmp, 'spec-values.yaml');
+      if (specFile) await writeFile(specFile, values!);
+      // Files of ref sources are copied in: tools read nothing outside the workspace.
+      const valuePaths: string[] = [];
+      const refDirs: [string, string][] = [];
+      for (const [i, f] of valueFiles.entries()) {
+        if (typeof f === 'string') {
+          valuePaths.push(path.join(ws.copyRoot, f));
+          continue;
+        }
+        // By position, not by ref name: a name never becomes a path.
+        refDirs.push([`<tmp>/refs/${i}/`, `$${f.ref}/`]);
+        const dest = path.join(ws.tmp, 'refs', String(i), f.rel);
+        await mkdir(path.dirname(dest), { recursive: true });
+        await copyFile(f.file, dest);
+        valuePaths.push(dest);
+      }
+      const args = helmTemplateArgs(
+        req,
+        valuePaths,
+        specFile,
+        fileParameters.map((p) => ({ name: p.name, path: path.join(ws.copyRoot, p.path) })),
       );
-    r.stderr = fix(ws.scrub(r.stderr));
-    if (r.code !== 0) throw toolFailure(`helm template ${appRel} failed`, r, ws);
-    warnings.push(...toolWarnings('helm', r, ws));
-    return parseToolOutput(r.stdout, `helm template ${appRel} output`, opts);
-  });
+      const r = await runTool(bin, 'helm', args, {
+        cwd: chartDir,
+        env: ws.env,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+        limits: opts.toolLimits,
+        logger: opts.logger,
+        ...toolOutputLimit('helm', opts),
+      });
+      const fix = (s: string) =>
+        refDirs.reduce(
+          (t, [from, to]) => t.split(from).join(to),
+          s.split('<tmp>/spec-values.yaml').join('spec.source.helm.values'),
+        );
+      r.stderr = fix(ws.scrub(r.stderr));
+      if (r.code !== 0) throw toolFailure(`helm template ${appRel} failed`, r, ws);
+      warnings.push(...toolWarnings('helm', r, ws));
+      return parseToolOutput(r.stdout, `helm template ${appRel} output`, opts);
+    },
+    req.bounded?.paths,
+  );
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import { renderHelm } from './helm.js';
 import { renderKustomize } from './kustomize.js';
 import { ManifestBudget } from './limits.js';
 import { sortAndDedupe } from './manifests.js';
-import { realRoot, relForm, resolveInside, scanSymlinks } from './safe-path.js';
+import { checkSymlink, realRoot, relForm, resolveInside, scanSymlinks } from './safe-path.js';
 import type { RenderOptions, RenderRequest, RenderResult } from './types.js';
 import { withWorkspace } from './workspace.js';
 
@@ -44,9 +44,10 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
   const budget = new ManifestBudget(opts.limits);
   opts = { ...opts, budget };
   let objects: KubeObject[];
+  const only = req.bounded?.paths;
   switch (sourceType) {
     case 'Directory':
-      await scanSymlinks(rootReal);
+      await checkSymlinks(rootReal, req.bounded?.links);
       objects = await renderDirectory({
         rootReal,
         appDir,
@@ -59,14 +60,21 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
       });
       break;
     case 'Kustomize':
-      objects = await withWorkspace(rootReal, appEnv(req), (ws) =>
-        renderKustomize(
-          { ws, appDir: path.join(ws.copyRoot, appRel), appRel, kustomize: req.source.kustomize, warnings },
-          opts,
-        ),
+      // Copying the whole repository checked each symlink on the way; a copy of the inputs needs this.
+      if (only) await checkSymlinks(rootReal, req.bounded?.links);
+      objects = await withWorkspace(
+        rootReal,
+        appEnv(req),
+        (ws) =>
+          renderKustomize(
+            { ws, appDir: path.join(ws.copyRoot, appRel), appRel, kustomize: req.source.kustomize, warnings },
+            opts,
+          ),
+        only,
       );
       break;
     case 'Helm':
+      if (only) await checkSymlinks(rootReal, req.bounded?.links);
       objects = await renderHelm({ rootReal, appRel, req, env: appEnv(req), warnings }, opts);
       break;
   }
@@ -79,4 +87,13 @@ export async function renderSource(req: RenderRequest, opts: RenderOptions = {})
     ms: Date.now() - started,
   });
   return { objects: sorted, sourceType, warnings, manifestBytes: budget.objectBytes };
+}
+
+/**
+ * Fails the render when a symlink of the repository leads outside it, as Argo CD checks a checkout:
+ * the links the caller listed (RenderRequest.bounded), else every one found by walking the tree.
+ */
+async function checkSymlinks(rootReal: string, links: readonly string[] | undefined): Promise<void> {
+  if (!links) return scanSymlinks(rootReal);
+  for (const link of [...links].sort()) await checkSymlink(rootReal, path.join(rootReal, link));
 }

@@ -128,6 +128,37 @@ export async function copyRepo(rootReal: string, copyRoot: string): Promise<void
   await copyDir(rootReal, copyRoot, rootReal);
 }
 
+/**
+ * Copies only these repo-relative paths (files or directories, '' for all) into dest, with their parent
+ * directories, under copyRepo's rules. A path missing from the tree is skipped: the tool reports it.
+ */
+export async function copyRepoPaths(
+  rootReal: string,
+  copyRoot: string,
+  paths: readonly string[],
+): Promise<void> {
+  if (paths.includes('')) return copyRepo(rootReal, copyRoot);
+  await mkdir(copyRoot, { recursive: true, mode: 0o755 });
+  for (const p of paths) {
+    const from = path.join(rootReal, p);
+    if (!isInside(rootReal, from)) throw new UserError(`path "${p}" leads outside the repository`);
+    const st = await lstat(from).catch((err: unknown) => {
+      if (isMissing(err)) return undefined;
+      throw err;
+    });
+    if (!st) continue;
+    if (st.isSymbolicLink()) throw new UserError(`symlink "${p}" among the render's inputs`);
+    if (st.isDirectory()) {
+      await copyDir(rootReal, copyRoot, from);
+    } else if (st.isFile()) {
+      const to = path.join(copyRoot, p);
+      await mkdir(path.dirname(to), { recursive: true, mode: 0o755 });
+      await copyFile(from, to);
+      await chmod(to, (st.mode & 0o777) | 0o600);
+    }
+  }
+}
+
 async function copyDir(rootReal: string, copyRoot: string, src: string): Promise<void> {
   const dest = path.join(copyRoot, path.relative(rootReal, src));
   await mkdir(dest, { recursive: true, mode: 0o755 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UserError, type ApplicationSource } from '../core/index.js';
 import { renderSource } from './index.js';
+import { withWorkspace } from './workspace.js';
 import { HELM_REPO, SEED_REPO, configMap, copyFixture, names, tempDir, writeFiles } from './test-util.js';
 
 let root: string;
@@ -134,6 +135,56 @@ describe('paths and symlinks that leave the repository', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+});
+
+describe('a render bounded to its inputs (RenderRequest.bounded)', () => {
+  const bounded = (paths: string[], links: string[] = []) => ({ paths, links });
+
+  it('renders the same objects from a copy of the inputs only, and tools see nothing else', async () => {
+    const whole = await render('overlays/production');
+    const inputs = ['base', 'overlays/production'];
+    const only = await renderSource({
+      repoRoot: repo,
+      appName: 'a',
+      source: { repoURL: 'u', path: 'overlays/production' },
+      bounded: bounded(inputs),
+    });
+    expect(only.objects).toEqual(whole.objects);
+    // What the tools were given: the inputs and their parent directories, no other app's files.
+    const seen: string[] = [];
+    await withWorkspace(
+      repo,
+      {},
+      async (ws) => {
+        for (const e of await readdir(ws.copyRoot, { recursive: true }))
+          seen.push(e.split(path.sep).join('/'));
+      },
+      inputs,
+    );
+    expect(seen.sort()).toEqual([
+      'base',
+      'base/configmap.yaml',
+      'base/deployment.yaml',
+      'base/kustomization.yaml',
+      'base/service.yaml',
+      'overlays',
+      'overlays/production',
+      'overlays/production/kustomization.yaml',
+      'overlays/production/replica-patch.yaml',
+    ]);
+  });
+
+  it('still refuses the render when a symlink elsewhere in the repository leads outside, as a whole checkout', async () => {
+    await symlink(outside, path.join(repo, 'overlays', 'evil'));
+    await expect(
+      renderSource({
+        repoRoot: repo,
+        appName: 'a',
+        source: { repoURL: 'u', path: 'overlays/production' },
+        bounded: bounded(['base', 'overlays/production'], ['overlays/evil']),
+      }),
+    ).rejects.toThrow(new UserError('symlink "overlays/evil" leads outside the repository'));
   });
 });
 

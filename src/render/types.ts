@@ -27,6 +27,13 @@ export interface RenderRequest {
    * value files (read only inside that root).
    */
   refSources?: Record<string, string>;
+  /**
+   * What the caller found this render can read at this commit (render/inputs.ts: repo-relative paths,
+   * '' for the whole tree) and every symlink of the tree. Tools then get a copy of those paths only and
+   * the symlink check reads those links only, instead of copying and walking the whole repository on
+   * every render (in a monorepo of N apps that made each render O(N), a cold start O(N²)).
+   */
+  bounded?: { paths: readonly string[]; links: readonly string[] };
 }
 
 /** The desired objects of one source. */

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/index.js';
-import { copyRepo, scrubPaths } from './safe-path.js';
+import { copyRepo, copyRepoPaths, scrubPaths } from './safe-path.js';
 import { toolEnv } from './sandbox.js';
 import type { ToolRun } from './tools.js';
 
@@ -18,17 +18,21 @@ export interface Workspace {
   scrub(text: string): string;
 }
 
-/** Copies the repository into a fresh temporary directory, runs fn, and always removes the directory. */
+/**
+ * Copies the repository (or only the paths `only` names, see RenderRequest.bounded) into a fresh
+ * temporary directory, runs fn, and always removes the directory.
+ */
 export async function withWorkspace<T>(
   rootReal: string,
   extraEnv: Record<string, string>,
   fn: (ws: Workspace) => Promise<T>,
+  only?: readonly string[],
 ): Promise<T> {
   const tmp = await realpath(await mkdtemp(path.join(tmpdir(), 'mooring-render-')));
   try {
     const copyRoot = path.join(tmp, 'repo');
     await mkdir(path.join(tmp, 'home'), { mode: 0o700 });
-    await copyRepo(rootReal, copyRoot);
+    await (only ? copyRepoPaths(rootReal, copyRoot, only) : copyRepo(rootReal, copyRoot));
     const roots = [
       { from: copyRoot, to: '.' },
       { from: tmp, to: '<tmp>' },
