@@ -107,7 +107,10 @@ export async function persistSync(
     return 0;
   }
   if (finishedAt) {
-    deps.onSyncFinished?.(phase, (Date.parse(finishedAt) - Date.parse(op.startedAt)) / 1000, app);
+    // Measured to now: finishedAt is whole seconds (even rounded up, see notBeforeComparison), so
+    // finishedAt - startedAt read negative for quick syncs (a peers run summed -70 s over 168 syncs).
+    const ran = deps.now().getTime() - Date.parse(op.startedAt);
+    deps.onSyncFinished?.(phase, Math.max(0, ran) / 1000, app);
     const summary = summarize(s);
     const ok = phase === 'Succeeded';
     await deps.recordEvent(
