@@ -89,3 +89,31 @@ describe('compareApp: hooks take no part in the sync status', () => {
     expect(c.resources.some((r) => r.requiresPruning)).toBe(false);
   });
 });
+
+describe('DryRunCache', () => {
+  it('keeps a prediction as the diff reads it: no managedFields, status or server bookkeeping', () => {
+    const cache = new DryRunCache();
+    cache.set('k', 'f1', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'u1',
+        resourceVersion: '42',
+        generation: 3,
+        managedFields: [{ manager: 'mooring', operation: 'Apply', fieldsV1: { 'f:spec': {} } }],
+        labels: { app: 'web' },
+      },
+      spec: { replicas: 2 },
+      status: { replicas: 2, readyReplicas: 2 },
+    });
+    expect(cache.get('k', 'f1')).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
+      spec: { replicas: 2 },
+    });
+    expect(cache.get('k', 'f2')).toBeUndefined();
+  });
+});

@@ -13,7 +13,7 @@ import {
   type ResourceStatus,
   type SyncStatusCode,
 } from '../core/index.js';
-import { diffObject, type ObjectDiff } from '../diff/index.js';
+import { diffObject, normalizeObject, type ObjectDiff } from '../diff/index.js';
 import { aggregateAppHealth, assessHealth, type AppResourceHealth } from '../health/index.js';
 import { isHookObject, isSkipped } from '../sync/index.js';
 import type { ClusterCache, ResourceWriter } from '../cluster/index.js';
@@ -49,7 +49,8 @@ export class DryRunCache {
 
   /** Stores a prediction (one per resource, so memory follows the number of managed objects). */
   set(key: string, fingerprint: string, predicted: KubeObject): void {
-    this.entries.set(key, { fingerprint, predicted });
+    // Kept as the diff reads it (normalized: no managedFields, status or server bookkeeping), not whole.
+    this.entries.set(key, { fingerprint, predicted: normalizeObject(predicted) });
   }
 
   /** Forgets the predictions of these keys. */

@@ -33,7 +33,7 @@ import {
   type HelmRepositories,
   type RepoCache,
 } from '../source/index.js';
-import { AppWrites } from './app-writes.js';
+import { AppWrites, withoutManagedFields } from './app-writes.js';
 import { startAppSets, type AppSetController } from './appsets.js';
 import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
@@ -349,13 +349,16 @@ export class Controller {
     const appsEverywhere = (this.opts.applicationNamespaces ?? []).length > 0;
     // Namespaced rights (--watch-namespaces): Applications are watched namespace by namespace.
     this.appInformer = this.opts.watchNamespaces?.length
-      ? new NamespacesInformer(this.client, { resource: APP_RESOURCE, logger: this.logger }, [
-          ...new Set([this.namespace, ...(this.opts.applicationNamespaces ?? [])]),
-        ])
+      ? new NamespacesInformer(
+          this.client,
+          { resource: APP_RESOURCE, logger: this.logger, transform: withoutManagedFields },
+          [...new Set([this.namespace, ...(this.opts.applicationNamespaces ?? [])])],
+        )
       : new Informer(this.client, {
           resource: APP_RESOURCE,
           namespace: appsEverywhere ? undefined : this.namespace,
           logger: this.logger,
+          transform: withoutManagedFields,
         });
     this.projectInformer = new Informer(this.client, {
       resource: PROJECT_RESOURCE,
@@ -529,6 +532,8 @@ export class Controller {
       JSON.stringify(previous?.spec?.destination) !== JSON.stringify(app.spec?.destination)
     )
       this.destinations = undefined;
+    // The informer caught up with our own write: its copy is the newest, ours goes (memory per app).
+    if (type !== 'DELETED') this.writes.newest(key, app);
     if (type === 'DELETED') {
       this.reconciler.forget(key);
       this.operations.forget(key);
