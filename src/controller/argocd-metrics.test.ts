@@ -49,6 +49,22 @@ describe('Argo CD-compatible metrics', () => {
     expect(registry.render()).not.toContain('argocd_app_info{');
   });
 
+  it('argocd_app_info: one line per app, in label-value order (namespace, then name), values escaped', () => {
+    const registry = new Registry();
+    const m = createArgoCdMetrics(registry);
+    const named = (namespace: string, name: string) => ({ ...ref, namespace, name });
+    m.probes.apps = () =>
+      [named('team-b', 'api'), named('argocd', 'web'), named('argocd', 'a"b'), named('argocd', 'api')].map(
+        (r) => argoAppInfo(app, r),
+      );
+    const names = registry
+      .render()
+      .split('\n')
+      .filter((l) => l.startsWith('argocd_app_info{'))
+      .map((l) => /namespace="([^"]*)",name="((?:[^"\\]|\\.)*)"/.exec(l)!.slice(1).join('/'));
+    expect(names).toEqual(['argocd/a\\"b', 'argocd/api', 'argocd/web', 'team-b/api']);
+  });
+
   it('argocd_app_info: autosync off, no status yet, a running sync and a multi-source app', () => {
     const registry = new Registry();
     const m = createArgoCdMetrics(registry);

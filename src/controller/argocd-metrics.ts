@@ -5,7 +5,7 @@
 // argocd_app_sync_total series per app and phase). Mooring's own mooring_* metrics stay per-fleet.
 // argocd_kubectl_exec_* and argocd_redis_* are left out: Mooring runs no kubectl and has no Redis.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Application, Counter, Histogram, Registry } from '../core/index.js';
+import type { Application, Counter, Histogram, Labels, Registry } from '../core/index.js';
 
 /** What argocd_app_info says about one Application. */
 export interface ArgoAppInfo {
@@ -99,6 +99,38 @@ export function argoAppInfo(app: Application, ref: ArgoAppRef): ArgoAppInfo {
   };
 }
 
+/** argocd_app_info's labels for one Application. */
+export function appInfoLabels(a: ArgoAppInfo): Labels<AppInfoLabel> {
+  return {
+    namespace: a.namespace,
+    name: a.name,
+    project: a.project,
+    autosync_enabled: String(a.autoSync),
+    repo: a.repo,
+    dest_server: a.destServer,
+    dest_namespace: a.destNamespace,
+    sync_status: a.syncStatus,
+    health_status: a.healthStatus,
+    operation: a.operation,
+  };
+}
+
+/** argocd_app_info's label names, in Argo CD's order. */
+export const APP_INFO_LABELS = [
+  'namespace',
+  'name',
+  'project',
+  'autosync_enabled',
+  'repo',
+  'dest_server',
+  'dest_namespace',
+  'sync_status',
+  'health_status',
+  'operation',
+] as const;
+
+type AppInfoLabel = (typeof APP_INFO_LABELS)[number];
+
 // Argo CD's reconcile histogram buckets, so its dashboards' histogram_quantile panels line up.
 const RECONCILE_BUCKETS = [0.25, 0.5, 1, 2, 4, 8, 16];
 
@@ -119,36 +151,9 @@ export function createArgoCdMetrics(
   registry.gauge({
     name: 'argocd_app_info',
     help: 'Information about Applications (Argo CD-compatible): sync_status and health_status reflect the application state.',
-    labelNames: [
-      'namespace',
-      'name',
-      'project',
-      'autosync_enabled',
-      'repo',
-      'dest_server',
-      'dest_namespace',
-      'sync_status',
-      'health_status',
-      'operation',
-    ],
+    labelNames: APP_INFO_LABELS,
     collect: (g) => {
-      for (const a of probes.apps?.() ?? []) {
-        g.set(
-          {
-            namespace: a.namespace,
-            name: a.name,
-            project: a.project,
-            autosync_enabled: String(a.autoSync),
-            repo: a.repo,
-            dest_server: a.destServer,
-            dest_namespace: a.destNamespace,
-            sync_status: a.syncStatus,
-            health_status: a.healthStatus,
-            operation: a.operation,
-          },
-          1,
-        );
-      }
+      for (const a of probes.apps?.() ?? []) g.set(appInfoLabels(a), 1);
     },
   });
   registry.gauge({

@@ -26,6 +26,59 @@ describe('Counter', () => {
     );
   });
 
+  it('renders thousands of series in label-value order, whatever order they were made in', () => {
+    // Enough values that a label's values get large ids (stored apart, read back at scrape), with
+    // prefixes, the empty string, non-ASCII values and characters that need escaping.
+    const names = Array.from({ length: 20_000 }, (_, i) => `app-${i}`);
+    const kinds = ['', 'deployments', 'deployment', 'é', '日本', 'a"b', 'z\\', 'Z\n'];
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    // Every name once (ids up to 19,999: three bytes each), in shuffled order, then 10,000 more at random.
+    const order = [...names];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = random(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (let i = 0; i < 10_000; i++) order.push(names[random(names.length)]!);
+    const made = order.map((name, i) => ({ name, kind: kinds[random(kinds.length)]!, value: i + 1 }));
+    const registry = new Registry();
+    const requests = registry.counter({ name: 'req_total', help: 'R.', labelNames: ['name', 'kind'] });
+    const totals = new Map<string, { name: string; kind: string; value: number }>();
+    for (const m of made) {
+      requests.inc({ name: m.name, kind: m.kind }, m.value);
+      const key = `${m.name}\u0000${m.kind}`;
+      const total = totals.get(key) ?? { ...m, value: 0 };
+      totals.set(key, { ...total, value: total.value + m.value });
+    }
+    const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const expected = [...totals.values()]
+      .sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.kind < b.kind ? -1 : 1))
+      .map((t) => `req_total{name="${escape(t.name)}",kind="${escape(t.kind)}"} ${t.value}`);
+    expect(expected.length).toBeGreaterThan(20_000);
+    const lines = registry.render().split('\n').slice(2, -1);
+    expect(lines.length).toBe(expected.length);
+    // The first line out of place (a diff of 20,000 lines would take long to print).
+    const wrong = expected.findIndex((line, i) => lines[i] !== line);
+    expect(wrong < 0 ? 'none' : `line ${wrong}: ${lines[wrong]}, expected ${expected[wrong]}`).toBe('none');
+    const last = made.at(-1)!;
+    expect(requests.get({ name: last.name, kind: last.kind })).toBe(
+      totals.get(`${last.name}\u0000${last.kind}`)!.value,
+    );
+  });
+
+  it('get() of labels never recorded is 0 and makes no series; reset forgets values too', () => {
+    const registry = new Registry();
+    const c = registry.counter({ name: 'c_total', help: 'C.', labelNames: ['a', 'b'] });
+    c.inc({ a: 'x', b: 'y' });
+    expect(c.get({ a: 'x', b: 'new' })).toBe(0);
+    expect(c.get({ a: 'y', b: 'x' })).toBe(0);
+    expect(registry.render()).toBe('# HELP c_total C.\n# TYPE c_total counter\nc_total{a="x",b="y"} 1\n');
+    c.reset();
+    c.inc({ a: 'y', b: 'x' }, 2);
+    expect(c.get({ a: 'x', b: 'y' })).toBe(0);
+    expect(registry.render()).toBe('# HELP c_total C.\n# TYPE c_total counter\nc_total{a="y",b="x"} 2\n');
+  });
+
   it('starts unlabelled counters at 0 and refuses to go down or take wrong labels', () => {
     const registry = new Registry();
     const failures = registry.counter({ name: 'fetch_failures_total', help: 'Failed fetches.' });
