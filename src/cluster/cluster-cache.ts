@@ -11,9 +11,9 @@ import {
   type ResourceKey,
   type TrackingOptions,
 } from '../core/index.js';
-import type { ApiResource, Discovery } from './discovery.js';
+import { resourcePath, type ApiResource, type Discovery } from './discovery.js';
 import { Informer } from './informer.js';
-import type { KubeClient } from './kube-client.js';
+import { KubeApiError, type KubeClient } from './kube-client.js';
 import { NamespacesInformer } from './namespaces-informer.js';
 import { scopeRefusals, type ScopeRefusal, type WatchScope } from './watch-scope.js';
 
@@ -66,6 +66,15 @@ export class ClusterCache {
   private tracking: TrackingOptions = {};
   private excluded: (group: string, kind: string) => boolean = () => false;
   private current: Readonly<CacheSettings> = {};
+  /** The stored objects held as metadata only (see keepsBody). */
+  private readonly metadataOnly = new WeakSet<KubeObject>();
+  /** Whole copies of metadata-only objects read by getFull, valid while the stored resourceVersion is theirs. */
+  private readonly fetched = new Map<string, KubeObject>();
+  private readonly fetching = new Map<string, Promise<KubeObject | undefined>>();
+  /** Per kind: whether the user's health override judges it (then its body is read by health). */
+  private readonly overridden = new Map<string, boolean>();
+  /** Watches started again to hold whole what settings now need whole, serving the old one meanwhile. */
+  private readonly replacing = new Map<string, KindWatch>();
 
   constructor(
     private readonly client: KubeClient,
@@ -80,6 +89,7 @@ export class ClusterCache {
    * excluded stop being watched (their objects leave the cache, so nothing compares or prunes them).
    */
   configure(settings: CacheSettings): void {
+    if (settings.healthOverride !== this.current.healthOverride) this.overridden.clear();
     this.current = settings;
     this.tracking = settings.tracking ?? {};
     this.excluded = settings.excluded ?? (() => false);
@@ -88,14 +98,22 @@ export class ClusterCache {
       if (this.excluded(id.slice(0, slash), id.slice(slash + 1))) {
         informer.stop();
         this.informers.delete(id);
+        this.replacing.get(id)?.stop();
+        this.replacing.delete(id);
+        for (const k of this.fetched.keys()) if (k.startsWith(`${id}/`)) this.fetched.delete(k);
       }
     }
     this.byApp.clear();
-    for (const informer of this.informers.values()) {
+    for (const [id, informer] of this.informers) {
+      let stale = false;
       for (const obj of informer.list()) {
         const app = this.owner(obj);
         if (app) this.addToApp(app, keyString(keyOf(obj)));
+        // Held as metadata only under the old settings, but now tracked (or judged by a health
+        // override): its body is read again, so the kind is listed again to hold it whole.
+        if (!stale && this.metadataOnly.has(obj) && this.keepsBody(obj)) stale = true;
       }
+      if (stale && !this.replacing.has(id)) void this.rewatch(id);
     }
   }
 
@@ -180,7 +198,7 @@ export class ClusterCache {
     const opts = {
       resource,
       logger: this.logger,
-      transform: (obj: KubeObject) => compact(obj, this.owner(obj) !== undefined),
+      transform: (obj: KubeObject) => this.held(obj),
       watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
       retryDelayMs: this.opts.retryDelayMs,
     };
@@ -199,9 +217,52 @@ export class ClusterCache {
     return [...this.informers.keys()].sort();
   }
 
-  /** The cached object with that key, if its kind is watched and it exists. */
+  /**
+   * The cached object with that key, if its kind is watched and it exists. An untracked ConfigMap,
+   * Secret or ServiceAccount is held as metadata only (isMetadataOnly): read its body with getFull.
+   */
   get(key: ResourceKey): KubeObject | undefined {
     return this.informers.get(`${key.group}/${key.kind}`)?.store.get(keyString(key));
+  }
+
+  /** Whether the cache holds this object as metadata only (apiVersion, kind, metadata). */
+  isMetadataOnly(obj: KubeObject): boolean {
+    return this.metadataOnly.has(obj);
+  }
+
+  /**
+   * The cached object with its body: the cached copy itself, except for an object held as metadata
+   * only, read once with a GET and reused until the object changes. No request for tracked objects.
+   */
+  async getFull(key: ResourceKey, signal?: AbortSignal): Promise<KubeObject | undefined> {
+    const stored = this.get(key);
+    if (!stored || !this.metadataOnly.has(stored)) return stored;
+    const k = keyString(key);
+    const copy = this.fetched.get(k);
+    if (copy && copy.metadata.resourceVersion === stored.metadata.resourceVersion) return copy;
+    let p = this.fetching.get(k);
+    if (!p) {
+      // Shared by every caller meanwhile, so not cancelled by one of them: each stops waiting on its own.
+      p = this.fetchWhole(key).finally(() => this.fetching.delete(k));
+      this.fetching.set(k, p);
+    }
+    return signal ? abortable(p, signal) : p;
+  }
+
+  private async fetchWhole(key: ResourceKey): Promise<KubeObject | undefined> {
+    const resource = await this.discovery.resourceFor(key.group, key.kind);
+    if (!resource) return undefined;
+    let obj: KubeObject;
+    try {
+      obj = await this.client.request<KubeObject>({ path: resourcePath(resource, key.namespace, key.name) });
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return undefined;
+      throw err;
+    }
+    // As an untracked object was held before: without managedFields and the last-applied copy.
+    const copy = compact(obj, 'body');
+    this.fetched.set(keyString(key), copy);
+    return copy;
   }
 
   /** All cached objects of one kind. */
@@ -240,6 +301,92 @@ export class ClusterCache {
   /** Stops every watch. */
   stop(): void {
     for (const i of this.informers.values()) i.stop();
+    for (const i of this.replacing.values()) i.stop();
+    this.replacing.clear();
+  }
+
+  /**
+   * What the cache holds of an object: tracked ones whole; untracked ones without managedFields, and
+   * as metadata only when nothing but a comparison (through getFull) reads their body (keepsBody).
+   */
+  private held(obj: KubeObject): KubeObject {
+    if (this.owner(obj) !== undefined) return compact(obj, 'whole');
+    if (this.keepsBody(obj)) return compact(obj, 'body');
+    const copy = compact(obj, 'metadata');
+    this.metadataOnly.add(copy);
+    return copy;
+  }
+
+  /**
+   * Whether the cache must hold an object's body. Only for untracked ConfigMaps, Secrets and
+   * ServiceAccounts, with no owner and no health override of their kind, may it not: they have no
+   * health of their own (the sync's waits read nothing in them), no resource tree lists them as
+   * children, so only a comparison of an app that wants them reads their body, and it asks getFull.
+   * Those are what every namespace has anyway (kube-root-ca.crt, the default ServiceAccount) and
+   * what other tools keep (Helm releases, tokens): most of the cache in a cluster of many namespaces.
+   */
+  private keepsBody(obj: KubeObject): boolean {
+    if (obj.apiVersion !== 'v1' || !METADATA_ONLY_KINDS.has(obj.kind)) return true;
+    if (this.owner(obj) !== undefined || obj.metadata.ownerReferences?.length) return true;
+    return this.overrides(obj.kind);
+  }
+
+  /**
+   * Whether the user's health override judges this core kind: asked once per override with a bare
+   * object of the kind (an override answers undefined for the kinds it has no check for).
+   */
+  private overrides(kind: string): boolean {
+    const override = this.current.healthOverride;
+    if (!override) return false;
+    let answer = this.overridden.get(kind);
+    if (answer === undefined) {
+      try {
+        answer = override({ apiVersion: 'v1', kind, metadata: { name: '' } }) !== undefined;
+      } catch {
+        answer = true;
+      }
+      this.overridden.set(kind, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * Lists and watches a kind again with a second watch while the first keeps serving; once it has
+   * listed, it takes over, and the objects that differ are announced as changes.
+   */
+  private async rewatch(id: string): Promise<void> {
+    const old = this.informers.get(id);
+    const slash = id.indexOf('/');
+    const resource = await this.discovery.resourceFor(id.slice(0, slash), id.slice(slash + 1));
+    if (!old || !resource || this.informers.get(id) !== old || this.replacing.has(id)) return;
+    const fresh = this.watchFor(resource);
+    this.replacing.set(id, fresh);
+    let serving = false;
+    fresh.onEvent((e) => {
+      if (serving) this.index(e.type, e.object, e.previous);
+    });
+    fresh.start();
+    const refused = await Promise.race([fresh.synced.then(() => undefined), fresh.refused]);
+    if (this.replacing.get(id) !== fresh) return; // stopped meanwhile
+    this.replacing.delete(id);
+    if (refused || this.informers.get(id) !== old) {
+      fresh.stop();
+      if (refused) this.logger.warn('could not list a kind again', { kind: id, error: refused.message });
+      return;
+    }
+    this.informers.set(id, fresh);
+    old.stop();
+    serving = true;
+    for (const [k, obj] of fresh.store) {
+      const before = old.store.get(k);
+      if (
+        !before ||
+        before.metadata.resourceVersion !== obj.metadata.resourceVersion ||
+        this.metadataOnly.has(before) !== this.metadataOnly.has(obj)
+      )
+        this.index(before ? 'MODIFIED' : 'ADDED', obj, before);
+    }
+    for (const [k, obj] of old.store) if (!fresh.store.has(k)) this.index('DELETED', obj, obj);
   }
 
   private addToApp(app: string, k: string): void {
@@ -251,6 +398,9 @@ export class ClusterCache {
   private index(type: CacheEvent['type'], obj: KubeObject, previous: KubeObject | undefined): void {
     const key = keyOf(obj);
     const k = keyString(key);
+    const copy = this.fetched.get(k);
+    if (copy && (type === 'DELETED' || copy.metadata.resourceVersion !== obj.metadata.resourceVersion))
+      this.fetched.delete(k);
     const apps = new Set<string>();
     const prevApp = previous ? this.owner(previous) : undefined;
     const nextApp = type === 'DELETED' ? undefined : this.owner(obj);
@@ -275,17 +425,37 @@ export class ClusterCache {
   }
 }
 
+/** The promise's outcome, or the signal's reason once it aborts first. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Drops what Mooring never reads (managedFields of untracked objects, last-applied copies) to keep memory flat. */
-function compact(obj: KubeObject, tracked: boolean): KubeObject {
+/** Core kinds whose untracked objects may be held as metadata only (see ClusterCache.keepsBody). */
+const METADATA_ONLY_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret', 'ServiceAccount']);
+
+/**
+ * Drops what Mooring never reads, to keep memory flat: the last-applied copy always; managedFields
+ * too unless 'whole' (tracked objects: the diff reads who owns what); and the body too for 'metadata'
+ * (apiVersion, kind and metadata stay: tracking, ownership and resourceVersions are read from them).
+ */
+export function compact(obj: KubeObject, keep: 'whole' | 'body' | 'metadata'): KubeObject {
   const annotations = obj.metadata.annotations;
-  if (!annotations?.[LAST_APPLIED] && (tracked || !obj.metadata.managedFields)) return obj;
+  const dropFields = keep !== 'whole' && obj.metadata.managedFields !== undefined;
+  if (keep !== 'metadata' && !annotations?.[LAST_APPLIED] && !dropFields) return obj;
   const metadata = { ...obj.metadata };
   if (annotations?.[LAST_APPLIED]) {
     const { [LAST_APPLIED]: _drop, ...rest } = annotations;
     metadata.annotations = rest;
   }
-  if (!tracked) delete metadata.managedFields;
-  return { ...obj, metadata };
+  if (keep !== 'whole') delete metadata.managedFields;
+  return keep === 'metadata'
+    ? { apiVersion: obj.apiVersion, kind: obj.kind, metadata }
+    : { ...obj, metadata };
 }

@@ -24,6 +24,8 @@ function target(live: KubeObject[]): CompareTarget {
   const cache = {
     settings: {},
     get: (key: ResourceKey) => byKey.get(keyString(key)),
+    getFull: async (key: ResourceKey) => byKey.get(keyString(key)),
+    isMetadataOnly: () => false,
     trackedBy: (instance: string) =>
       live.filter((o) => o.metadata.annotations?.[ANNOTATIONS.trackingId]?.startsWith(`${instance}:`)),
   };

@@ -98,7 +98,8 @@ export async function compareApp(input: {
     const key = keyOf(desired);
     const k = keyString(key);
     desiredKeys.add(k);
-    const current = target.cache.get(key);
+    // Whole even when the cache holds it as metadata only (untracked yet: adopting it, say).
+    const current = await target.cache.getFull(key, input.signal);
     let predicted: KubeObject | undefined;
     if (current) {
       live.set(k, current);
@@ -133,11 +134,16 @@ export async function compareApp(input: {
   // take no part in the sync status, never make the app OutOfSync and are never pruned. They are
   // listed with `hook: true` (and their health, which the app's health leaves out).
   const hookKeys = new Set((input.hooks ?? []).map((o) => keyString(keyOf(o))));
-  for (const obj of target.cache.trackedBy(input.appInstance)) {
-    const key = keyOf(obj);
+  for (const tracked of target.cache.trackedBy(input.appInstance)) {
+    const key = keyOf(tracked);
     const k = keyString(key);
-    if (desiredKeys.has(k) || obj.metadata.ownerReferences?.some((o) => o.controller)) continue;
-    if (input.permitsLive && !input.permitsLive(obj)) continue;
+    if (desiredKeys.has(k) || tracked.metadata.ownerReferences?.some((o) => o.controller)) continue;
+    if (input.permitsLive && !input.permitsLive(tracked)) continue;
+    // Tracked objects are held whole, but for a moment after the tracking settings changed.
+    const obj = target.cache.isMetadataOnly(tracked)
+      ? await target.cache.getFull(key, input.signal)
+      : tracked;
+    if (!obj) continue;
     live.set(k, obj);
     if ((isHookObject(obj) && !isSkipped(obj)) || hookKeys.has(k)) {
       const status = resourceStatus(
