@@ -62,7 +62,8 @@ export function statusPatch(next: ApplicationStatus): { status: Record<string, u
  */
 export function comparedAt(now: Date, status: ApplicationStatus | undefined): string {
   const op = status?.operationState as { phase?: string; finishedAt?: string } | undefined;
-  const finished = op?.finishedAt && op.phase !== 'Running' && op.phase !== 'Terminating' ? Date.parse(op.finishedAt) : NaN;
+  const finished =
+    op?.finishedAt && op.phase !== 'Running' && op.phase !== 'Terminating' ? Date.parse(op.finishedAt) : NaN;
   let t = finished >= now.getTime() ? finished + 1 : now.getTime();
   // Stamped ahead once, the next comparison (a refresh) still gets a newer time than that one.
   const previous = status?.reconciledAt ? Date.parse(status.reconciledAt) : NaN;
