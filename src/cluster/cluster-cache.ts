@@ -15,6 +15,7 @@ import { resourcePath, type ApiResource, type Discovery } from './discovery.js';
 import { Informer } from './informer.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 import { NamespacesInformer } from './namespaces-informer.js';
+import { isBareControlPlaneObject } from './shared-watches.js';
 import { scopeRefusals, type ScopeRefusal, type WatchScope } from './watch-scope.js';
 
 /** A change seen by a watch (or found by a relist after a watch expired). */
@@ -111,7 +112,9 @@ export class ClusterCache {
         if (app) this.addToApp(app, keyString(keyOf(obj)));
         // Held as metadata only under the old settings, but now tracked (or judged by a health
         // override): its body is read again, so the kind is listed again to hold it whole.
-        if (!stale && this.metadataOnly.has(obj) && this.keepsBody(obj)) stale = true;
+        // (Not one the shared watch holds bare: listing again would give the same; getFull reads it.)
+        if (!stale && this.metadataOnly.has(obj) && !isBareControlPlaneObject(obj) && this.keepsBody(obj))
+          stale = true;
       }
       if (stale && !this.replacing.has(id)) void this.rewatch(id);
     }
@@ -310,6 +313,11 @@ export class ClusterCache {
    * as metadata only when nothing but a comparison (through getFull) reads their body (keepsBody).
    */
   private held(obj: KubeObject): KubeObject {
+    // Followed from the control-plane namespace's shared watch, which holds it bare: read it with getFull.
+    if (isBareControlPlaneObject(obj)) {
+      this.metadataOnly.add(obj);
+      return obj;
+    }
     if (this.owner(obj) !== undefined) return compact(obj, 'whole');
     if (this.keepsBody(obj)) return compact(obj, 'body');
     const copy = compact(obj, 'metadata');

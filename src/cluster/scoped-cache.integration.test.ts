@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestNamespace, kubectl, testKubeConfig, waitFor } from '../../test/harness/cluster.js';
-import type { KubeObject } from '../core/index.js';
+import { ANNOTATIONS, formatTrackingId, type KubeObject } from '../core/index.js';
 import { ClusterCache, Discovery, KubeClient, type KubeRequest } from './index.js';
+import { shareNamespaceWatches } from './shared-watches.js';
 
 /** A client that remembers the paths it lists and watches. */
 class RecordingClient extends KubeClient {
@@ -86,5 +87,41 @@ describe('cluster cache limited to namespaces', () => {
       cm('y', a.name),
     ]);
     expect(refused.map((r) => `${r.key.kind}/${r.key.name}`)).toEqual(['ClusterRole/r', 'ConfigMap/x']);
+  });
+});
+
+// In the control-plane namespace a cluster cache follows the shared watch of Secrets and ConfigMaps,
+// which keeps objects Mooring does not read as bare metadata. An app's own ConfigMap there must still
+// be seen as the app's (tracking) and compared against its data (read whole through getFull).
+describe('cluster cache following the control-plane namespace shared watch', () => {
+  let control: { name: string; cleanup: () => Promise<void> };
+  let client: KubeClient;
+  let cache: ClusterCache;
+
+  beforeAll(async () => {
+    control = await createTestNamespace('scope-control');
+    client = new KubeClient(testKubeConfig());
+    shareNamespaceWatches(client, control.name);
+    cache = new ClusterCache(client, new Discovery(client), {
+      retryDelayMs: 200,
+      scope: { namespaces: [control.name] },
+    });
+  });
+
+  afterAll(async () => {
+    cache?.stop();
+    await control?.cleanup();
+  });
+
+  it('keeps an app ConfigMap there tracked, and its data readable for the comparison', async () => {
+    const own = cm('app-settings', control.name);
+    own.metadata.annotations = { [ANNOTATIONS.trackingId]: formatTrackingId('shop', own) };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(own) });
+    expect(await cache.watchKind('', 'ConfigMap')).toBe(true);
+    const key = { group: '', kind: 'ConfigMap', namespace: control.name, name: 'app-settings' };
+    await waitFor('the ConfigMap in the cache', async () => Boolean(cache.get(key)));
+    expect(cache.trackedBy('shop').map((o) => o.metadata.name)).toEqual(['app-settings']);
+    const full = await cache.getFull(key);
+    expect((full as { data?: unknown }).data).toEqual({ k: 'v' });
   });
 });

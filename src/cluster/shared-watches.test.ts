@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/index.js';
 import {
   acquireSharedBase,
+  isBareControlPlaneObject,
   keepControlPlaneObjects,
   selectorMatcher,
   shareNamespaceWatches,
@@ -66,5 +67,38 @@ describe('shared bases', () => {
     expect(
       keepControlPlaneObjects(secret('mine', { 'argocd.argoproj.io/secret-type': 'repository' })),
     ).toHaveProperty('data');
+  });
+
+  it('keeps what says whose a bare object is (labels, tracking annotation, owners), no other annotation', () => {
+    const own: KubeObject = {
+      ...secret('app-token', { 'app.kubernetes.io/instance': 'shop' }),
+      metadata: {
+        name: 'app-token',
+        namespace: 'argocd',
+        labels: { 'app.kubernetes.io/instance': 'shop' },
+        annotations: {
+          'argocd.argoproj.io/tracking-id': 'shop:/Secret:argocd/app-token',
+          'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"password":"c2VjcmV0"}}',
+        },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u' }],
+        resourceVersion: '7',
+      },
+    };
+    const bare = keepControlPlaneObjects(own);
+    expect(bare).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'app-token',
+        namespace: 'argocd',
+        labels: { 'app.kubernetes.io/instance': 'shop' },
+        annotations: { 'argocd.argoproj.io/tracking-id': 'shop:/Secret:argocd/app-token' },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u' }],
+        resourceVersion: '7',
+        uid: undefined,
+      },
+    });
+    expect(isBareControlPlaneObject(bare)).toBe(true);
+    expect(isBareControlPlaneObject(keepControlPlaneObjects(secret('argocd-secret')))).toBe(false);
   });
 });

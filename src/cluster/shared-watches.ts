@@ -3,7 +3,7 @@
 // and AppProjects of the control-plane namespace. Once shareNamespaceWatches was called for a client,
 // each Informer made on that client for one of those resources in that namespace follows one shared
 // namespace-wide informer (filtered by its own label and field selector) instead of opening a watch.
-import type { KubeObject } from '../core/index.js';
+import { ANNOTATIONS, type KubeObject } from '../core/index.js';
 import type { ApiResource } from './discovery.js';
 
 /** A label or field selector as a predicate; undefined when the selector has a form not supported here. */
@@ -66,10 +66,20 @@ export function acquireSharedBase<I>(
   };
 }
 
+/** The objects keepControlPlaneObjects kept as bare metadata (their body must be read with a GET). */
+const bareObjects = new WeakSet<KubeObject>();
+
+/** True for an object the shared base holds as bare metadata (see keepControlPlaneObjects). */
+export function isBareControlPlaneObject(obj: KubeObject): boolean {
+  return bareObjects.has(obj);
+}
+
 /**
  * What the shared base keeps of an object: Secrets and ConfigMaps that Mooring or Argo CD read
  * (`argocd-*`, `mooring-*`, or labelled as a repository or cluster Secret) whole, anything else in
  * the namespace (Helm releases, other tools' Secrets) as bare metadata, so no foreign value is held.
+ * Bare objects keep what says whose they are (labels, the tracking annotation, owner references), so
+ * a cluster cache following this watch still sees an app's own objects there as the app's.
  */
 export function keepControlPlaneObjects(obj: KubeObject): KubeObject {
   const name = obj.metadata.name ?? '';
@@ -77,12 +87,23 @@ export function keepControlPlaneObjects(obj: KubeObject): KubeObject {
   if (obj.kind !== 'Secret' && obj.kind !== 'ConfigMap') return obj;
   if (name.startsWith('argocd-') || name.startsWith('mooring-') || 'argocd.argoproj.io/secret-type' in labels)
     return obj;
-  const { name: n, namespace, labels: l, resourceVersion, uid } = obj.metadata;
-  return {
+  const { name: n, namespace, labels: l, resourceVersion, uid, ownerReferences } = obj.metadata;
+  const tracking = obj.metadata.annotations?.[ANNOTATIONS.trackingId];
+  const bare: KubeObject = {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: { name: n, namespace, labels: l, resourceVersion, uid },
+    metadata: {
+      name: n,
+      namespace,
+      labels: l,
+      ...(tracking !== undefined ? { annotations: { [ANNOTATIONS.trackingId]: tracking } } : {}),
+      ...(ownerReferences ? { ownerReferences } : {}),
+      resourceVersion,
+      uid,
+    },
   };
+  bareObjects.add(bare);
+  return bare;
 }
 
 /** Splits on commas outside parentheses (`a in (x,y),b` → `a in (x,y)`, `b`). */
