@@ -613,12 +613,17 @@ function rows(results: EngineResult[], opts: Options): Row[] {
       note: ok.length < xs.length ? `${xs.length - ok.length}/${xs.length} failed` : undefined,
     };
   };
-  const pooled = (f: (r: RoundResult) => number[], expected: number, p: number) => (rs: RoundResult[]) => {
+  // Runs a round tried: its measured ones and its failed ones (rounds pooled by --table-from may come
+  // from runs with different --runs).
+  const tried = (r: RoundResult) =>
+    r.pushMs.length + r.failures.filter((f) => /^push run \d+:/.test(f)).length;
+  const pooled = (f: (r: RoundResult) => number[], p: number) => (rs: RoundResult[]) => {
     const xs = rs.flatMap(f);
-    const missing = expected * rs.length - xs.length;
+    const expected = rs.reduce((n, r) => n + tried(r), 0);
+    const missing = expected - xs.length;
     return {
       value: percentile(xs, p),
-      note: missing > 0 ? `${missing}/${expected * rs.length} failed` : undefined,
+      note: missing > 0 ? `${missing}/${expected} failed` : undefined,
     };
   };
   const ms = (x?: number) => (x === undefined ? undefined : x / 1000);
@@ -643,11 +648,11 @@ function rows(results: EngineResult[], opts: Options): Row[] {
     medianOf(rs.map((r) => r.idleCluster?.cpuSecondsPerMinute)),
   );
   row(`push→running p50 (${opts.runs} runs)`, 's', (rs) => {
-    const v = pooled((r) => r.pushMs, opts.runs, 50)(rs);
+    const v = pooled((r) => r.pushMs, 50)(rs);
     return { ...v, value: ms(v.value) };
   });
   row(`push→running p99`, 's', (rs) => {
-    const v = pooled((r) => r.pushMs, opts.runs, 99)(rs);
+    const v = pooled((r) => r.pushMs, 99)(rs);
     return { ...v, value: ms(v.value) };
   });
   // A drift run that times out stops that series (the next would wait the same period).
