@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIELD_MANAGER } from '../cluster/index.js';
 import type { Logger } from '../core/index.js';
+import { applicationCrd } from './crds.js';
 import { kubectl, uniqueName, waitFor } from '../../test/harness/cluster.js';
 import { createRepo } from '../../test/harness/git-repo.js';
 import {
@@ -62,6 +64,47 @@ describe('a pass that throws', () => {
         spec: { policyName: policy, validationActions: ['Deny'] },
       }),
     });
+    // The apiserver loads a new policy asynchronously (seconds on a loaded machine): until a status
+    // write is refused, the controller's first write could go through and leave nothing to retry.
+    // A probe Application, made and removed before the controller starts, shows when it holds
+    // (its CRD applied as the controller would, in case this file runs first on a new cluster).
+    await kubectl(['apply', '--server-side', '--field-manager', FIELD_MANAGER, '-f', '-'], {
+      input: JSON.stringify(applicationCrd()),
+    });
+    await waitFor('the probe Application', async () =>
+      kubectl(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: 'policy-probe', namespace: ns },
+          spec: {
+            project: 'default',
+            source: { repoURL: 'https://example.invalid/probe.git', path: '.' },
+            destination: { server: 'https://kubernetes.default.svc', namespace: ns },
+          },
+        }),
+      }),
+    );
+    await waitFor(
+      'the policy to refuse a status write',
+      async () =>
+        kubectl([
+          'patch',
+          'application',
+          'policy-probe',
+          '-n',
+          ns,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          '{"status":{"reconciledAt":"2026-01-01T00:00:00Z"}}',
+        ]).then(
+          () => false,
+          (err: unknown) => String(err).includes('blocked by the test'),
+        ),
+      { timeoutMs: 60_000 },
+    );
+    await kubectl(['delete', 'application', 'policy-probe', '-n', ns, '--wait=true']);
     // Records the controller's own report of each failed pass.
     const logger: Logger = {
       debug: () => {},
@@ -101,7 +144,7 @@ describe('a pass that throws', () => {
         },
       }),
     });
-    // The policy takes effect within moments: the controller's status write fails.
+    // The policy is in force (checked above): the controller's first status write fails.
     await waitFor('a failed pass', async () => failures.some((e) => e.includes('blocked by the test')));
     const blocked = await getApp(ns, 'web');
     expect(blocked.status?.sync?.status).toBeUndefined();
