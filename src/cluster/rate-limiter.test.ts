@@ -18,6 +18,19 @@ describe('PriorityTokenBucket', () => {
     expect(order).toEqual(['l0', 'h0', 'h1', 'l1', 'l2']);
   });
 
+  it('serves the background lane only when no other request waits', async () => {
+    const bucket = new PriorityTokenBucket(100, 1);
+    const order: string[] = [];
+    const take = (lane: 'high' | 'low' | 'background', name: string) =>
+      bucket.acquire(lane).then(() => order.push(name));
+    const all = [take('background', 'b0'), take('background', 'b1'), take('low', 'l0'), take('high', 'h0')];
+    expect(bucket.queued).toEqual({ high: 1, low: 1, background: 1 });
+    await Promise.all(all);
+    // b0 took the banked token; b1 asked before l0 and h0 but waits for both.
+    expect(order).toEqual(['b0', 'h0', 'l0', 'b1']);
+    expect(bucket.waited).toEqual({ high: 1, low: 1, background: 1 });
+  });
+
   it('drops a waiter whose signal aborts, and never limits with qps 0', async () => {
     const bucket = new PriorityTokenBucket(1, 1);
     await bucket.acquire('low');

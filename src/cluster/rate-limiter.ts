@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** Which lane a request waits in: `high` for user-visible work (manual sync, self-heal), `low` for the rest. */
-export type KubePriority = 'high' | 'low';
+/**
+ * Which lane a request waits in: `high` for user-visible work (manual sync, self-heal), `low` for the
+ * rest, `background` for what nobody waits on (Events): sent only when no other request waits.
+ */
+export type KubePriority = 'high' | 'low' | 'background';
+
+/** The lanes in the order they are served. */
+const LANES: readonly KubePriority[] = ['high', 'low', 'background'];
 
 const priorityContext = new AsyncLocalStorage<KubePriority>();
 
@@ -23,17 +29,19 @@ interface Waiter {
 }
 
 /**
- * A token bucket (qps tokens a second, at most burst banked) with two waiting lanes: a waiter in the
- * high lane always gets the next token before any waiter in the low lane, so a backlog of cold-start
- * lists and dry-runs never delays a manual sync. qps <= 0 turns limiting off.
+ * A token bucket (qps tokens a second, at most burst banked) with three waiting lanes, served in
+ * order: a waiter in the high lane always gets the next token before any waiter in the low lane, so a
+ * backlog of cold-start lists and dry-runs never delays a manual sync, and those before any in the
+ * background lane, so a cold start's thousands of Events wait for a quiet moment instead of taking
+ * turns from the work that makes apps Synced. qps <= 0 turns limiting off.
  */
 export class PriorityTokenBucket {
   private tokens: number;
   private last = Date.now();
-  private readonly lanes: Record<KubePriority, Waiter[]> = { high: [], low: [] };
+  private readonly lanes: Record<KubePriority, Waiter[]> = { high: [], low: [], background: [] };
   private timer: NodeJS.Timeout | undefined;
   /** Requests that had to wait for a token, by lane (metrics and tests). */
-  readonly waited: Record<KubePriority, number> = { high: 0, low: 0 };
+  readonly waited: Record<KubePriority, number> = { high: 0, low: 0, background: 0 };
 
   constructor(
     readonly qps: number,
@@ -44,15 +52,20 @@ export class PriorityTokenBucket {
 
   /** Waiters queued in each lane. */
   get queued(): Record<KubePriority, number> {
-    return { high: this.lanes.high.length, low: this.lanes.low.length };
+    return {
+      high: this.lanes.high.length,
+      low: this.lanes.low.length,
+      background: this.lanes.background.length,
+    };
   }
 
   /** Resolves when the caller may send one request; rejects if the signal aborts first. */
   acquire(priority: KubePriority, signal?: AbortSignal): Promise<void> {
     if (this.qps <= 0) return Promise.resolve();
     this.refill();
-    const ahead =
-      priority === 'high' ? this.lanes.high.length : this.lanes.high.length + this.lanes.low.length;
+    // Waiters in this lane and every lane served before it.
+    let ahead = 0;
+    for (const lane of LANES.slice(0, LANES.indexOf(priority) + 1)) ahead += this.lanes[lane].length;
     if (ahead === 0 && this.tokens >= 1) {
       this.tokens -= 1;
       return Promise.resolve();
@@ -95,13 +108,13 @@ export class PriorityTokenBucket {
   private drain(): void {
     this.refill();
     while (this.tokens >= 1) {
-      const next = this.lanes.high.shift() ?? this.lanes.low.shift();
+      const next = this.lanes.high.shift() ?? this.lanes.low.shift() ?? this.lanes.background.shift();
       if (!next) return;
       this.tokens -= 1;
       if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
       next.resolve();
     }
-    if (this.lanes.high.length + this.lanes.low.length > 0) this.schedule();
+    if (LANES.some((lane) => this.lanes[lane].length > 0)) this.schedule();
   }
 }
 

@@ -308,13 +308,14 @@ export class Controller {
 
   /**
    * Records an Event without holding up the pass or sync that reports it (as client-go's recorder):
-   * sent in the order given per object, in the Kubernetes client's low lane, so a cold start's
-   * thousands of Events never delay a write someone waits for. Failures are logged by the recorder.
+   * sent in the order given per object, in the Kubernetes client's background lane (only when no
+   * other request waits for the client-side rate limit), so a cold start's thousands of Events never
+   * delay a dry-run, apply or status write. Failures are logged by the recorder.
    */
   private readonly recordEvent: RecordEvent = (on, type, reason, message) => {
     const key = on.metadata.uid ?? `${on.metadata.namespace}/${on.metadata.name}`;
     const sent: Promise<void> = (this.eventChains.get(key) ?? Promise.resolve())
-      .then(() => runWithKubePriority('low', () => this.events.record(on, type, reason, message)))
+      .then(() => runWithKubePriority('background', () => this.events.record(on, type, reason, message)))
       .finally(() => {
         if (this.eventChains.get(key) === sent) this.eventChains.delete(key);
       });
