@@ -14,6 +14,8 @@
 // --cli NAME=PATH adds the controller of another build (NAME-controller), e.g. one from an older commit;
 // --node-flags=--max-semi-space-size=1 adds each variant run with those node flags (NAME[FLAGS]).
 // --shape scale makes bench/scale.ts's apps (4 objects each, in a Namespace of their own) instead.
+// CPU (utime + stime from /proc): from the start to the first pass over the N apps done, and at rest
+// over --rest seconds after settling (CPU-seconds per minute). --variants sets the order they run in.
 // Run: nice -n 10 node --import tsx bench/footprint.ts [--apps 200] [--shape configmap|scale] [--settle 20] [--variants bundle-controller,...]
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
@@ -50,6 +52,10 @@ interface Variant {
 
 /** One measurement of one process. */
 interface Sample {
+  /** CPU-seconds from the start to the first pass over the apps done (N apps only). */
+  cpuStartS?: number;
+  /** CPU-seconds per minute at rest (N apps only). */
+  cpuRestPerMin?: number;
   rssMiB: number;
   hwmMiB: number;
   heapUsedMiB?: number;
@@ -74,6 +80,15 @@ async function procMemory(pid: number): Promise<{ rssMiB: number; hwmMiB: number
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
   return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+
+/** CPU-seconds a process has used (user + system). */
+async function procCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 /** Values of un-labelled metrics from a Prometheus text page. */
@@ -212,6 +227,7 @@ async function main(): Promise<void> {
     options: {
       apps: { type: 'string', default: '200' },
       settle: { type: 'string', default: '20' },
+      rest: { type: 'string', default: '60' },
       variants: { type: 'string' },
       'heap-snapshots': { type: 'string' },
       cli: { type: 'string', multiple: true, default: [] },
@@ -221,6 +237,7 @@ async function main(): Promise<void> {
   });
   const n = Number(values.apps);
   const settleMs = Number(values.settle) * 1000;
+  const restMs = Number(values.rest) * 1000;
   if (!Number.isInteger(n) || n < 0 || !(settleMs >= 0))
     throw new Error('--apps takes a whole number, --settle a number of seconds');
   // --shape scale: bench/scale.ts's apps (4 objects each, in a Namespace of their own made by the sync).
@@ -243,7 +260,7 @@ async function main(): Promise<void> {
     for (const v of [...all])
       if (!v.flags) all.push({ ...v, name: `${v.name}[${flags}]`, flags: flags.split(' ').filter(Boolean) });
   const wanted = values.variants?.split(',');
-  const variants = wanted ? all.filter((v) => wanted.includes(v.name)) : all;
+  const variants = wanted ? wanted.flatMap((w) => all.filter((v) => v.name === w)) : all;
   if (wanted && variants.length !== wanted.length)
     throw new Error(`--variants takes names of: ${all.map((v) => v.name).join(', ')}`);
   for (const v of variants)
@@ -367,8 +384,13 @@ async function main(): Promise<void> {
     say(`baseline: a bare idle node process, RSS ${fmt(baseline)}`);
 
     const results: { variant: string; apps: number; sample: Sample; heap?: string[] }[] = [];
-    const record = async (v: Variant, p: Awaited<ReturnType<typeof start>>, count: number) => {
-      const sample = await measure(p.child.pid!, p.port);
+    const record = async (
+      v: Variant,
+      p: Awaited<ReturnType<typeof start>>,
+      count: number,
+      cpu: Pick<Sample, 'cpuStartS' | 'cpuRestPerMin'> = {},
+    ) => {
+      const sample = { ...(await measure(p.child.pid!, p.port)), ...cpu };
       const heap = snapDir ? await heapSummary(await snapshot(p.child, p.cwd)) : undefined;
       if (snapDir)
         for (const f of await readdir(p.cwd))
@@ -431,8 +453,12 @@ async function main(): Promise<void> {
             1000,
           );
         }
+        const cpuStartS = await procCpuSeconds(p.child.pid!);
         await sleep(settleMs);
-        await record(v, p, n);
+        const restFrom = await procCpuSeconds(p.child.pid!);
+        await sleep(restMs);
+        const cpuRestPerMin = ((await procCpuSeconds(p.child.pid!)) - restFrom) / (restMs / 60_000);
+        await record(v, p, n, { cpuStartS, cpuRestPerMin });
         await p.stop();
       }
     }
@@ -450,7 +476,10 @@ async function main(): Promise<void> {
           : '';
       console.log(
         `  ${r.variant.padEnd(18)} ${String(r.apps).padStart(5)} apps   RSS ${fmt(s.rssMiB).padStart(8)} (${(s.rssMiB / baseline).toFixed(1)}x baseline, peak ${fmt(s.hwmMiB)})` +
-          `   heap used ${fmt(s.heapUsedMiB ?? NaN)} of ${fmt(s.heapTotalMiB ?? NaN)}, external ${fmt(s.externalMiB ?? NaN)}${target}`,
+          `   heap used ${fmt(s.heapUsedMiB ?? NaN)} of ${fmt(s.heapTotalMiB ?? NaN)}, external ${fmt(s.externalMiB ?? NaN)}${target}` +
+          (s.cpuStartS === undefined
+            ? ''
+            : `   CPU to first pass ${s.cpuStartS.toFixed(1)} s, at rest ${s.cpuRestPerMin!.toFixed(2)} CPU-s/min`),
       );
       for (const line of r.heap ?? []) console.log(`    ${line}`);
     }
