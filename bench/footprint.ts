@@ -12,7 +12,8 @@
 // --heap-snapshots DIR writes a heap snapshot of each variant at 0 and N apps there (SIGUSR2) and
 // prints the largest kinds of objects in it: where the heap goes.
 // --cli NAME=PATH adds the controller of another build (NAME-controller), e.g. one from an older commit;
-// --node-flags=--max-semi-space-size=1 adds each variant run with those node flags (NAME[FLAGS]).
+// --node-flags=--max-semi-space-size=1 adds each variant run with those node flags (NAME[FLAGS]);
+// --env MALLOC_ARENA_MAX=2 adds each variant run with that in its environment (NAME{ENV}).
 // --shape scale makes bench/scale.ts's apps (4 objects each, in a Namespace of their own) instead.
 // CPU (utime + stime from /proc): from the start to the first pass over the N apps done, and at rest
 // over --rest seconds after settling (CPU-seconds per minute). --variants sets the order they run in.
@@ -48,6 +49,8 @@ interface Variant {
   command: 'controller' | 'server';
   /** Flags for node itself, before the CLI file. */
   flags?: string[];
+  /** Environment variables for the process, beyond the benchmark's own. */
+  env?: Record<string, string>;
 }
 
 /** One measurement of one process. */
@@ -232,6 +235,7 @@ async function main(): Promise<void> {
       'heap-snapshots': { type: 'string' },
       cli: { type: 'string', multiple: true, default: [] },
       'node-flags': { type: 'string', multiple: true, default: [] },
+      env: { type: 'string', multiple: true, default: [] },
       shape: { type: 'string', default: 'configmap' },
     },
   });
@@ -259,6 +263,18 @@ async function main(): Promise<void> {
   for (const flags of values['node-flags'])
     for (const v of [...all])
       if (!v.flags) all.push({ ...v, name: `${v.name}[${flags}]`, flags: flags.split(' ').filter(Boolean) });
+  // --env NAME=VALUE: every variant (flagged ones too) once more with that in its environment.
+  for (const assignment of values.env) {
+    const i = assignment.indexOf('=');
+    if (i <= 0) throw new Error(`--env takes NAME=VALUE, not "${assignment}"`);
+    for (const v of [...all])
+      if (!v.env)
+        all.push({
+          ...v,
+          name: `${v.name}{${assignment}}`,
+          env: { [assignment.slice(0, i)]: assignment.slice(i + 1) },
+        });
+  }
   const wanted = values.variants?.split(',');
   const variants = wanted ? wanted.flatMap((w) => all.filter((v) => v.name === w)) : all;
   if (wanted && variants.length !== wanted.length)
@@ -343,7 +359,7 @@ async function main(): Promise<void> {
       ];
       const child = spawn(process.execPath, args, {
         cwd,
-        env: { ...process.env, PATH: `${path}:${process.env.PATH}` },
+        env: { ...process.env, ...v.env, PATH: `${path}:${process.env.PATH}` },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       children.add(child);
