@@ -31,6 +31,19 @@ describe('PriorityTokenBucket', () => {
     expect(bucket.waited).toEqual({ high: 1, low: 1, background: 1 });
   });
 
+  it('serves a background waiter that waited too long right after the high lane', async () => {
+    const bucket = new PriorityTokenBucket(5, 1, 30); // a token every 200 ms
+    await bucket.acquire('low'); // the banked token
+    const order: string[] = [];
+    const take = (lane: 'high' | 'low' | 'background', name: string) =>
+      bucket.acquire(lane).then(() => order.push(name));
+    const event = take('background', 'b0');
+    await new Promise((r) => setTimeout(r, 60)); // b0 is overdue now, still waiting for the next token
+    const all = [event, take('low', 'l0'), take('low', 'l1'), take('high', 'h0')];
+    await Promise.all(all);
+    expect(order).toEqual(['h0', 'b0', 'l0', 'l1']);
+  });
+
   it('drops a waiter whose signal aborts, and never limits with qps 0', async () => {
     const bucket = new PriorityTokenBucket(1, 1);
     await bucket.acquire('low');

@@ -22,6 +22,8 @@ export function currentKubePriority(): KubePriority | undefined {
 }
 
 interface Waiter {
+  /** When it started waiting (Date.now()). */
+  since: number;
   resolve: () => void;
   reject: (err: Error) => void;
   signal?: AbortSignal;
@@ -33,7 +35,9 @@ interface Waiter {
  * order: a waiter in the high lane always gets the next token before any waiter in the low lane, so a
  * backlog of cold-start lists and dry-runs never delays a manual sync, and those before any in the
  * background lane, so a cold start's thousands of Events wait for a quiet moment instead of taking
- * turns from the work that makes apps Synced. qps <= 0 turns limiting off.
+ * turns from the work that makes apps Synced. A background waiter that has waited maxBackgroundWaitMs
+ * goes right after the high lane, so busy hours delay Events but never starve them (nor hold an
+ * unbounded queue of them). qps <= 0 turns limiting off.
  */
 export class PriorityTokenBucket {
   private tokens: number;
@@ -46,6 +50,7 @@ export class PriorityTokenBucket {
   constructor(
     readonly qps: number,
     readonly burst: number,
+    readonly maxBackgroundWaitMs = 300_000,
   ) {
     this.tokens = Math.max(1, burst);
   }
@@ -73,7 +78,7 @@ export class PriorityTokenBucket {
     if (signal?.aborted) return Promise.reject(abortError());
     this.waited[priority]++;
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
+      const waiter: Waiter = { since: Date.now(), resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
           const lane = this.lanes[priority];
@@ -108,7 +113,12 @@ export class PriorityTokenBucket {
   private drain(): void {
     this.refill();
     while (this.tokens >= 1) {
-      const next = this.lanes.high.shift() ?? this.lanes.low.shift() ?? this.lanes.background.shift();
+      const overdue = (this.lanes.background[0]?.since ?? Infinity) <= Date.now() - this.maxBackgroundWaitMs;
+      const next =
+        this.lanes.high.shift() ??
+        (overdue ? this.lanes.background.shift() : undefined) ??
+        this.lanes.low.shift() ??
+        this.lanes.background.shift();
       if (!next) return;
       this.tokens -= 1;
       if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
