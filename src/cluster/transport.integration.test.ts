@@ -1,7 +1,7 @@
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace, testKubeConfig } from '../../test/harness/cluster.js';
+import { createTestNamespace, testKubeConfig, waitFor } from '../../test/harness/cluster.js';
 import { KubeApiError, KubeClient } from './kube-client.js';
 import {
   configureKubeTransport,
@@ -93,18 +93,52 @@ describe('Kubernetes transport against the real apiserver', () => {
 
   it('answers a watch from a resourceVersion too old with 410 Gone (what makes an informer relist)', async () => {
     const client = new KubeClient(testKubeConfig());
+    // A kind of its own, made now: its watch cache starts at the current revision, so resourceVersion
+    // 1 is older than anything it holds. (A built-in kind's cache can still reach back to revision 1
+    // on a young cluster: the apiserver started it on an empty etcd and may have evicted nothing yet.)
+    const group = 'transport.test.mooring.dev';
+    const plural = `probes${ns.name.replace(/[^a-z0-9]/g, '')}`;
+    const crdPath = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.${group}`;
+    await client.request({
+      method: 'POST',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      body: {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${plural}.${group}` },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: {
+            plural,
+            singular: plural,
+            kind: `Probe${plural.slice(6)}`,
+            listKind: `Probe${plural.slice(6)}List`,
+          },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      },
+    });
     const events: Array<{ type: string; object: { code?: number } }> = [];
     let error: unknown;
     try {
-      await client.stream(
-        {
-          path: `/api/v1/namespaces/${ns.name}/configmaps`,
-          query: { watch: 1, resourceVersion: '1', timeoutSeconds: 5 },
-        },
-        (e) => events.push(e as never),
+      const path = `/apis/${group}/v1/namespaces/${ns.name}/${plural}`;
+      // Served once the CRD is established (a 404 until then).
+      await waitFor('the probe kind to be served', () => client.request({ path }).then(() => true));
+      await client.stream({ path, query: { watch: 1, resourceVersion: '1', timeoutSeconds: 5 } }, (e) =>
+        events.push(e as never),
       );
     } catch (err) {
       error = err;
+    } finally {
+      await client.request({ method: 'DELETE', path: crdPath }).catch(() => {});
     }
     // The apiserver says it either as an ERROR event in the stream or as the HTTP status.
     const gone =
