@@ -135,5 +135,6 @@ describe('readKubeconfigYaml', () => {
       expectFaithful(KUBECTL.slice(0, i) + KUBECTL.slice(i + 1));
     }
     expect(read).toBeGreaterThan(1000); // the edits it reads are checked, not only refused
-  });
+    // ~20,000 parses, each checked against yaml's: about a second alone, several on a loaded CI machine.
+  }, 60_000);
 });
