@@ -439,7 +439,12 @@ export class Controller {
     for (const u of this.unsubscribers) u();
     this.clusters.stop();
     await this.queue.idle();
-    await this.eventsSent();
+    // Events wait in the client's background lane: after a cold start thousands may be queued (minutes
+    // at the rate limit). Up to 10 s for them, then the Lease goes, so a hand-off is not held up.
+    await Promise.race([
+      this.eventsSent(),
+      new Promise<void>((r) => (bounded = setTimeout(r, 10_000))),
+    ]).finally(() => clearTimeout(bounded));
     // Deliveries end (or stay pending on the app) before the lease goes: the next owner sends what is left.
     await this.notifications?.stop();
     await this.shards?.membership.stop(); // idle: nothing of ours runs, so the apps may move at once
