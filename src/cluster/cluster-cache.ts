@@ -15,6 +15,7 @@ import { resourcePath, type ApiResource, type Discovery } from './discovery.js';
 import { Informer } from './informer.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 import { NamespacesInformer } from './namespaces-informer.js';
+import { shareManagedFields } from './shared-fields.js';
 import { isBareControlPlaneObject } from './shared-watches.js';
 import { scopeRefusals, type ScopeRefusal, type WatchScope } from './watch-scope.js';
 
@@ -318,7 +319,8 @@ export class ClusterCache {
       this.metadataOnly.add(obj);
       return obj;
     }
-    if (this.owner(obj) !== undefined) return compact(obj, 'whole');
+    // Tracked: the diff reads who owns what; the ownership trees are shared between equal objects.
+    if (this.owner(obj) !== undefined) return shareManagedFields(compact(obj, 'whole'));
     if (this.keepsBody(obj)) return compact(obj, 'body');
     const copy = compact(obj, 'metadata');
     this.metadataOnly.add(copy);
