@@ -83,6 +83,8 @@ export class KubeClient {
   requestCount = 0;
   /** Called with each answered request's method and status code (metrics). */
   onResponse?: (method: string, status: number) => void;
+  /** The TLS material last read from the KubeConfig, shared by requests while it is unchanged. */
+  private readonly tls = new Map<string, Buffer>();
 
   constructor(readonly config: KubeConfig) {
     const cluster = config.getCurrentCluster();
@@ -114,6 +116,15 @@ export class KubeClient {
       headers: { Accept: 'application/json' },
     };
     await this.config.applyToHTTPSOptions(opts);
+    // The KubeConfig reads (or decodes) its certificates anew for every request: each request waiting
+    // for its turn would hold copies of its own (thousands of Events queue in a cold start).
+    for (const k of ['ca', 'cert', 'key'] as const) {
+      const value = opts[k];
+      if (!Buffer.isBuffer(value)) continue;
+      const held = this.tls.get(k);
+      if (held?.equals(value)) opts[k] = held;
+      else this.tls.set(k, value);
+    }
     if (req.body !== undefined) {
       (opts.headers as Record<string, string>)['Content-Type'] = req.contentType ?? 'application/json';
     }
