@@ -118,4 +118,13 @@ describe('DryRunCache', () => {
     });
     expect(cache.get('k', 'f2')).toBeUndefined();
   });
+
+  it('gives each reader a copy of its own: a change to one is not what the next reads', () => {
+    const cache = new DryRunCache();
+    cache.set('k', 'f', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } });
+    const first = cache.get('k', 'f')!;
+    (first.data as Record<string, string>).a = 'changed';
+    expect(cache.get('k', 'f')!.data).toEqual({ a: '1' });
+    expect(cache.hits).toBe(2);
+  });
 });

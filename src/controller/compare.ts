@@ -30,18 +30,23 @@ export interface Comparison {
   conditions: ApplicationCondition[];
 }
 
-/** Predicted live states from server-side dry-runs, reused while neither side changed. */
+/**
+ * Predicted live states from server-side dry-runs, reused while neither side changed. Each is kept as
+ * the diff reads it (normalized: no managedFields, status or server bookkeeping) and as JSON text: a
+ * full compare reads it back (one parse, microseconds), a no-op pass never does, and the text takes
+ * about a third of the memory of the object (there is one per managed resource, so it adds up).
+ */
 export class DryRunCache {
-  private readonly entries = new Map<string, { fingerprint: string; predicted: KubeObject }>();
+  private readonly entries = new Map<string, { fingerprint: string; predicted: string }>();
   hits = 0;
   misses = 0;
 
-  /** The cached prediction for this desired/live pair, if still valid. */
+  /** The cached prediction for this desired/live pair, if still valid (a copy of its own). */
   get(key: string, fingerprint: string): KubeObject | undefined {
     const e = this.entries.get(key);
     if (e && e.fingerprint === fingerprint) {
       this.hits++;
-      return e.predicted;
+      return JSON.parse(e.predicted) as KubeObject;
     }
     this.misses++;
     return undefined;
@@ -49,8 +54,7 @@ export class DryRunCache {
 
   /** Stores a prediction (one per resource, so memory follows the number of managed objects). */
   set(key: string, fingerprint: string, predicted: KubeObject): void {
-    // Kept as the diff reads it (normalized: no managedFields, status or server bookkeeping), not whole.
-    this.entries.set(key, { fingerprint, predicted: normalizeObject(predicted) });
+    this.entries.set(key, { fingerprint, predicted: JSON.stringify(normalizeObject(predicted)) });
   }
 
   /** Forgets the predictions of these keys. */
