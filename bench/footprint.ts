@@ -61,6 +61,8 @@ interface Sample {
   cpuRestPerMin?: number;
   rssMiB: number;
   hwmMiB: number;
+  /** Resident memory by kind of mapping (procMaps). */
+  maps?: string;
   heapUsedMiB?: number;
   heapTotalMiB?: number;
   externalMiB?: number;
@@ -83,6 +85,43 @@ async function procMemory(pid: number): Promise<{ rssMiB: number; hwmMiB: number
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
   return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+
+/**
+ * Where a process's resident memory is, from /proc/PID/smaps: file-backed (the node binary and
+ * libraries), the brk heap (glibc's main arena), anonymous mappings by size class (V8's heap pages,
+ * glibc's thread arenas, stacks), in MiB. Tells memory V8 reports from memory it does not.
+ */
+async function procMaps(pid: number): Promise<string> {
+  const text = await readFile(`/proc/${pid}/smaps`, 'utf8');
+  const rss = new Map<string, number>();
+  let group = '';
+  for (const line of text.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const size = (parseInt(header[2]!, 16) - parseInt(header[1]!, 16)) / 2 ** 20;
+      const name = header[3]!;
+      group = name.startsWith('/')
+        ? 'files'
+        : name === '[heap]'
+          ? 'brk heap'
+          : name
+            ? name
+            : size >= 60
+              ? 'anon >= 60 MiB (arenas)'
+              : size >= 1
+                ? 'anon 1-60 MiB'
+                : 'anon < 1 MiB';
+      continue;
+    }
+    const m = /^Rss:\s+(\d+) kB/.exec(line);
+    if (m) rss.set(group, (rss.get(group) ?? 0) + Number(m[1]) / 1024);
+  }
+  return [...rss]
+    .filter(([, v]) => v >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ');
 }
 
 /** CPU-seconds a process has used (user + system). */
@@ -134,6 +173,7 @@ async function measure(pid: number, port: number): Promise<Sample> {
     heapUsedMiB: med('heapUsedMiB'),
     heapTotalMiB: med('heapTotalMiB'),
     externalMiB: med('externalMiB'),
+    maps: await procMaps(pid),
   };
 }
 
@@ -497,6 +537,7 @@ async function main(): Promise<void> {
             ? ''
             : `   CPU to first pass ${s.cpuStartS.toFixed(1)} s, at rest ${s.cpuRestPerMin!.toFixed(2)} CPU-s/min`),
       );
+      if (s.maps) console.log(`    resident by mapping (MiB): ${s.maps}`);
       for (const line of r.heap ?? []) console.log(`    ${line}`);
     }
   } finally {
