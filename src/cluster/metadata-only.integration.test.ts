@@ -207,3 +207,45 @@ describe('adopting an untracked ConfigMap', () => {
     expect(cache.isMetadataOnly(cache.get(key)!)).toBe(false);
   });
 });
+
+// A live change to an object no app tracks yet wakes the apps that want it (found through the
+// reconciler's index of wanted objects, not a walk over every app): nothing else would until the poll.
+describe('an object an app wants, created by someone else', () => {
+  const ns = uniqueName('mooring-wanted');
+  const targetNs = `${ns}-target`;
+  const name = 'wants';
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    for (const n of [ns, targetNs]) await kubectl(['create', 'namespace', n]);
+    ({ stop } = await startTestController({ namespace: ns, pollIntervalMs: 3_600_000 }));
+    await deployApp({
+      namespace: ns,
+      name,
+      destination: targetNs,
+      from: {
+        'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: later }\ndata: { color: blue }\n`,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await stop?.();
+    for (const n of [ns, targetNs]) await kubectl(['delete', 'namespace', n, '--wait=false']).catch(() => {});
+  });
+
+  it('wakes the app: Missing until the object exists, then its health and diff follow it', async () => {
+    await waitForApp(ns, name, 'Missing', (a) => a.status?.health?.status === 'Missing');
+    await apply(configMap(targetNs, 'later', { color: 'red' }));
+    const found = await waitForApp(
+      ns,
+      name,
+      'Healthy once it exists',
+      (a) => a.status?.health?.status === 'Healthy',
+    );
+    expect(found.status?.sync?.status).toBe('OutOfSync');
+    expect(found.status?.resources?.map((r) => `${r.kind}/${r.name}:${r.status}`)).toEqual([
+      'ConfigMap/later:OutOfSync',
+    ]);
+  });
+});

@@ -594,8 +594,8 @@ export class Controller {
       }
       if (e.apps.length === 0) {
         const k = keyString(e.key);
-        for (const [appKey, state] of this.reconciler.states) {
-          if (state.target === target && state.desiredKeys.has(k))
+        for (const appKey of this.reconciler.wanted.wanting(k)) {
+          if (this.reconciler.states.get(appKey)?.target === target)
             this.queue.add(appKey, 0, this.liveEventLane(appKey));
         }
       }

@@ -21,6 +21,7 @@ import { renderCacheKey, type Renderer, type RenderResult } from '../render/inde
 import type { HelmRepositories, RepoCache } from '../source/index.js';
 import type { ClusterRegistry, ClusterTarget } from './clusters.js';
 import { compareApp, DryRunCache, dryRunFingerprint, type Comparison } from './compare.js';
+import { WantedObjects } from './wanted-objects.js';
 import { prepareDesired } from './desired.js';
 import {
   forbiddenResources,
@@ -54,8 +55,6 @@ export interface AppState {
   hooks: KubeObject[];
   comparison?: Comparison;
   target?: ClusterTarget;
-  /** Keys of desired objects, so cache events on not-yet-tracked objects find their app. */
-  desiredKeys: Set<string>;
 }
 
 /** Services a reconcile pass uses. */
@@ -94,6 +93,8 @@ export interface ReconcileResult {
  */
 export class Reconciler {
   readonly states = new Map<string, AppState>();
+  /** Which apps want which objects, so a change to an object no app tracks yet finds them. */
+  readonly wanted = new WantedObjects();
   /** Passes that found nothing changed since the app's last compare (no render, compare or write). */
   unchangedPasses = 0;
   private readonly dryRuns = new Map<string, DryRunCache>();
@@ -242,7 +243,7 @@ export class Reconciler {
         ]);
         markForbidden(comparison, forbidden);
         conditions.push(...forbidden.map((f) => ({ type: 'ComparisonError', message: f.message })));
-        this.states.set(appKey, {
+        this.setState(appKey, {
           app,
           commit,
           ...(multi ? { revisions } : {}),
@@ -250,7 +251,6 @@ export class Reconciler {
           hooks: prepared.hooks,
           comparison,
           target,
-          desiredKeys: new Set(prepared.objects.map((o) => keyString(keyOf(o)))),
         });
         // Render and project warnings follow from these inputs; a failed dry-run or lookup may not recur.
         if (!conditions.some((c) => c.type === 'ComparisonError' || c.type === 'ComparisonWarning'))
@@ -502,8 +502,18 @@ export class Reconciler {
 
   /** Forgets an app that was deleted. */
   forget(appKey: string): void {
-    this.states.delete(appKey);
+    this.setState(appKey, undefined);
     this.lastClean.delete(appKey);
+  }
+
+  /** Sets (or with undefined, drops) an app's state, keeping `wanted` in step with its desired objects. */
+  private setState(appKey: string, state: AppState | undefined): void {
+    this.wanted.update(appKey, this.states.get(appKey)?.desired, state?.desired);
+    if (!state) {
+      this.states.delete(appKey);
+      return;
+    }
+    this.states.set(appKey, state);
   }
 
   /** The diffs of an app's last comparison. */
