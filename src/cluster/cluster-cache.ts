@@ -15,7 +15,7 @@ import { resourcePath, type ApiResource, type Discovery } from './discovery.js';
 import { Informer } from './informer.js';
 import { KubeApiError, type KubeClient } from './kube-client.js';
 import { NamespacesInformer } from './namespaces-informer.js';
-import { shareManagedFields } from './shared-fields.js';
+import { internStrings, shareManagedFields } from './shared-fields.js';
 import { isBareControlPlaneObject } from './shared-watches.js';
 import { scopeRefusals, type ScopeRefusal, type WatchScope } from './watch-scope.js';
 
@@ -320,9 +320,10 @@ export class ClusterCache {
       return obj;
     }
     // Tracked: the diff reads who owns what; the ownership trees are shared between equal objects.
-    if (this.owner(obj) !== undefined) return shareManagedFields(compact(obj, 'whole'));
-    if (this.keepsBody(obj)) return compact(obj, 'body');
-    const copy = compact(obj, 'metadata');
+    // Objects from a watch are the cache's own: their repeated string values are shared too.
+    if (this.owner(obj) !== undefined) return internStrings(shareManagedFields(compact(obj, 'whole')));
+    if (this.keepsBody(obj)) return internStrings(compact(obj, 'body'));
+    const copy = internStrings(compact(obj, 'metadata'));
     this.metadataOnly.add(copy);
     return copy;
   }

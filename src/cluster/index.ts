@@ -22,6 +22,7 @@ export {
 export { Discovery, resourcePath, type ApiResource } from './discovery.js';
 export { Informer, type InformerEvent, type InformerOptions } from './informer.js';
 export { shareNamespaceWatches } from './shared-watches.js';
+export { internStrings } from './shared-fields.js';
 export {
   ClusterCache,
   type CacheEvent,

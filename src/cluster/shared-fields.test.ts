@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/index.js';
-import { shareManagedFields, sharedTreeCount } from './shared-fields.js';
+import { internedStrings, internStrings, shareManagedFields, sharedTreeCount } from './shared-fields.js';
 
 /** A Deployment as a watch delivers it: a fresh parse each time, so no two share anything. */
 function deployment(ns: string, image = 'nginx:1.27'): KubeObject {
@@ -62,5 +62,40 @@ describe('shareManagedFields', () => {
   it('leaves objects without managedFields as they are', () => {
     const o: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } };
     expect(shareManagedFields(o)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+  });
+});
+
+describe('internStrings', () => {
+  it('keeps every value as it was, in objects and arrays at any depth', () => {
+    const app = {
+      spec: { source: { repoURL: 'https://git.example/r.git', path: 'apps/a' }, list: ['x', 1, null, ['y']] },
+      status: {
+        history: [{ revision: 'abc', source: { repoURL: 'https://git.example/r.git' } }],
+        n: 3,
+        ok: true,
+      },
+    };
+    const before = JSON.stringify(app);
+    expect(internStrings(app)).toBe(app);
+    expect(JSON.stringify(app)).toBe(before);
+    expect(internedStrings().has('https://git.example/r.git')).toBe(true);
+    expect(internStrings('plain')).toBe('plain');
+  });
+
+  it('is bounded: strings seen once pass through, strings seen again and again stay', () => {
+    for (let i = 0; i < 50_000; i++) {
+      internStrings({ name: `unique-${i}`, repo: 'https://git.example/often.git' });
+    }
+    const pool = internedStrings();
+    expect(pool.size).toBeLessThanOrEqual(2 * 4096);
+    expect(pool.has('https://git.example/often.git')).toBe(true);
+    expect(pool.has('unique-0')).toBe(false);
+    expect(pool.has('unique-49999')).toBe(true);
+  });
+
+  it('leaves long strings (certificates, scripts) out of the pool', () => {
+    const pem = `-----BEGIN CERTIFICATE-----${'A'.repeat(1000)}`;
+    internStrings({ data: { 'ca.crt': pem } });
+    expect(internedStrings().has(pem)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { ANNOTATIONS, keyOf, type Application, type KubeObject } from '../core/index.js';
-import { KubeApiError, type ResourceWriter } from '../cluster/index.js';
+import { internStrings, KubeApiError, type ResourceWriter } from '../cluster/index.js';
 
 /**
  * The controller's writes to Applications, and the newest copy of each it wrote: the informer may
@@ -88,4 +88,12 @@ export function withoutManagedFields(obj: KubeObject): KubeObject {
   if (!obj.metadata.managedFields) return obj;
   const { managedFields: _dropped, ...metadata } = obj.metadata;
   return { ...obj, metadata };
+}
+
+/**
+ * An Application as the informer keeps it: without managedFields, and its repeated string values
+ * (repository, commit, server, messages: each four times in a synced app) shared (internStrings).
+ */
+export function heldApplication(obj: KubeObject): KubeObject {
+  return internStrings(withoutManagedFields(obj));
 }

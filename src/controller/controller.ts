@@ -33,7 +33,7 @@ import {
   type HelmRepositories,
   type RepoCache,
 } from '../source/index.js';
-import { AppWrites, withoutManagedFields } from './app-writes.js';
+import { AppWrites, heldApplication } from './app-writes.js';
 import { startAppSets, type AppSetController } from './appsets.js';
 import type { ControllerOptions } from './controller-options.js';
 import { ClusterRegistry, type ClusterTarget } from './clusters.js';
@@ -352,14 +352,14 @@ export class Controller {
     this.appInformer = this.opts.watchNamespaces?.length
       ? new NamespacesInformer(
           this.client,
-          { resource: APP_RESOURCE, logger: this.logger, transform: withoutManagedFields },
+          { resource: APP_RESOURCE, logger: this.logger, transform: heldApplication },
           [...new Set([this.namespace, ...(this.opts.applicationNamespaces ?? [])])],
         )
       : new Informer(this.client, {
           resource: APP_RESOURCE,
           namespace: appsEverywhere ? undefined : this.namespace,
           logger: this.logger,
-          transform: withoutManagedFields,
+          transform: heldApplication,
         });
     this.projectInformer = new Informer(this.client, {
       resource: PROJECT_RESOURCE,
