@@ -332,9 +332,11 @@ describe('mooring install --rbac-mode namespaced: the server runs with Roles onl
     ).toBe(true);
     expect(app.status?.sync?.status).toBe('OutOfSync');
     // Its automated sync is refused before anything is applied, with the same reasons.
-    const refused = await waitForApp(ns, strayName, 'its sync refused', (a) =>
-      Boolean((a.status?.operationState as { phase?: string } | undefined)?.phase),
-    );
+    // Its operation state is written Running first, then Failed: wait for a finished one.
+    const refused = await waitForApp(ns, strayName, 'its sync refused', (a) => {
+      const phase = (a.status?.operationState as { phase?: string } | undefined)?.phase;
+      return phase !== undefined && phase !== 'Running';
+    });
     const op = refused.status?.operationState as { phase?: string; message?: string };
     expect(op.phase).toBe('Failed');
     expect(op.message).toMatch(
