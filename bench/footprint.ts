@@ -33,7 +33,8 @@ const run = promisify(execFile);
 // A /16 of Services, as bench/scale.ts: --shape scale makes a Service per app (the default /24 holds 254).
 const CLUSTER_ENV = {
   ...process.env,
-  MOORING_CLUSTER_NAME: 'footprint',
+  // MOORING_FOOTPRINT_CLUSTER: another name, to run beside a footprint run still going (clusters run side by side).
+  MOORING_CLUSTER_NAME: process.env.MOORING_FOOTPRINT_CLUSTER ?? 'footprint',
   MOORING_SERVICE_CIDR: process.env.MOORING_SERVICE_CIDR ?? '10.0.0.0/16',
 };
 const SCRIPT = join(ROOT, 'scripts/local-cluster');
