@@ -339,7 +339,7 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'mooring-footprint-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    say('starting the local cluster (MOORING_CLUSTER_NAME=footprint)');
+    say(`starting the local cluster (MOORING_CLUSTER_NAME=${CLUSTER_ENV.MOORING_CLUSTER_NAME})`);
     const up = await run(SCRIPT, ['up'], { env: CLUSTER_ENV, maxBuffer: 1 << 24 });
     const kubeconfig = /export KUBECONFIG=(.*)/.exec(up.stdout)?.[1];
     if (!kubeconfig) throw new Error(`scripts/local-cluster up printed no KUBECONFIG:\n${up.stdout}`);
