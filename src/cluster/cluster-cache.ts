@@ -1,4 +1,5 @@
 import {
+  abortable,
   keyOf,
   keyString,
   silentLogger,
@@ -434,16 +435,6 @@ export class ClusterCache {
       }
     }
   }
-}
-
-/** The promise's outcome, or the signal's reason once it aborts first. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { UserError, type Logger } from '../core/index.js';
+import { abortable, UserError, type Logger } from '../core/index.js';
 import {
   ClusterCache,
   Discovery,
@@ -107,13 +107,15 @@ class TargetCache extends ClusterCache {
     client: KubeClient,
     discovery: Discovery,
     opts: ClusterCacheOptions,
-    private readonly gone: Promise<never>,
+    private readonly dropped: AbortSignal,
   ) {
     super(client, discovery, opts);
   }
 
   override watchKind(group: string, kind: string): Promise<boolean> {
-    return Promise.race([super.watchKind(group, kind), this.gone]);
+    // Not a Promise.race with a never-settled promise: that keeps a reaction per call on it, and every
+    // full compare calls this per kind (a leak that grew with the controller's uptime).
+    return abortable(super.watchKind(group, kind), this.dropped);
   }
 }
 
@@ -137,10 +139,14 @@ export function createTarget(
 ): DroppableTarget {
   const client = new TargetClient(config, onTransportError);
   const discovery = new RetryingDiscovery(client);
-  let fail!: (err: Error) => void;
-  const gone = new Promise<never>((_, reject) => (fail = reject));
-  gone.catch(() => {}); // observed through watchKind only
-  const cache = new TargetCache(client, discovery, { logger: logger.child({ cluster: name }), scope }, gone);
+  const dropping = new AbortController();
+  setMaxListeners(0, dropping.signal); // every app waiting on a first list listens to it
+  const cache = new TargetCache(
+    client,
+    discovery,
+    { logger: logger.child({ cluster: name }), scope },
+    dropping.signal,
+  );
   return {
     server,
     name,
@@ -151,7 +157,7 @@ export function createTarget(
     drop(reason: Error) {
       cache.stop();
       client.drop(reason);
-      fail(reason);
+      dropping.abort(reason);
     },
   };
 }

@@ -9,3 +9,4 @@ export * from './duration.js';
 export * from './metrics.js';
 export * from './glob.js';
 export * from './applicationset.js';
+export * from './abortable.js';
