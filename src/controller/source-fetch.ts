@@ -134,7 +134,7 @@ export class SourceFetch {
         ? { bounded: { paths: identity.paths, links: identity.links } }
         : {}),
     };
-    const key = `${source.repoURL}|${contentId}|${source.path ?? ''}`;
+    const key = [source.repoURL, contentId, source.path ?? ''].join('|'); // flat: held per app
     // Only a source that may render as Helm (no explicit Kustomize or Directory options) has dependencies.
     if (source.kustomize || source.directory || source.plugin)
       return { dir, contentId, chartDependencies: [], renderId: identity.id, ...identityFacts };
@@ -167,7 +167,7 @@ export class SourceFetch {
   /** A Git source's render id at a commit, from the commit's tree listing (once per commit and source). */
   private renderIdentity(source: ApplicationSource, commit: string, dir: string): Promise<RenderIdentity> {
     const spec = stableJson(source);
-    const key = `${source.repoURL}|${commit}|${spec}`;
+    const key = [source.repoURL, commit, spec].join('|'); // flat: held per app
     let p = this.renderIds.get(key);
     if (!p) {
       // Oldest first: the entries of old commits go, the current commit's stay.

@@ -18,7 +18,18 @@ export interface TrackingInfo {
  */
 export function formatTrackingId(appName: string, obj: KubeObject): string {
   const { group } = splitApiVersion(obj.apiVersion);
-  return `${appName}:${group}/${obj.kind}:${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+  // join: one flat string (a template makes a tree of pieces), kept on every desired object.
+  return [
+    appName,
+    ':',
+    group,
+    '/',
+    obj.kind,
+    ':',
+    obj.metadata.namespace ?? '',
+    '/',
+    obj.metadata.name ?? '',
+  ].join('');
 }
 
 /** Parses a tracking id; undefined when it is not one. */

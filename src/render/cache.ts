@@ -32,7 +32,8 @@ export interface RenderContext {
  * content): pass it to Renderer.drop.
  */
 export function renderCacheKeyPrefix(repoURL: string, path?: string): string {
-  return path === undefined ? `${repoURL}|` : `${repoURL}|${path || '.'}|`;
+  // join: flat strings (a template makes a tree of pieces); one key per app is held in caches.
+  return path === undefined ? `${repoURL}|` : [repoURL, path || '.', ''].join('|');
 }
 
 /**
@@ -48,7 +49,7 @@ export function renderCacheKey(
   context: RenderContext = {},
 ): string {
   const hash = createHash('sha256').update(stableJson({ source, context })).digest('hex').slice(0, 32);
-  return `${renderCacheKeyPrefix(repoURL, source.path ?? '')}${contentId}|${hash}`;
+  return [renderCacheKeyPrefix(repoURL, source.path ?? '') + contentId, hash].join('|');
 }
 
 /** Options of createRenderer. */
@@ -93,6 +94,15 @@ interface InFlight {
   stale: boolean;
 }
 
+/**
+ * A cached result as JSON text: about half the memory of its objects (one string, no per-object
+ * overhead; there is one per app, so it adds up), and each reader parses a copy of its own.
+ */
+interface CachedRender {
+  text: string;
+  bytes: number;
+}
+
 /** Creates a Renderer. Results are deep-copied on the way out, so callers may modify them. Errors are not cached. */
 export function createRenderer(options: RendererOptions = {}): Renderer {
   const maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
@@ -100,9 +110,10 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
   const cacheBytes = Math.max(0, options.cacheBytes ?? 256 * 1024 * 1024);
   let cachedBytes = 0;
   const sizeOf = (r: RenderResult) => r.manifestBytes ?? 0;
+  const thaw = (c: CachedRender) => JSON.parse(c.text) as RenderResult;
   const tools = locateTools(options.tools);
   const renderFn = options.renderFn ?? renderSource;
-  const cache = new Map<string, RenderResult>();
+  const cache = new Map<string, CachedRender>();
   const inflight = new Map<string, InFlight>();
   const queue: Array<() => void> = [];
   let running = 0;
@@ -136,14 +147,15 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
   const forget = (key: string) => {
     const old = cache.get(key);
     if (old === undefined) return;
-    cachedBytes -= sizeOf(old);
+    cachedBytes -= old.bytes;
     cache.delete(key);
   };
   const store = (key: string, result: RenderResult) => {
     if (cacheSize === 0 || sizeOf(result) > cacheBytes) return;
     forget(key);
-    cache.set(key, result);
-    cachedBytes += sizeOf(result);
+    const entry = { text: JSON.stringify(result), bytes: sizeOf(result) };
+    cache.set(key, entry);
+    cachedBytes += entry.bytes;
     while (cache.size > cacheSize || cachedBytes > cacheBytes) forget(cache.keys().next().value!);
   };
 
@@ -211,7 +223,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
         hits++;
         cache.delete(key);
         cache.set(key, cached);
-        return Promise.resolve(structuredClone(cached));
+        return Promise.resolve(thaw(cached));
       }
       let entry = inflight.get(key);
       if (entry) hits++;
