@@ -38,6 +38,11 @@ export interface ControllerOptions {
   allowFileRepos?: boolean;
   /** Create the CRDs and the default project when missing (default true). */
   installCrds?: boolean;
+  /**
+   * Compact V8's heap once a burst of work is over, giving the pages it grew by back to the system
+   * (default true; see HeapCompaction).
+   */
+  heapCompaction?: boolean;
   /** Send notifications configured in argocd-notifications-cm (default true). */
   notifications?: boolean;
   /** Budgets of each call of a user's Lua health script (default 250 ms, 16 MiB). */

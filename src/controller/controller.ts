@@ -42,6 +42,7 @@ import { EventRecorder, type RecordEvent } from './events.js';
 import { finalizeApp } from './finalize.js';
 import { Registry, startTimer } from '../core/index.js';
 import type { RouteHandler } from './health-server.js';
+import { HeapCompaction } from './heap-compaction.js';
 import { installControlPlane } from './install.js';
 import {
   APP_QUEUE_NAME,
@@ -115,6 +116,7 @@ export class Controller {
   /** Passes in a row that threw, by app (their retry backs off). */
   private readonly failures = new Map<string, number>();
   private readyFlag = false;
+  private stopHeapCompaction?: () => void;
   private stopped = false;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -413,6 +415,8 @@ export class Controller {
       mayReconcile: this.shards ? (key) => this.shards!.refusal(`appset:${key}`) === undefined : undefined,
     });
     this.readyFlag = true;
+    if (this.opts.heapCompaction ?? true)
+      this.stopHeapCompaction = new HeapCompaction({ idle: () => this.queue.size === 0 }).every();
     this.logger.info('controller started', {
       namespace: this.namespace,
       applicationNamespaces: this.opts.applicationNamespaces ?? [],
@@ -423,6 +427,7 @@ export class Controller {
   /** Stops watching and reconciling; waits for running passes. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopHeapCompaction?.();
     await this.appSets?.stop();
     this.queue.stop();
     this.metrics.process.stop();
