@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   describeKey,
   errorMessage,
+  flatJson,
   keyOf,
   keyString,
   splitApiVersion,
@@ -54,7 +55,7 @@ export class DryRunCache {
 
   /** Stores a prediction (one per resource, so memory follows the number of managed objects). */
   set(key: string, fingerprint: string, predicted: KubeObject): void {
-    this.entries.set(key, { fingerprint, predicted: JSON.stringify(normalizeObject(predicted)) });
+    this.entries.set(key, { fingerprint, predicted: flatJson(normalizeObject(predicted)) });
   }
 
   /** Forgets the predictions of these keys. */

@@ -10,3 +10,4 @@ export * from './metrics.js';
 export * from './glob.js';
 export * from './applicationset.js';
 export * from './abortable.js';
+export * from './flat-json.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApplicationSource, Logger } from '../core/index.js';
+import { flatJson, type ApplicationSource, type Logger } from '../core/index.js';
 import { renderSource } from './render.js';
 import { locateTools } from './tools.js';
 import type { RenderLimits } from './limits.js';
@@ -153,7 +153,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
   const store = (key: string, result: RenderResult) => {
     if (cacheSize === 0 || sizeOf(result) > cacheBytes) return;
     forget(key);
-    const entry = { text: JSON.stringify(result), bytes: sizeOf(result) };
+    const entry = { text: flatJson(result), bytes: sizeOf(result) };
     cache.set(key, entry);
     cachedBytes += entry.bytes;
     while (cache.size > cacheSize || cachedBytes > cacheBytes) forget(cache.keys().next().value!);
