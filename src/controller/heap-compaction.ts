@@ -29,8 +29,6 @@ export class HeapCompaction {
   private last = Number.NEGATIVE_INFINITY;
   private readonly heapSize: () => number;
   private readonly now: () => number;
-  /** Compactions run so far. */
-  count = 0;
 
   constructor(private readonly opts: HeapCompactionOptions) {
     this.heapSize = opts.heapSize ?? (() => v8.getHeapStatistics().total_heap_size);
@@ -47,7 +45,6 @@ export class HeapCompaction {
     if (this.now() - this.last < (this.opts.minIntervalMs ?? 300_000)) return false;
     if (!this.opts.idle()) return false;
     (this.opts.compact ?? compactHeap)();
-    this.count++;
     this.last = this.now();
     this.baseline = this.heapSize();
     return true;
